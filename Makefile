@@ -1,0 +1,55 @@
+# cyp-evidence: `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON  ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+UV      := $(VENV)/bin/uv
+STAMP   := $(VENV)/.installed
+BOARD   ?= lga-cyp-board
+MEETING ?= 2024-03-12
+OUT     ?= outputs
+
+.PHONY: help env chromium briefing test test-fast validate bench lab lock clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet uv==0.13.8
+	UV_COMPILE_BYTECODE=1 $(UV) pip install --quiet --python $(PY) --no-deps -r requirements.lock
+	UV_COMPILE_BYTECODE=1 $(UV) pip install --quiet --python $(PY) --no-deps -e .
+	@$(PY) -m pip check
+	@touch $@
+
+env: $(STAMP) ## Create the project-local environment (.venv) from the pinned lock file
+
+chromium: ## Install Debian's Chromium for the browser tests when it is missing
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null 2>&1
+
+briefing: $(STAMP) ## Render the default board briefing (LGA CYP Board, 12 March 2024) into outputs/
+	$(VENV)/bin/cyp-evidence render --board $(BOARD) --meeting $(MEETING) --out $(OUT)
+
+test: $(STAMP) chromium ## Run every test: unit, evidence, nbval over notebooks/, browser
+	$(PY) -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval-sanitize.cfg -p no:cacheprovider
+
+test-fast: $(STAMP) ## Unit tests only (no notebooks, no browser)
+	$(PY) -m pytest tests -m "not browser and not slow" -p no:cacheprovider
+
+validate: $(STAMP) ## Validate the evidence base against the source texts
+	$(VENV)/bin/cyp-evidence validate
+
+bench: $(STAMP) chromium ## Run the benchmarks (prints ratios against a floor measured in the same run)
+	$(PY) benchmarks/bench.py
+
+lab: $(STAMP) ## Open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab notebooks/
+
+lock: ## Re-resolve requirements.lock from requirements.in (maintainers only)
+	$(UV) pip compile requirements.in --python-version 3.11 --excludes requirements-excludes.txt -o requirements.lock
+
+clean: ## Remove the environment and rendered outputs
+	rm -rf $(VENV) outputs/briefings outputs/index.html
