@@ -1,0 +1,256 @@
+"""Read the evidence data package (Frictionless Data Package with Table Schemas) into typed
+polars frames, reporting every schema problem at once.
+
+Resources that share a schema file (``figures-*``, ``recommendations-*``, ``source-issues-*``)
+are one logical table split by source document; they are concatenated here and each row keeps
+the file it came from (``_file``) and its line number (``_line``) so every message can point
+at it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from ..paths import EVIDENCE_DIR
+
+# Logical tables, keyed by schema file stem.
+TABLES = ("sources", "figures", "tables", "table_cells", "recommendations", "source_issues", "arithmetic_checks")
+
+POLARS_TYPES = {
+    "string": pl.String,
+    "number": pl.Float64,
+    "integer": pl.Int64,
+    "date": pl.Date,
+    "boolean": pl.Boolean,
+}
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the evidence, located precisely."""
+
+    file: str
+    message: str
+    line: int | None = None
+    id: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.id:
+            where += f" (id={self.id})"
+        if self.field:
+            where += f" field '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+class EvidenceError(Exception):
+    """The evidence base is invalid; ``problems`` lists everything found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the evidence base:\n{lines}")
+
+
+@dataclass
+class EvidencePackage:
+    directory: Path
+    descriptor: dict
+    schemas: dict[str, dict]
+    frames: dict[str, pl.DataFrame]
+    problems: list[Problem] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> pl.DataFrame:
+        frames = self.__dict__.get("frames", {})
+        if name in frames:
+            return frames[name]
+        raise AttributeError(name)
+
+    def enum(self, table: str, column: str) -> list[str]:
+        for f in self.schemas[table]["fields"]:
+            if f["name"] == column:
+                return list(f.get("constraints", {}).get("enum", []))
+        raise KeyError(f"{table}.{column}")
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base.parent))
+    except ValueError:
+        return str(path)
+
+
+def _parse(value: str, ftype: str):
+    if ftype == "string":
+        return value
+    if ftype == "number":
+        v = value.strip()
+        if not _NUMBER.match(v):
+            raise ValueError(f"not a number: {value!r} (write digits only, e.g. 11807 or 2.5)")
+        return float(v)
+    if ftype == "integer":
+        return int(value)
+    if ftype == "date":
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"not an ISO date (YYYY-MM-DD): {value!r}") from None
+    if ftype == "boolean":
+        if value in ("true", "false"):
+            return value == "true"
+        raise ValueError(f"not true/false: {value!r}")
+    raise ValueError(f"unsupported Table Schema type {ftype!r}")
+
+
+def _read_resource(path: Path, schema: dict, label: str, problems: list[Problem]) -> list[dict]:
+    fields = schema["fields"]
+    names = [f["name"] for f in fields]
+    if not path.exists():
+        problems.append(Problem(label, "file listed in datapackage.json is missing"))
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = next(reader)
+        except StopIteration:
+            problems.append(Problem(label, "file is empty (expected a header row)"))
+            return []
+        if header != names:
+            missing = [n for n in names if n not in header]
+            extra = [n for n in header if n not in names]
+            msg = "header does not match the schema"
+            if missing:
+                msg += f"; missing column(s) {missing}"
+            if extra:
+                msg += f"; unknown column(s) {extra}"
+            if not missing and not extra:
+                msg += f"; expected order {names}"
+            problems.append(Problem(label, msg, line=1))
+            return []
+        rows = []
+        for lineno, raw in enumerate(reader, start=2):
+            if not raw or all(not c.strip() for c in raw):
+                continue
+            rid = raw[0] if raw else None
+            if len(raw) != len(names):
+                problems.append(Problem(label, f"has {len(raw)} values, expected {len(names)}", line=lineno, id=rid))
+                continue
+            row = {"_file": label, "_line": lineno}
+            for f, cell in zip(fields, raw):
+                cons = f.get("constraints", {})
+                name = f["name"]
+                if cell == "":
+                    if cons.get("required"):
+                        problems.append(Problem(label, "required value is missing", lineno, rid, name))
+                    row[name] = None
+                    continue
+                if cell != cell.strip():
+                    problems.append(Problem(label, "value has leading or trailing whitespace", lineno, rid, name))
+                try:
+                    val = _parse(cell, f["type"])
+                except ValueError as exc:
+                    problems.append(Problem(label, str(exc), lineno, rid, name))
+                    row[name] = None
+                    continue
+                if "enum" in cons and val not in cons["enum"]:
+                    problems.append(
+                        Problem(label, f"unknown value {cell!r} (allowed: {', '.join(cons['enum'])})", lineno, rid, name)
+                    )
+                if "pattern" in cons and isinstance(val, str) and not re.fullmatch(cons["pattern"], val):
+                    problems.append(Problem(label, f"{cell!r} does not match pattern {cons['pattern']}", lineno, rid, name))
+                row[name] = val
+            rows.append(row)
+        return rows
+
+
+def _frame(rows: list[dict], schema: dict) -> pl.DataFrame:
+    pl_schema = {f["name"]: POLARS_TYPES[f["type"]] for f in schema["fields"]}
+    pl_schema["_file"] = pl.String
+    pl_schema["_line"] = pl.Int64
+    return pl.DataFrame(rows, schema=pl_schema, strict=True)
+
+
+def read_package(directory: Path | str = EVIDENCE_DIR) -> EvidencePackage:
+    """Read and type-check every resource; never raises for data problems (see ``problems``)."""
+    directory = Path(directory)
+    problems: list[Problem] = []
+    dp_path = directory / "datapackage.json"
+    if not dp_path.exists():
+        raise EvidenceError([Problem(str(dp_path), "no datapackage.json in the evidence folder")])
+    try:
+        descriptor = json.loads(dp_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise EvidenceError([Problem(str(dp_path), f"invalid JSON: {exc}")]) from None
+    schemas: dict[str, dict] = {}
+    rows: dict[str, list[dict]] = {}
+    for res in descriptor.get("resources", []):
+        schema_ref = res.get("schema")
+        if not isinstance(schema_ref, str):
+            problems.append(Problem(str(dp_path), f"resource {res.get('name')!r} must reference a schema file"))
+            continue
+        table = Path(schema_ref).stem
+        if table not in schemas:
+            schemas[table] = json.loads((directory / schema_ref).read_text(encoding="utf-8"))
+        label = _rel(directory / res["path"], directory)
+        rows.setdefault(table, []).extend(_read_resource(directory / res["path"], schemas[table], label, problems))
+    frames = {}
+    for table, schema in schemas.items():
+        frames[table] = _frame(rows.get(table, []), schema)
+        problems.extend(_unique_problems(frames[table], schema))
+    pkg = EvidencePackage(directory, descriptor, schemas, frames, problems)
+    problems.extend(_foreign_key_problems(pkg))
+    return pkg
+
+
+def _unique_problems(frame: pl.DataFrame, schema: dict) -> list[Problem]:
+    out = []
+    keys = schema.get("primaryKey") or []
+    if keys and frame.height:
+        dup = frame.filter(pl.struct(keys).is_duplicated() & pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
+        for r in dup.iter_rows(named=True):
+            key = ", ".join(f"{k}={r[k]!r}" for k in keys)
+            out.append(Problem(r["_file"], f"duplicate key ({key}) also appears elsewhere in this table", r["_line"], str(r[keys[0]]), keys[-1]))
+    return out
+
+
+def _foreign_key_problems(pkg: EvidencePackage) -> list[Problem]:
+    out = []
+    f = pkg.frames
+    source_ids = set(f["sources"]["source_id"].to_list()) if "sources" in f else set()
+    figure_ids = set(f["figures"]["id"].to_list()) if "figures" in f else set()
+    table_ids = set(f["tables"]["table_id"].to_list()) if "tables" in f else set()
+
+    def check(table: str, column: str, allowed: set, what: str, multi: bool = False):
+        if table not in f:
+            return
+        idcol = f[table].columns[0]
+        for r in f[table].iter_rows(named=True):
+            val = r[column]
+            if val is None:
+                continue
+            for v in (val.split() if multi else [val]):
+                if v not in allowed:
+                    out.append(Problem(r["_file"], f"refers to unknown {what} {v!r}", r["_line"], str(r[idcol]), column))
+
+    for table in ("figures", "tables", "recommendations", "source_issues"):
+        check(table, "source_id", source_ids, "source")
+    check("recommendations", "progress_source_id", source_ids, "source")
+    check("recommendations", "progress_figure_ids", figure_ids, "figure", multi=True)
+    check("recommendations", "target_figure_ids", figure_ids, "figure", multi=True)
+    check("table_cells", "table_id", table_ids, "table")
+    check("source_issues", "refs", figure_ids | table_ids, "figure or table", multi=True)
+    for col in ("result_id", "input_ids"):
+        check("arithmetic_checks", col, figure_ids | table_ids, "figure", multi=True)
+    return out
