@@ -1,0 +1,416 @@
+"""The content of a board annex, built from the evidence base for one set of parameters.
+
+The briefing notebook only calls ``Briefing.from_parameters(...)`` and ``show(...)``; the
+publisher calls ``shown()`` for the manifest. Every number shown comes from an evidence record
+(or a derived measure that names its inputs) and carries that record's citation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import altair as alt
+import polars as pl
+
+from .. import __version__
+from ..charts import EXTENDED, PALETTE, described
+from ..evidence import EvidencePackage, load
+from ..evidence.cite import cite_figure, cite_table, source_label
+from . import html as h
+from .params import SECTIONS, BriefingParameters
+from .publish import VERSION_PLACEHOLDER
+
+FIGURE_COLUMNS = [("label", "Measure"), ("printed", "Figure as printed"), ("period", "Period"), ("geography", "Area"), ("citation", "Source")]
+GROWTH_WORDS = ("increase", "growth", "rise", "more", "grown", "up ")
+
+
+def evidence_as_of(pkg: EvidencePackage, as_of: dt.date) -> EvidencePackage:
+    """The evidence published on or before the cut-off: sources, and everything citing them."""
+    keep = pkg.sources.filter(pl.col("published") <= as_of)
+    ids = keep["source_id"].implode()
+    frames = dict(pkg.frames)
+    frames["sources"] = keep
+    for name in ("figures", "tables", "recommendations", "source_issues"):
+        frames[name] = pkg.frames[name].filter(pl.col("source_id").is_in(ids))
+    frames["table_cells"] = pkg.table_cells.filter(pl.col("table_id").is_in(frames["tables"]["table_id"].implode()))
+    return EvidencePackage(pkg.directory, pkg.descriptor, pkg.schemas, frames, [])
+
+
+def recommendation_status(due: dt.date | None, progress: str | None, at: dt.date) -> str:
+    """Status of a recommendation or commitment at a date, from what the sources say only."""
+    if due is None:
+        return "progress reported in the sources" if progress else "no due date stated; no progress reported in the sources"
+    if due > at:
+        return f"not yet due (due {due:%-d %B %Y})" + ("; progress reported" if progress else "")
+    if progress:
+        return f"due date passed ({due:%-d %B %Y}); progress reported, completion not confirmed in the sources"
+    return f"due date passed ({due:%-d %B %Y}); no progress reported in the sources"
+
+
+def vanguard_table_id(pkg: EvidencePackage) -> str | None:
+    t = pkg.tables.filter(pl.col("row_dimension").str.to_lowercase().str.contains("vanguard"))
+    return t["table_id"][0] if t.height else None
+
+
+def vanguard_names(pkg: EvidencePackage) -> list[str]:
+    tid = vanguard_table_id(pkg)
+    if tid is None:
+        return []
+    cells = pkg.table_cells.filter((pl.col("table_id") == tid) & (pl.col("kind") == "cell"))
+    return cells["row"].unique(maintain_order=True).to_list()
+
+
+@dataclass
+class Briefing:
+    params: BriefingParameters
+    pkg: EvidencePackage  # already cut off at params.as_of
+    board_name: str = ""
+    generated: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    version: str = ""
+    _figure_no: int = 0
+    _table_no: int = 0
+    _shown_figures: dict = field(default_factory=dict)
+    _shown_tables: set = field(default_factory=set)
+
+    @classmethod
+    def from_parameters(cls, board: str, meeting: str, as_of: str = "", themes=None, focus: str = "all", title: str = "", previous_manifest: str = "", version: str = "", evidence_dir=None) -> "Briefing":
+        from .params import validate_parameters
+        from .schedule import load_schedule
+
+        full = load(evidence_dir) if evidence_dir else load()
+        schedule = load_schedule()
+        params = validate_parameters(
+            {"board": board, "meeting": meeting, "as_of": as_of or None, "themes": list(themes or []), "focus": focus, "title": title, "previous_manifest": previous_manifest},
+            vanguards=vanguard_names(full),
+            schedule=schedule,
+        )
+        b = cls(params, evidence_as_of(full, params.as_of_date), board_name=schedule[params.board].name, version=version)
+        b._build()
+        return b
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        self.blocks: dict[str, list[str]] = {}
+        self.section_titles: dict[str, str] = {}
+        for number, key in enumerate(self.params.sections, start=1):
+            self.section_titles[key] = f"{number}. {SECTIONS[key]}"
+            self.blocks[key] = getattr(self, f"_section_{key.replace('-', '_')}")()
+
+    def _cite(self, df: pl.DataFrame) -> pl.DataFrame:
+        for r in df.iter_rows(named=True):
+            self._shown_figures[r["id"]] = {"value": r["value"], "printed": r["printed"], "unit": r["unit"], "quote": r["quote"], "label": r["label"], "source_id": r["source_id"]}
+        return df.with_columns(pl.Series("citation", [cite_figure(self.pkg, i) for i in df["id"]], dtype=pl.String))
+
+    def _next_figure(self) -> int:
+        self._figure_no += 1
+        return self._figure_no
+
+    def _next_table(self) -> int:
+        self._table_no += 1
+        return self._table_no
+
+    def _figures_table(self, df: pl.DataFrame, caption: str) -> str:
+        df = self._cite(df)
+        n = self._next_table()
+        return h.exhibit_table(n, df, caption, FIGURE_COLUMNS, sorted(set(df["citation"])))
+
+    def _bar_figure(self, df: pl.DataFrame, caption: str, alt_text: str, x_title: str, color_field: str | None = None) -> str:
+        df = self._cite(df)
+        data = df.select("label", "value", "printed", "period", *( [color_field] if color_field else []))
+        enc = dict(
+            y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=380)),
+            x=alt.X("value:Q", title=x_title),
+            tooltip=[alt.Tooltip("label:N", title="Measure"), alt.Tooltip("printed:N", title="As printed"), alt.Tooltip("period:N", title="Period")],
+        )
+        if color_field:
+            enc["color"] = alt.Color(f"{color_field}:N", title=color_field.replace("_", " ").capitalize(), scale=alt.Scale(range=PALETTE))
+        chart = described(alt.Chart(data).mark_bar().encode(**enc).properties(width=420, height=alt.Step(26)), alt_text)
+        n = self._next_figure()
+        cols = [("label", "Measure"), ("printed", "As printed"), ("period", "Period")] + ([(color_field, color_field.replace("_", " ").capitalize())] if color_field else []) + [("citation", "Source")]
+        table = h.table(df, f"Data for figure {n}", cols)
+        return h.figure(n, chart, caption, alt_text, sorted(set(df["citation"])), table)
+
+    def _none(self, what: str) -> list[str]:
+        return [f'<p class="empty">No evidence on {h.esc(what)} was published on or before the cut-off date ({self.params.as_of_date:%-d %B %Y}).</p>']
+
+    def _figs(self, themes: list[str], kinds=("observed", "estimate")) -> pl.DataFrame:
+        return self.pkg.figures.filter(pl.col("theme").is_in(themes) & pl.col("kind").is_in(list(kinds)))
+
+    # ------------------------------------------------------------------ sections
+    def _section_demand_workforce(self) -> list[str]:
+        figs = self._figs(["prevalence", "demand", "workforce"])
+        if figs.height == 0:
+            return self._none("demand and workforce")
+        out = ['<p>Growth in need and demand set beside growth in the children and young people\'s mental health workforce. '
+               'Percentages are as printed in the sources and measure change over different periods: read the period column before comparing bars.</p>']
+        growth = figs.filter((pl.col("unit") == "percent") & pl.col("label").str.to_lowercase().str.contains("|".join(GROWTH_WORDS)))
+        if growth.height:
+            growth = growth.with_columns(
+                pl.when(pl.col("theme") == "workforce").then(pl.lit("Workforce")).otherwise(pl.lit("Demand and need")).alias("group")
+            ).sort("group", "value", descending=[False, True])
+            out.append(self._bar_figure(growth, "Reported percentage growth in demand and in the CYP mental health workforce", 
+                                        "Horizontal bar chart of percentage increases as printed in the sources. " + "; ".join(f"{r['label']}: {r['printed']} ({r['period']})" for r in growth.iter_rows(named=True)),
+                                        "Increase as printed (%)", "group"))
+        out.append(self._figures_table(figs.sort("theme", "id"), "Prevalence, demand and workforce figures"))
+        return out
+
+    def _section_access_commitments(self) -> list[str]:
+        out = []
+        recs = self.pkg.recommendations.filter(pl.col("set") == "nhs-long-term-plan")
+        figs = self.pkg.figures
+        rows = []
+        for r in recs.iter_rows(named=True):
+            targets = figs.filter(pl.col("id").is_in((r["target_figure_ids"] or "").split()))
+            progress = figs.filter(pl.col("id").is_in((r["progress_figure_ids"] or "").split()))
+            rows.append({
+                "title": r["title"],
+                "target": "; ".join(targets["printed"].to_list()) or "not stated",
+                "due": r["due_printed"] or "not stated",
+                "reported": "; ".join(f"{p['printed']} ({p['period']})" for p in progress.iter_rows(named=True)) or "none reported in the sources",
+                "status": recommendation_status(r["due_date"], r["progress_quote"] or (progress.height > 0 or None), self.params.meeting_date),
+                "citation": source_label(self.pkg, r["source_id"]) + ", " + r["locator"],
+            })
+            self._cite(targets)
+            self._cite(progress)
+        access = self._figs(["access", "funding", "commitments"], kinds=("observed", "estimate", "target", "allocation"))
+        if not rows and access.height == 0:
+            return self._none("access and the Long Term Plan commitments")
+        if rows:
+            df = pl.DataFrame(rows)
+            n = self._next_table()
+            out.append(h.exhibit_table(n, df, "NHS Long Term Plan commitments for children and young people: target, progress reported and status at the meeting date",
+                                       [("title", "Commitment"), ("target", "Target"), ("due", "Due"), ("reported", "Reported"), ("status", "Status at meeting"), ("citation", "Source")],
+                                       sorted(set(df["citation"]))))
+        pct = access.filter(pl.col("unit") == "percent")
+        if pct.height:
+            pct = pct.with_columns(pl.col("kind").str.to_titlecase().alias("kind_label")).sort("kind_label", "id")
+            out.append(self._bar_figure(pct, "Access and coverage percentages: reported figures and targets",
+                                        "Horizontal bar chart of access and coverage percentages as printed. " + "; ".join(f"{r['label']}: {r['printed']} ({r['kind']})" for r in pct.iter_rows(named=True)),
+                                        "Percentage as printed", "kind_label"))
+        if access.height:
+            out.append(self._figures_table(access.sort("theme", "kind", "id"), "Access, coverage and funding figures"))
+        return out
+
+    def _section_eating_disorders(self) -> list[str]:
+        figs = self._figs(["eating_disorders", "waiting_times"], kinds=("observed", "estimate", "target"))
+        if figs.height == 0:
+            return self._none("eating disorders and waiting times")
+        out = []
+        starts = figs.filter((pl.col("theme") == "eating_disorders") & (pl.col("unit") == "count") & pl.col("period_end").is_not_null()).sort("period_end")
+        if starts.height >= 2:
+            out.append(self._bar_figure(starts, "Eating-disorder counts by period, as printed",
+                                        "Bar chart of eating-disorder counts: " + "; ".join(f"{r['label']} {r['period']}: {r['printed']}" for r in starts.iter_rows(named=True)),
+                                        "Number (as printed)", None))
+        out.append(self._figures_table(figs.sort("theme", "id"), "Eating-disorder and waiting-time figures"))
+        return out
+
+    def _section_inpatient(self) -> list[str]:
+        figs = self._figs(["inpatient"], kinds=("observed", "estimate", "target", "allocation"))
+        if figs.height == 0:
+            return self._none("inpatient care")
+        out = []
+        counts = figs.filter((pl.col("unit").is_in(["count", "beds", "services", "people"])) & (pl.col("kind") == "observed"))
+        if counts.height >= 2:
+            counts = counts.sort("value", descending=True)
+            out.append(self._bar_figure(counts, "Inpatient care counts as printed (admissions, service lines, beds)",
+                                        "Horizontal bar chart of inpatient counts: " + "; ".join(f"{r['label']}: {r['printed']}" for r in counts.iter_rows(named=True)),
+                                        "Number (as printed)", None))
+        out.append(self._figures_table(figs.sort("id"), "Inpatient care figures: admissions, lengths of stay, beds and funding"))
+        return out
+
+    def _section_vanguards(self) -> list[str]:
+        tid = vanguard_table_id(self.pkg)
+        if tid is None:
+            return self._none("the Framework for Integrated Care vanguards")
+        cells = self.pkg.table_cells
+        ref = cells.filter((pl.col("table_id") == tid) & (pl.col("kind") == "cell") & pl.col("period_start").is_not_null())
+        focus = self.params.focus
+        if focus != "all":
+            ref = ref.filter(pl.col("row") == focus)
+        self._shown_tables.add(tid)
+        citation = cite_table(self.pkg, tid)
+        out = [f'<p>Accepted referrals to the twelve Framework for Integrated Care (Community) vanguards, by quarter{"" if focus == "all" else " for " + h.esc(focus)}. '
+               "Counts are as printed in NHS England's data tables; the breakdowns below cover all vanguards together (the sources do not break them down by vanguard).</p>"]
+        data = ref.select(pl.col("row").alias("vanguard"), "column", "period_start", "value", "printed").sort("period_start")
+        by_q = data.group_by("column", "period_start").agg(pl.col("value").sum().alias("total")).sort("period_start")
+        alt_text = (f"Stacked bar chart of accepted referrals per quarter by vanguard{'' if focus == 'all' else ' (' + focus + ')'}. "
+                    + "; ".join(f"{r['column']}: {r['total']:g}" for r in by_q.iter_rows(named=True)))
+        order = by_q["column"].to_list()
+        chart = alt.Chart(data).mark_bar().encode(
+            x=alt.X("column:N", sort=order, title="Quarter (financial year)"),
+            y=alt.Y("sum(value):Q", title="Accepted referrals"),
+            color=alt.Color("vanguard:N", title="Vanguard", scale=alt.Scale(range=EXTENDED), legend=alt.Legend(labelLimit=320, orient="bottom", columns=2)),
+            tooltip=[alt.Tooltip("vanguard:N", title="Vanguard"), alt.Tooltip("column:N", title="Quarter"), alt.Tooltip("printed:N", title="Accepted referrals")],
+        ).properties(width=520, height=300)
+        n = self._next_figure()
+        wide = data.pivot(on="column", index="vanguard", values="printed", aggregate_function="first")
+        cols = [("vanguard", "Vanguard")] + [(c, c) for c in order if c in wide.columns]
+        out.append(h.figure(n, described(chart, alt_text), "Accepted referrals by quarter and vanguard", alt_text, [citation], h.table(wide, f"Data for figure {n}", cols)))
+        for t in self.pkg.tables.filter(pl.col("table_id") != tid).iter_rows(named=True):
+            tc = cells.filter(pl.col("table_id") == t["table_id"])
+            totals = tc.filter(pl.col("kind") == "row_total")
+            if totals.height == 0:
+                continue
+            grand = tc.filter(pl.col("kind") == "grand_total")
+            denom = grand["value"][0] if grand.height else totals["value"].sum()
+            self._shown_tables.add(t["table_id"])
+            shares = totals.select(pl.col("row").alias("category"), "value", "printed").with_columns(
+                (pl.col("value") / denom * 100).round(1).alias("share")
+            )
+            cite = cite_table(self.pkg, t["table_id"])
+            alt_text = f"Bar chart of accepted referrals by {t['row_dimension']}, all vanguards, {h.esc(t['column_dimension'])} total. " + "; ".join(
+                f"{r['category']}: {r['printed']} ({r['share']:g}%)" for r in shares.iter_rows(named=True))
+            ch = alt.Chart(shares).mark_bar().encode(
+                y=alt.Y("category:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
+                x=alt.X("value:Q", title="Accepted referrals (all quarters)"),
+                tooltip=[alt.Tooltip("category:N", title=t["row_dimension"].capitalize()), alt.Tooltip("printed:N", title="Count as printed"), alt.Tooltip("share:Q", title="Share of total (%)")],
+            ).properties(width=420, height=alt.Step(20))
+            n = self._next_figure()
+            shares_tbl = shares.with_columns(pl.format("{}%", pl.col("share")).alias("share_text"))
+            out.append(h.figure(n, described(ch, alt_text), f"{t['title']} (share computed from the printed counts and total {denom:g})", alt_text, [cite],
+                                h.table(shares_tbl, f"Data for figure {n}", [("category", t["row_dimension"].capitalize()), ("printed", "Count as printed"), ("share_text", "Share of total (derived)")])))
+        return out
+
+    def _section_send(self) -> list[str]:
+        figs = self._figs(["send"], kinds=("observed", "estimate", "target", "allocation"))
+        recs = self.pkg.recommendations.filter(pl.col("set").is_in(["send-inspection-findings-2019", "isos-send-2024", "cfa-2014"]))
+        if figs.height == 0 and recs.height == 0:
+            return self._none("special educational needs and disabilities")
+        out = []
+        if figs.height:
+            out.append(self._figures_table(figs.sort("id"), "SEND figures"))
+        if recs.height:
+            out.append(self._recs_table(recs, "SEND inspection findings, system proposals and statutory timescales"))
+        return out
+
+    def _recs_table(self, recs: pl.DataFrame, caption: str) -> str:
+        df = recs.with_columns(
+            pl.Series("status", [recommendation_status(r["due_date"], r["progress_quote"], self.params.meeting_date) for r in recs.iter_rows(named=True)], dtype=pl.String),
+            pl.Series("citation", [source_label(self.pkg, r["source_id"]) + ", " + r["locator"] for r in recs.iter_rows(named=True)], dtype=pl.String),
+            pl.col("due_printed").fill_null("not stated"),
+            pl.col("response_quote").fill_null(""),
+        )
+        n = self._next_table()
+        return h.exhibit_table(n, df, caption, [("title", "Recommendation or finding"), ("lead", "Lead"), ("response_quote", "Response or action (verbatim)"), ("due_printed", "Due"), ("status", "Status at meeting"), ("citation", "Source")], sorted(set(df["citation"])))
+
+    def _section_recommendations(self) -> list[str]:
+        recs = self.pkg.recommendations.filter(pl.col("set").is_in(["lenehan-review-2017", "education-committee-2016", "cypmh-programme-2024"]))
+        if recs.height == 0:
+            return self._none("recommendations and commitments")
+        out = []
+        status = recs.with_columns(
+            pl.Series("status", [recommendation_status(r["due_date"], r["progress_quote"], self.params.meeting_date).split(" (")[0].split(";")[0] for r in recs.iter_rows(named=True)], dtype=pl.String)
+        ).group_by("set", "status").len("count").sort("set", "status")
+        alt_text = "Stacked bar chart of recommendations and commitments by status at the meeting date: " + "; ".join(f"{r['set']}, {r['status']}: {r['count']}" for r in status.iter_rows(named=True))
+        chart = alt.Chart(status).mark_bar().encode(
+            y=alt.Y("set:N", title=None), x=alt.X("count:Q", title="Number of recommendations or commitments"),
+            color=alt.Color("status:N", title="Status at meeting date", scale=alt.Scale(range=PALETTE), legend=alt.Legend(orient="bottom", labelLimit=400, columns=1)),
+            tooltip=["set:N", "status:N", "count:Q"],
+        ).properties(width=420, height=alt.Step(30))
+        n = self._next_figure()
+        cites = sorted({source_label(self.pkg, s) for s in recs["source_id"]})
+        out.append(h.figure(n, described(chart, alt_text), "Recommendations and commitments by status at the meeting date (derived from due dates and progress quoted in the sources)", alt_text, cites,
+                            h.table(status, f"Data for figure {n}", [("set", "List"), ("status", "Status"), ("count", "Number")])))
+        for s, title in (("lenehan-review-2017", "Lenehan review (These are our children): recommendations and the government's actions"),
+                         ("education-committee-2016", "Education Committee: recommendations on looked-after children's mental health"),
+                         ("cypmh-programme-2024", "NHS England CYP mental health programme: other commitments")):
+            part = recs.filter(pl.col("set") == s)
+            if part.height:
+                out.append(self._recs_table(part, title))
+        return out
+
+    # ------------------------------------------------------------------ closing parts
+    def shown(self) -> dict:
+        """Every figure shown (for the manifest and the next version's change list)."""
+        return {"figures": self._shown_figures, "tables": sorted(self._shown_tables)}
+
+    def changes(self) -> dict[str, list]:
+        prev_path = self.params.previous_manifest
+        if not prev_path or not Path(prev_path).is_file():
+            return {"previous": None, "new": [], "revised": [], "removed": []}
+        prev = json.loads(Path(prev_path).read_text(encoding="utf-8"))
+        before = prev.get("shown", {}).get("figures", {})
+        now = self._shown_figures
+        revised = [(k, before[k], now[k]) for k in now if k in before and any(before[k].get(f) != now[k].get(f) for f in ("value", "printed", "unit", "quote"))]
+        return {
+            "previous": f"{prev.get('parameters', {}).get('meeting', '?')} v{prev.get('version', '?')}",
+            "new": [(k, now[k]) for k in now if k not in before],
+            "revised": revised,
+            "removed": [(k, before[k]) for k in before if k not in now],
+        }
+
+    def title_block(self) -> str:
+        p = self.params
+        contents = "".join(f'<li><a href="#section-{k}">{h.esc(t)}</a></li>' for k, t in self.section_titles.items())
+        contents += '<li><a href="#changes">What has changed since the previous version</a></li><li><a href="#source-issues">Source issues affecting these figures</a></li><li><a href="#sources">Sources</a></li><li><a href="#provenance">Parameters and provenance</a></li>'
+        return (
+            f'<header class="title-block"><p class="board">{h.esc(self.board_name)}</p><h1>{h.esc(p.title)}</h1>'
+            f'<dl class="meta"><dt>Meeting</dt><dd>{p.meeting_date:%-d %B %Y}</dd><dt>Version</dt><dd>{h.esc(self.version or VERSION_PLACEHOLDER)}</dd>'
+            f'<dt>Evidence cut-off</dt><dd>{p.as_of_date:%-d %B %Y} (only evidence published on or before this date)</dd>'
+            f'<dt>Focus</dt><dd>{"All vanguards" if p.focus == "all" else h.esc(p.focus)}</dd>'
+            f'<dt>Generated</dt><dd>{h.esc(self.generated)}</dd></dl></header>'
+            f'<nav aria-labelledby="contents-title" class="contents"><h2 id="contents-title">Contents</h2><ol>{contents}</ol></nav>'
+        )
+
+    def section_html(self, key: str) -> str:
+        if key not in self.blocks:
+            return ""
+        return f'<section id="section-{key}" aria-labelledby="section-{key}-title"><h2 id="section-{key}-title">{h.esc(self.section_titles[key])}</h2>' + "".join(self.blocks[key]) + "</section>"
+
+    def changes_html(self) -> str:
+        c = self.changes()
+        if c["previous"] is None:
+            body = "<p>This is the first version for this board: every figure is new.</p>"
+        else:
+            def items(rows, fmt):
+                return "<ul>" + "".join(f"<li>{fmt(r)}</li>" for r in rows) + "</ul>" if rows else "<p>None.</p>"
+            body = (
+                f"<p>Compared with the previous version for this board ({h.esc(c['previous'])}).</p>"
+                f"<h3>New figures ({len(c['new'])})</h3>" + items(c["new"], lambda r: f"{h.esc(r[1]['label'])}: {h.esc(r[1]['printed'])} <span class=\"id\">[{h.esc(r[0])}]</span>")
+                + f"<h3>Revised figures ({len(c['revised'])})</h3>" + items(c["revised"], lambda r: f"{h.esc(r[2]['label'])}: was {h.esc(r[1]['printed'])}, now {h.esc(r[2]['printed'])} <span class=\"id\">[{h.esc(r[0])}]</span>")
+                + f"<h3>Removed figures ({len(c['removed'])})</h3>" + items(c["removed"], lambda r: f"{h.esc(r[1]['label'])}: {h.esc(r[1]['printed'])} <span class=\"id\">[{h.esc(r[0])}]</span>")
+            )
+        return f'<section id="changes" aria-labelledby="changes-title"><h2 id="changes-title">What has changed since the previous version</h2>{body}</section>'
+
+    def source_issues_html(self) -> str:
+        shown = set(self._shown_figures) | self._shown_tables
+        issues = self.pkg.source_issues.filter(pl.col("refs").map_elements(lambda r: bool(set(r.split()) & shown), return_dtype=pl.Boolean))
+        if issues.height == 0:
+            body = "<p>No recorded source issue affects the figures in this annex.</p>"
+        else:
+            issues = issues.with_columns(pl.Series("source", [source_label(self.pkg, s) for s in issues["source_id"]], dtype=pl.String))
+            body = ("<p>Where the sources disagree with themselves or each other, this annex shows the figures exactly as printed. These are the recorded discrepancies that touch figures shown here.</p>"
+                    + h.table(issues, "Source issues affecting figures in this annex", [("description", "What the source prints"), ("explanation", "How we read it"), ("kind", "Kind"), ("source", "Source")]))
+        return f'<section id="source-issues" aria-labelledby="source-issues-title"><h2 id="source-issues-title">Source issues affecting these figures</h2>{body}</section>'
+
+    def sources_html(self) -> str:
+        used = {v["source_id"] for v in self._shown_figures.values()} | set(self.pkg.tables.filter(pl.col("table_id").is_in(list(self._shown_tables)))["source_id"])
+        src = self.pkg.sources.with_columns(pl.col("source_id").is_in(list(used)).map_elements(lambda b: "yes" if b else "no", return_dtype=pl.String).alias("cited"))
+        return (f'<section id="sources" aria-labelledby="sources-title"><h2 id="sources-title">Sources</h2>'
+                + h.table(src, "Source documents published on or before the cut-off date", [("title", "Title"), ("publisher", "Publisher"), ("published_printed", "Published"), ("file", "File"), ("cited", "Cited in this annex")])
+                + "</section>")
+
+    def provenance_html(self, extra: dict | None = None) -> str:
+        p = self.params.identity()
+        rows = [("Board", self.board_name + f" ({p['board']})"), ("Meeting", p["meeting"]), ("Evidence cut-off", p["as_of"]),
+                ("Sections", ", ".join(self.params.sections)), ("Focus", p["focus"]), ("Title", p["title"]), ("cyp-evidence version", __version__),
+                ("Figures shown", str(len(self._shown_figures))), ("Source tables shown", str(len(self._shown_tables)))]
+        rows += list((extra or {}).items())
+        body = "".join(f"<tr><th scope=\"row\">{h.esc(k)}</th><td>{h.esc(v)}</td></tr>" for k, v in rows)
+        return (f'<section id="provenance" class="provenance" aria-labelledby="provenance-title"><h2 id="provenance-title">Parameters and provenance</h2>'
+                f'<table><caption>Parameters this annex was rendered with</caption><tbody>{body}</tbody></table>'
+                "<p>The evidence checksum, source checksums, git commit and package versions are in this version's manifest.json.</p></section>")
+
+    def show(self, part: str) -> None:
+        """Display one part of the annex in the notebook: 'title', a section key, 'changes',
+        'source-issues', 'sources' or 'provenance'."""
+        from IPython.display import HTML, display
+
+        html = {
+            "title": self.title_block, "changes": self.changes_html, "source-issues": self.source_issues_html,
+            "sources": self.sources_html, "provenance": self.provenance_html,
+        }.get(part)
+        display(HTML(html() if html else self.section_html(part)))

@@ -1,0 +1,83 @@
+"""Small, escaping HTML builders for annex content. Every piece of text that comes from the
+evidence (quotes, labels, names, citations) goes through ``esc``; nothing from the evidence is
+ever inserted as markup."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+
+import altair as alt
+import polars as pl
+
+
+def esc(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return html.escape(str(value), quote=True)
+
+
+def slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+
+
+def table(
+    df: pl.DataFrame,
+    caption: str,
+    columns: Sequence[tuple[str, str]] | None = None,
+    *,
+    table_id: str | None = None,
+    numeric: Iterable[str] = (),
+) -> str:
+    """An accessible data table: <caption>, column headers with scope, first column as row header."""
+    columns = list(columns or [(c, c) for c in df.columns])
+    numeric = set(numeric)
+    head = "".join(f'<th scope="col">{esc(label)}</th>' for _, label in columns)
+    body = []
+    for row in df.iter_rows(named=True):
+        cells = []
+        for i, (col, _) in enumerate(columns):
+            cls = ' class="num"' if col in numeric else ""
+            tag = 'th scope="row"' if i == 0 else "td"
+            close = "th" if i == 0 else "td"
+            cells.append(f"<{tag}{cls}>{esc(row[col])}</{close}>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    tid = f' id="{esc(table_id)}"' if table_id else ""
+    return (
+        f'<div class="table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0">'
+        f"<table{tid}><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def chart_html(chart: alt.TopLevelMixin) -> str:
+    """The chart as altair's html renderer draws it (vegaEmbed into a div)."""
+    bundle = chart._repr_mimebundle_()
+    if isinstance(bundle, tuple):
+        bundle = bundle[0]
+    return bundle["text/html"]
+
+
+def figure(number: int, chart: alt.TopLevelMixin, caption: str, alt_text: str, citations: list[str], data_table: str) -> str:
+    fid = f"figure-{number}"
+    sources = "; ".join(esc(c) for c in citations)
+    return (
+        f'<figure id="{fid}" class="exhibit" aria-labelledby="{fid}-caption">'
+        f'<figcaption id="{fid}-caption"><span class="exhibit-number">Figure {number}.</span> {esc(caption)}'
+        f'<span class="source">Source: {sources}</span></figcaption>'
+        f'<div class="chart">{chart_html(chart)}</div>'
+        f'<p class="alt-text"><span class="visually-labelled">Description:</span> {esc(alt_text)}</p>'
+        f"{data_table}</figure>"
+    )
+
+
+def exhibit_table(number: int, df: pl.DataFrame, caption: str, columns, citations: list[str], numeric=()) -> str:
+    sources = "; ".join(esc(c) for c in citations)
+    return (
+        f'<section class="exhibit" aria-labelledby="table-{number}-title">'
+        f'<p class="table-title" id="table-{number}-title"><span class="exhibit-number">Table {number}.</span> {esc(caption)}</p>'
+        f"{table(df, f'Table {number}. {caption}', columns, table_id=f'table-{number}', numeric=numeric)}"
+        f'<p class="source">Source: {sources}</p></section>'
+    )

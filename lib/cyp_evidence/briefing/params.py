@@ -1,0 +1,152 @@
+"""Typed, validated briefing parameters: the one contract between the command line, the
+schedule and the briefing notebook's `parameters` cell.
+
+Everything is checked before any analysis runs; all problems are reported together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..paths import SCHEDULE_FILE
+from .schedule import Board, load_schedule
+
+# Sections of an annex, in the order they appear. Keys are what --theme accepts.
+SECTIONS: dict[str, str] = {
+    "demand-workforce": "Demand against workforce growth",
+    "access-commitments": "Access against the NHS Long Term Plan commitments",
+    "eating-disorders": "Eating-disorder treatment and waiting times",
+    "inpatient": "Inpatient care: admissions, lengths of stay and beds",
+    "vanguards": "Framework for Integrated Care vanguards: accepted referrals and who is referred",
+    "send": "Special educational needs and disabilities: inspection findings and system proposals",
+    "recommendations": "Recommendations and commitments: status at the meeting date",
+}
+
+# name -> (python type, description). `previous_manifest` is set by the publisher, not users.
+PARAMETERS: dict[str, tuple[type, str]] = {
+    "board": (str, "board id from schedule.toml, e.g. 'lga-cyp-board'"),
+    "meeting": (str, "meeting date, YYYY-MM-DD"),
+    "as_of": (str, "evidence cut-off date, YYYY-MM-DD; empty means the meeting date"),
+    "themes": (list, f"sections to include (empty: all): {', '.join(SECTIONS)}"),
+    "focus": (str, "'all' or one vanguard's name as printed in the referrals table"),
+    "title": (str, "annex title; empty means the title in the schedule"),
+    "previous_manifest": (str, "internal: path of the previous version's manifest.json for this board"),
+}
+USER_PARAMETERS = [p for p in PARAMETERS if p != "previous_manifest"]
+
+
+class ParameterError(ValueError):
+    """Invalid briefing parameters; the message lists every problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid briefing parameters:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class BriefingParameters:
+    board: str
+    meeting: str
+    as_of: str
+    themes: list[str] = field(default_factory=list)
+    focus: str = "all"
+    title: str = ""
+    previous_manifest: str = ""
+
+    @property
+    def meeting_date(self) -> dt.date:
+        return dt.date.fromisoformat(self.meeting)
+
+    @property
+    def as_of_date(self) -> dt.date:
+        return dt.date.fromisoformat(self.as_of)
+
+    @property
+    def sections(self) -> list[str]:
+        return [s for s in SECTIONS if not self.themes or s in self.themes]
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def identity(self) -> dict:
+        """Parameters that define *what* is rendered (not the publisher's bookkeeping)."""
+        d = self.as_dict()
+        d.pop("previous_manifest")
+        return d
+
+
+def _check_date(name: str, value, problems: list[str]) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        problems.append(f"parameter '{name}': {value!r} is not a date (expected YYYY-MM-DD)")
+        return None
+
+
+def validate_parameters(
+    raw: dict,
+    *,
+    vanguards: list[str] | None = None,
+    schedule: dict[str, Board] | None = None,
+    schedule_path: Path | str = SCHEDULE_FILE,
+) -> BriefingParameters:
+    """Check names, types and values; fill defaults from the schedule. Raises ParameterError."""
+    problems: list[str] = []
+    unknown = sorted(set(raw) - set(PARAMETERS))
+    for name in unknown:
+        problems.append(f"unknown parameter '{name}' (known: {', '.join(USER_PARAMETERS)})")
+    values = {k: v for k, v in raw.items() if k in PARAMETERS and v is not None}
+    for name, value in values.items():
+        typ = PARAMETERS[name][0]
+        if not isinstance(value, typ) or isinstance(value, bool):
+            problems.append(f"parameter '{name}': expected {typ.__name__}, got {type(value).__name__} {value!r}")
+    for name in ("board", "meeting"):
+        if name not in values:
+            problems.append(f"parameter '{name}' is required ({PARAMETERS[name][1]})")
+    if problems:
+        raise ParameterError(problems)
+
+    schedule = schedule if schedule is not None else load_schedule(schedule_path)
+    board = schedule.get(values["board"])
+    if board is None:
+        problems.append(f"parameter 'board': unknown board {values['board']!r} (known: {', '.join(sorted(schedule))})")
+    meeting = _check_date("meeting", values["meeting"], problems)
+    defaults: dict = {}
+    scheduled_title = ""
+    if board is not None:
+        defaults = dict(board.defaults)
+        m = board.meeting(meeting) if meeting else None
+        if m is not None:
+            defaults.update(m.overrides)
+            scheduled_title = m.title
+    merged = {**defaults, **values}
+    as_of_raw = merged.get("as_of") or values["meeting"]
+    as_of = _check_date("as_of", as_of_raw, problems)
+    if meeting and as_of and as_of > meeting:
+        problems.append(f"parameter 'as_of': cut-off {as_of.isoformat()} is after the meeting ({meeting.isoformat()})")
+    themes = list(merged.get("themes") or [])
+    for t in themes:
+        if not isinstance(t, str) or t not in SECTIONS:
+            problems.append(f"parameter 'themes': unknown theme {t!r} (known: {', '.join(SECTIONS)})")
+    if len(set(map(str, themes))) != len(themes):
+        problems.append("parameter 'themes': a theme is listed twice")
+    focus = merged.get("focus") or "all"
+    if focus != "all" and vanguards is not None and focus not in vanguards:
+        problems.append(f"parameter 'focus': unknown vanguard {focus!r} (known: 'all', {', '.join(repr(v) for v in vanguards)})")
+    if problems:
+        raise ParameterError(problems)
+    board_name = board.name if board else values["board"]
+    title = merged.get("title") or scheduled_title or f"{board_name}: evidence annex"
+    return BriefingParameters(
+        board=values["board"],
+        meeting=meeting.isoformat(),
+        as_of=as_of.isoformat(),
+        themes=[t for t in SECTIONS if t in themes],
+        focus=focus,
+        title=title,
+        previous_manifest=merged.get("previous_manifest", ""),
+    )
