@@ -135,7 +135,7 @@ def check_table_cells(pkg: EvidencePackage, texts: dict[str, str]) -> list[Probl
 def reconcile_tables(pkg: EvidencePackage) -> list[Detection]:
     """Recompute every row total, column total and grand total from the printed cells."""
     found = []
-    cells = pkg.table_cells
+    cells = pkg.table_cells.filter(pl.col("value").is_not_null())
     for (table_id,), t in cells.group_by(["table_id"], maintain_order=True):
         body = t.filter(pl.col("kind") == "cell")
 
@@ -173,7 +173,8 @@ def reconcile_tables(pkg: EvidencePackage) -> list[Detection]:
 def check_arithmetic(pkg: EvidencePackage) -> tuple[list[Problem], list[Detection]]:
     """Recompute every printed derived figure (percentages, sums) from its printed inputs."""
     problems, found = [], []
-    values = dict(zip(pkg.figures["id"].to_list(), pkg.figures["value"].to_list()))
+    valid = pkg.figures.filter(pl.col("value").is_not_null())
+    values = dict(zip(valid["id"].to_list(), valid["value"].to_list()))
     for r in pkg.arithmetic_checks.iter_rows(named=True):
         ids = (r["input_ids"] or "").split()
         if r["result_id"] not in values or any(i not in values for i in ids):
@@ -217,7 +218,7 @@ def compare_measures(pkg: EvidencePackage) -> list[Detection]:
     but whose values differ, within or across documents."""
     found = []
     groups = defaultdict(list)
-    for r in pkg.figures.iter_rows(named=True):
+    for r in pkg.figures.filter(pl.col("value").is_not_null()).iter_rows(named=True):
         groups[(r["measure"], r["kind"], r["geography"], r["unit"])].append(r)
     for (measure, kind, geo, unit), rows in groups.items():
         if len({r["value"] for r in rows}) < 2:

@@ -1,0 +1,100 @@
+"""A broken evidence file gives one clear message per problem, all at once, non-zero exit."""
+
+import csv
+import json
+
+from cyp_evidence.cli import main
+from cyp_evidence.evidence import validate
+
+GOOD = {
+    "id": "test-workforce-growth-2016",
+    "theme": "workforce",
+    "measure": "cypmh_workforce_growth_since_2016",
+    "label": "Growth in the CYPMH workforce since 2016",
+    "kind": "observed",
+    "value": "70",
+    "unit": "percent",
+    "printed": "70%",
+    "period": "since 2016",
+    "period_start": "",
+    "period_end": "",
+    "geography": "England",
+    "population": "CYPMH workforce",
+    "source_id": "lga-cyp-board-2024-01-23",
+    "locator": "Annex 1 slide",
+    "quote": "The total CYPMH workforce has increased by 46% since the start of the LTP and by 70% since 2016",
+    "caveats": "",
+}
+FILE = "figures/lga-cyp-board-2024-01-23.csv"
+
+
+def _append(evidence_dir, rows):
+    path = evidence_dir / FILE
+    with path.open(newline="") as fh:
+        header = next(csv.reader(fh))
+    with path.open("a", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        for r in rows:
+            w.writerow(r)
+    return sum(1 for _ in path.open()) - len(rows) + 1  # line number of the first appended row
+
+
+def test_a_good_row_validates(evidence_copy, sources_dir):
+    _append(evidence_copy, [GOOD])
+    report = validate(evidence_copy, sources_dir)
+    assert report.errors == []
+
+
+def test_every_problem_reported_with_file_line_id_and_field(evidence_copy, sources_dir, capsys):
+    bad_number = {**GOOD, "id": "t-bad-number", "value": "seventy"}
+    bad_unit = {**GOOD, "id": "t-bad-unit", "unit": "bananas"}
+    bad_quote = {**GOOD, "id": "t-bad-quote", "quote": "The workforce has increased by 70% since 2016"}
+    wrong_value = {**GOOD, "id": "t-wrong-value", "value": "71"}
+    missing = {**GOOD, "id": "t-missing", "locator": ""}
+    dup = dict(GOOD)
+    first = _append(evidence_copy, [GOOD, bad_number, bad_unit, bad_quote, wrong_value, missing, dup])
+    report = validate(evidence_copy, sources_dir)
+    msgs = [str(p) for p in report.errors]
+    text = "\n".join(msgs)
+    assert f"{FILE}:{first + 1} (id=t-bad-number) field 'value': not a number: 'seventy'" in text
+    assert f"{FILE}:{first + 2} (id=t-bad-unit) field 'unit': unknown value 'bananas'" in text
+    assert f"{FILE}:{first + 3} (id=t-bad-quote) field 'quote': quote is not an exact substring" in text
+    assert f"{FILE}:{first + 4} (id=t-wrong-value) field 'value': value 71 is not the number printed in '70%'" in text
+    assert f"{FILE}:{first + 5} (id=t-missing) field 'locator': required value is missing" in text
+    assert "(id=test-workforce-growth-2016) field 'id': duplicate key" in text
+    assert len(msgs) == 7  # the duplicate is reported on both rows; nothing else
+
+    code = main(["validate", "--evidence", str(evidence_copy), "--sources", str(sources_dir)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "problem(s) in the evidence base" in err and "t-bad-unit" in err and "t-bad-quote" in err
+
+
+def test_unknown_reference_and_bad_header(evidence_copy, sources_dir):
+    _append(evidence_copy, [{**GOOD, "source_id": "no-such-source"}])
+    path = evidence_copy / "source_issues" / "cdc-2014-cfa-health.csv"
+    path.write_text(path.read_text().replace("explanation", "explanaton", 1))
+    report = validate(evidence_copy, sources_dir)
+    text = "\n".join(map(str, report.errors))
+    assert "field 'source_id': refers to unknown source 'no-such-source'" in text
+    assert "source_issues/cdc-2014-cfa-health.csv:1: header does not match the schema; missing column(s) ['explanation']; unknown column(s) ['explanaton']" in text
+
+
+def test_sources_folder_is_configurable(evidence_copy, tmp_path, capsys):
+    empty = tmp_path / "nowhere"
+    empty.mkdir()
+    code = main(["validate", "--evidence", str(evidence_copy), "--sources", str(empty)])
+    assert code == 1
+    assert "source text not found" in capsys.readouterr().err
+
+
+def test_datapackage_resources_all_exist_and_schemas_parse(evidence_copy):
+    dp = json.loads((evidence_copy / "datapackage.json").read_text())
+    assert dp["profile"] == "tabular-data-package"
+    for res in dp["resources"]:
+        assert (evidence_copy / res["path"]).is_file(), res["path"]
+        schema = json.loads((evidence_copy / res["schema"]).read_text())
+        assert schema["fields"], res["schema"]
+        for f in schema["fields"]:
+            assert f["type"] in {"string", "number", "integer", "date", "boolean"}
+            assert f.get("description"), f"{res['schema']}: field {f['name']} has no description"
