@@ -31,6 +31,9 @@ POLARS_TYPES = {
     "boolean": pl.Boolean,
 }
 
+# Fields that hold a whole source line verbatim (a trailing tab is part of the line).
+VERBATIM_LINES = {"line_quote"}
+
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -156,7 +159,7 @@ def _read_resource(path: Path, schema: dict, label: str, problems: list[Problem]
                         problems.append(Problem(label, "required value is missing", lineno, rid, name))
                     row[name] = None
                     continue
-                if cell != cell.strip():
+                if cell != cell.strip() and name not in VERBATIM_LINES:
                     problems.append(Problem(label, "value has leading or trailing whitespace", lineno, rid, name))
                 try:
                     val = _parse(cell, f["type"])
