@@ -1,0 +1,246 @@
+"""Chart builders for the JupyterLab explorations (lib/cyp_evidence/explore).
+
+Each builder takes a tidy polars frame and returns an altair chart with a text alternative
+(``described``: it becomes the chart's aria-label), the project palette, tooltips that show the
+figure as printed, and, where it helps, an altair selection (click a legend entry or a bar to
+pick out one category; shift-click adds more). Builders never compute figures: the explorers
+pass them frames from the evidence records and :mod:`cyp_evidence.measures`.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from . import EXTENDED, PALETTE, described
+
+WIDTH = 560
+MUTED = 0.25
+
+
+def _alt_items(df: pl.DataFrame, label: str, value: str, limit: int = 20) -> str:
+    items = [f"{r[label]}: {r[value]}" for r in df.head(limit).iter_rows(named=True)]
+    more = f"; and {df.height - limit} more" if df.height > limit else ""
+    return "; ".join(items) + more
+
+
+def empty(message: str) -> alt.Chart:
+    """A blank chart that says why there is nothing to draw."""
+    chart = (
+        alt.Chart(pl.DataFrame({"message": [message]}))
+        .mark_text(fontSize=14, align="left", color="#3D3D3D")
+        .encode(text="message:N")
+        .properties(width=WIDTH, height=60)
+    )
+    return described(chart, message)
+
+
+def _legend_pick(field: str, name: str = "pick") -> alt.Parameter:
+    return alt.selection_point(name=name, fields=[field], bind="legend")
+
+
+def _scale(n: int) -> alt.Scale:
+    return alt.Scale(range=PALETTE if n <= len(PALETTE) else EXTENDED)
+
+
+def bars(
+    df: pl.DataFrame,
+    *,
+    category: str,
+    value: str,
+    value_title: str,
+    color: str | None = None,
+    color_title: str = "",
+    tooltip: list | None = None,
+    description: str,
+    sort: str | list = "-x",
+    label_limit: int = 360,
+) -> alt.Chart:
+    """Horizontal bars, one per category; colour (optional) picked out through the legend."""
+    if df.height == 0:
+        return empty("No figures match the current choices.")
+    enc = dict(
+        y=alt.Y(f"{category}:N", sort=sort, title=None, axis=alt.Axis(labelLimit=label_limit)),
+        x=alt.X(f"{value}:Q", title=value_title),
+        tooltip=tooltip or [alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", format=",.4~g")],
+    )
+    chart = alt.Chart(df).mark_bar()
+    if color:
+        n = df[color].n_unique()
+        pick = _legend_pick(color)
+        enc["color"] = alt.Color(f"{color}:N", title=color_title or color, scale=_scale(n), legend=alt.Legend(orient="bottom", columns=2, labelLimit=320))
+        enc["opacity"] = alt.condition(pick, alt.value(1), alt.value(MUTED))
+        chart = chart.add_params(pick)
+    chart = chart.encode(**enc).properties(width=WIDTH - 200, height=alt.Step(22))
+    return described(chart, description)
+
+
+def dated_points(
+    df: pl.DataFrame,
+    *,
+    date: str,
+    value: str,
+    value_title: str,
+    color: str,
+    color_title: str,
+    tooltip: list,
+    description: str,
+) -> alt.Chart:
+    """A line with points over time, one line per colour (a measure printed for several periods)."""
+    if df.height == 0:
+        return empty("No dated figures match the current choices.")
+    pick = _legend_pick(color)
+    base = alt.Chart(df).encode(
+        x=alt.X(f"{date}:T", title="End of period"),
+        y=alt.Y(f"{value}:Q", title=value_title),
+        color=alt.Color(f"{color}:N", title=color_title, scale=_scale(df[color].n_unique()), legend=alt.Legend(orient="bottom", columns=1, labelLimit=420)),
+        opacity=alt.condition(pick, alt.value(1), alt.value(MUTED)),
+        tooltip=tooltip,
+    )
+    chart = (base.mark_line() + base.mark_point(filled=True, size=70)).add_params(pick).properties(width=WIDTH, height=300)
+    return described(chart, description)
+
+
+def stacked_with_totals(
+    df: pl.DataFrame,
+    *,
+    x: str,
+    x_order: list[str],
+    x_title: str,
+    value: str,
+    value_title: str,
+    total: str,
+    total_title: str,
+    category: str,
+    category_title: str,
+    category_order: list[str],
+    tooltip: list,
+    description: str,
+) -> alt.HConcatChart | alt.Chart:
+    """Stacked bars of ``value`` (x = quarter) beside one bar per category of ``total`` summed
+    over the quarters shown.
+
+    The two are linked: click a category's bar on the right (or its legend entry) to pick it
+    out on the left; shift-click adds more; double-click clears."""
+    if df.height == 0:
+        return empty("No figures match the current choices.")
+    pick = alt.selection_point(name="pick", fields=[category], bind="legend")
+    colour = alt.Color(
+        f"{category}:N", title=category_title, sort=category_order, scale=_scale(len(category_order)),
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
+    )
+    opacity = alt.condition(pick, alt.value(1), alt.value(MUTED))
+    left = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{x}:N", sort=x_order, title=x_title, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(f"{value}:Q", title=value_title),
+            color=colour,
+            order=alt.Order("order:Q"),
+            opacity=opacity,
+            tooltip=tooltip,
+        )
+        .properties(width=WIDTH - 140, height=320)
+    )
+    right = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", sort=category_order, title=None, axis=alt.Axis(labelLimit=220)),
+            x=alt.X(f"sum({total}):Q", title=total_title),
+            color=colour,
+            opacity=opacity,
+            tooltip=[alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"sum({total}):Q", title=total_title, format=",")],
+        )
+        .add_params(pick)
+        .properties(width=180, height=alt.Step(16))
+    )
+    return described(alt.hconcat(left, right).resolve_scale(color="shared"), description)
+
+
+def grouped_bars(
+    df: pl.DataFrame,
+    *,
+    category: str,
+    category_order: list[str],
+    group: str,
+    value: str,
+    value_title: str,
+    tooltip: list,
+    description: str,
+) -> alt.Chart:
+    """Bars for each category, one per group side by side (e.g. age group by gender)."""
+    if df.height == 0:
+        return empty("No figures match the current choices.")
+    pick = _legend_pick(group)
+    chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", sort=category_order, title=None, axis=alt.Axis(labelLimit=300)),
+            yOffset=alt.YOffset(f"{group}:N"),
+            x=alt.X(f"{value}:Q", title=value_title),
+            color=alt.Color(f"{group}:N", scale=_scale(df[group].n_unique()), legend=alt.Legend(orient="bottom")),
+            opacity=alt.condition(pick, alt.value(1), alt.value(MUTED)),
+            tooltip=tooltip,
+        )
+        .add_params(pick)
+        .properties(width=WIDTH - 160, height=alt.Step(12))
+    )
+    return described(chart, description)
+
+
+def timeline(
+    df: pl.DataFrame,
+    *,
+    date: str,
+    row: str,
+    color: str,
+    color_order: list[str],
+    shape: str | None,
+    tooltip: list,
+    at: str,
+    description: str,
+    row_title: str = "",
+) -> alt.LayerChart | alt.Chart:
+    """Dated events per row (due dates, reported dates) with a rule at the chosen date."""
+    if df.height == 0:
+        return empty("Nothing with a date matches the current choices.")
+    pick = _legend_pick(color)
+    enc = dict(
+        x=alt.X(f"{date}:T", title="Date"),
+        y=alt.Y(f"{row}:N", title=row_title or None, axis=alt.Axis(labelLimit=340)),
+        color=alt.Color(f"{color}:N", sort=color_order, scale=alt.Scale(domain=color_order, range=EXTENDED[: len(color_order)]), legend=alt.Legend(orient="bottom", columns=2, labelLimit=360)),
+        opacity=alt.condition(pick, alt.value(1), alt.value(MUTED)),
+        tooltip=tooltip,
+    )
+    if shape:
+        enc["shape"] = alt.Shape(f"{shape}:N", legend=alt.Legend(orient="bottom"))
+    points = alt.Chart(df).mark_point(filled=True, size=110).encode(**enc).add_params(pick)
+    rule = alt.Chart(pl.DataFrame({"at": [at], "label": [f"Chosen date: {at}"]})).mark_rule(color="#801650", strokeDash=[6, 3], size=2).encode(
+        x="at:T", tooltip=alt.Tooltip("label:N", title="")
+    )
+    chart = alt.layer(points, rule).properties(width=WIDTH - 120, height=alt.Step(24))
+    return described(chart, description)
+
+
+def status_counts(df: pl.DataFrame, *, status: str, order: list[str], group: str, description: str) -> alt.Chart:
+    """How many items are in each status, stacked by group (e.g. the list they belong to)."""
+    if df.height == 0:
+        return empty("Nothing matches the current choices.")
+    chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{status}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X("count():Q", title="Number"),
+            color=alt.Color(f"{group}:N", scale=_scale(df[group].n_unique()), legend=alt.Legend(orient="bottom", columns=2, labelLimit=300)),
+            tooltip=[alt.Tooltip(f"{status}:N", title="Status"), alt.Tooltip(f"{group}:N"), alt.Tooltip("count():Q", title="Number")],
+        )
+        .properties(width=WIDTH - 200, height=alt.Step(22))
+    )
+    return described(chart, description)
+
+
+__all__ = ["bars", "dated_points", "empty", "grouped_bars", "stacked_with_totals", "status_counts", "timeline"]

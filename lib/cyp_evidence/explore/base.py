@@ -1,0 +1,240 @@
+"""What every explorer shares: controls, chart data, the widget, citations, table and CSV.
+
+An explorer is driven without a browser::
+
+    ex = VanguardExplorer(pkg)
+    ex.controls["measure"].value = "Share of the quarter (%)"
+    ex.chart_data          # the polars frame the chart draws (recomputed on every change)
+    ex.chart()             # the altair chart for the current choices
+    ex.table               # the figures behind the chart, each row with its citation
+    ex.save_csv()          # writes ``table`` under outputs/explore/ and returns the path
+
+``ex.widget`` is the ipywidgets UI for JupyterLab: the controls, the chart (an
+``alt.JupyterChart`` drawn with the JavaScript bundled offline, so no CDN is needed), the
+source citation under it, a toggle that shows the figures behind the chart, and a button that
+saves them as CSV. Changing a control redraws the chart in place.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import altair as alt
+import ipywidgets as widgets
+import polars as pl
+
+from .. import charts  # noqa: F401  (registers and enables the project theme)
+from ..evidence import EvidencePackage, load
+from ..paths import OUTPUTS_DIR
+
+EXPLORE_OUTPUTS = OUTPUTS_DIR / "explore"
+ALL = "All"
+MAX_TABLE_ROWS = 300
+_offline = False
+
+
+def enable_offline() -> None:
+    """Draw every chart with the Vega JavaScript bundled by vl-convert (no CDN), both the
+    explorers' ``alt.JupyterChart`` widgets and plain altair charts shown in a notebook."""
+    global _offline
+    if not _offline:
+        alt.JupyterChart.enable_offline(True)
+        alt.renderers.enable("jupyter", offline=True)
+        _offline = True
+
+
+def esc(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else round(value, 2)
+    return html.escape(str(value), quote=True)
+
+
+def html_table(df: pl.DataFrame, caption: str, max_rows: int = MAX_TABLE_ROWS) -> str:
+    """An accessible HTML table (caption, column headers) of at most ``max_rows`` rows."""
+    head = "".join(f'<th scope="col" style="text-align:left;padding:2px 8px">{esc(c)}</th>' for c in df.columns)
+    rows = []
+    for r in df.head(max_rows).iter_rows():
+        rows.append("<tr>" + "".join(f'<td style="padding:2px 8px;vertical-align:top">{esc(v)}</td>' for v in r) + "</tr>")
+    more = f"<p>Showing the first {max_rows} of {df.height} rows; the CSV has them all.</p>" if df.height > max_rows else ""
+    return (
+        f'<div style="max-height:420px;overflow:auto" role="region" tabindex="0" aria-label="{esc(caption)}">'
+        f'<table style="border-collapse:collapse;font-size:12px"><caption style="text-align:left;font-weight:bold">{esc(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}"
+    )
+
+
+def slug(text: str, limit: int = 80) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+    return s[:limit].strip("-") or "all"
+
+
+def options_with_all(values) -> list[str]:
+    return [ALL] + [v for v in values if v is not None]
+
+
+class ExplorerWidget(widgets.VBox):
+    """The explorer's UI. Its plain-text form is short and fixed (it is what a notebook stores
+    as the cell's text output, and what nbval compares), whatever the evidence holds."""
+
+    def __init__(self, explorer: "Explorer", **kwargs):
+        self._label = f"{type(explorer).__name__}: {explorer.title}"
+        super().__init__(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"<{self._label} (interactive; run the notebook in JupyterLab to use it)>"
+
+
+class Explorer:
+    """Base class: subclasses set ``name`` and ``title`` and define ``_controls``, ``compute``,
+    ``build_chart`` and ``citations``; optionally ``table`` and ``notes``."""
+
+    name = "explorer"
+    title = "Explorer"
+    show_table_at_start = False
+
+    def __init__(self, pkg: EvidencePackage | None = None, outdir: Path | str | None = None):
+        self.pkg = pkg if pkg is not None else load()
+        self.outdir = Path(outdir) if outdir else EXPLORE_OUTPUTS
+        self._widget: ExplorerWidget | None = None
+        self._updating = False
+        self.controls: dict[str, widgets.ValueWidget] = self._controls()
+        for c in self.controls.values():
+            c.observe(self._changed, names="value")
+        self._data = self.compute()
+
+    # ---------------------------------------------------------------- to override
+    def _controls(self) -> dict[str, widgets.ValueWidget]:
+        raise NotImplementedError
+
+    def compute(self) -> pl.DataFrame:
+        """The frame the chart draws, for the current control values."""
+        raise NotImplementedError
+
+    def build_chart(self, data: pl.DataFrame) -> alt.TopLevelMixin:
+        raise NotImplementedError
+
+    @property
+    def citations(self) -> list[str]:
+        raise NotImplementedError
+
+    @property
+    def table(self) -> pl.DataFrame:
+        """The figures behind the chart (default: the chart data)."""
+        return self._data
+
+    def notes(self) -> str:
+        """HTML shown under the citation (caveats, formulas); empty by default."""
+        return ""
+
+    def _sync_options(self, changed: str) -> None:
+        """Update dependent controls' options after ``changed`` changed (e.g. measures of a theme)."""
+
+    # ---------------------------------------------------------------- shared behaviour
+    @property
+    def chart_data(self) -> pl.DataFrame:
+        return self._data
+
+    def chart(self) -> alt.TopLevelMixin:
+        return self.build_chart(self._data)
+
+    def state(self) -> dict:
+        return {k: c.value for k, c in self.controls.items()}
+
+    def _changed(self, change) -> None:
+        if self._updating:
+            return
+        self._updating = True
+        try:
+            owner = next((k for k, c in self.controls.items() if c is change["owner"]), "")
+            self._sync_options(owner)
+        finally:
+            self._updating = False
+        self.refresh()
+
+    def set(self, **values) -> "Explorer":
+        """Set several controls at once (one recomputation per control)."""
+        for k, v in values.items():
+            self.controls[k].value = v
+        return self
+
+    def refresh(self) -> None:
+        self._data = self.compute()
+        if self._widget is not None:
+            self._jchart.chart = self.chart()
+            self._cite.value = self._citation_html()
+            self._notes.value = self.notes()
+            if self._show.value:
+                self._table_html.value = html_table(self.table, f"Figures behind the chart: {self.title}")
+            self._saved.value = ""
+
+    def csv_path(self) -> Path:
+        """outputs/explore/<explorer>--<control values>.csv (one file per set of choices)."""
+        parts = [slug("-".join(map(str, v)) if isinstance(v, (tuple, list)) else v, 40) for v in self.state().values()]
+        stem = (f"{self.name}--" + "--".join(parts))[:180].rstrip("-")
+        return self.outdir / f"{stem}.csv"
+
+    def save_csv(self, path: Path | str | None = None) -> Path:
+        path = Path(path) if path else self.csv_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.table.write_csv(path)
+        return path
+
+    def _citation_html(self) -> str:
+        cites = self.citations
+        if not cites:
+            return "<p><b>Source:</b> no figures shown.</p>"
+        items = "".join(f"<li>{esc(c)}</li>" for c in cites)
+        return f'<div style="font-size:13px"><b>Source{"s" if len(cites) > 1 else ""}:</b><ul style="margin:2px 0">{items}</ul></div>'
+
+    @property
+    def widget(self) -> ExplorerWidget:
+        if self._widget is None:
+            self._widget = self._build_widget()
+        return self._widget
+
+    def _build_widget(self) -> ExplorerWidget:
+        enable_offline()
+        self._jchart = alt.JupyterChart(self.chart(), embed_options={"renderer": "svg", "actions": False})
+        self._cite = widgets.HTML(self._citation_html())
+        self._notes = widgets.HTML(self.notes())
+        self._show = widgets.ToggleButton(value=self.show_table_at_start, description="Show the figures behind the chart", icon="table",
+                                          layout=widgets.Layout(width="auto"))
+        self._save = widgets.Button(description="Save the figures as CSV", icon="download", layout=widgets.Layout(width="auto"))
+        self._saved = widgets.HTML("")
+        self._table_html = widgets.HTML(html_table(self.table, f"Figures behind the chart: {self.title}") if self.show_table_at_start else "")
+        self._table_html.layout.display = None if self.show_table_at_start else "none"
+
+        def toggle(change):
+            if change["new"]:
+                self._table_html.value = html_table(self.table, f"Figures behind the chart: {self.title}")
+            self._table_html.layout.display = None if change["new"] else "none"
+            self._show.description = "Hide the figures" if change["new"] else "Show the figures behind the chart"
+
+        def save(_):
+            path = self.save_csv()
+            self._saved.value = f"Saved {self.table.height} rows to <code>{esc(path)}</code>"
+
+        self._show.observe(toggle, names="value")
+        self._save.on_click(save)
+        controls = widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap", gap="4px 16px"))
+        return ExplorerWidget(
+            self,
+            children=[
+                widgets.HTML(f"<h3 style='margin:4px 0'>{esc(self.title)}</h3>"),
+                controls,
+                self._jchart,
+                self._cite,
+                self._notes,
+                widgets.HBox([self._show, self._save, self._saved], layout=widgets.Layout(gap="8px", align_items="center")),
+                self._table_html,
+            ],
+        )
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)

@@ -1,0 +1,209 @@
+"""Views that only this project gives, built on :mod:`cyp_evidence.measures`: growth in demand
+against growth in workforce and access, progress against each Long Term Plan commitment, and
+money per child or per area."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import ipywidgets as widgets
+import polars as pl
+
+from .. import measures
+from ..charts import explore as ch
+from .base import Explorer, esc
+
+TOTAL, PER_YEAR = "Total change (%)", "Change a year (%)"
+TIMELINE, SHARE = "Dates: due and reported", "Share of target reached (%)"
+
+
+def _split_citations(col: pl.Series) -> list[str]:
+    seen: dict[str, None] = {}
+    for v in col.drop_nulls().to_list():
+        for c in v.split("; "):
+            if c:
+                seen.setdefault(c, None)
+    return list(seen)
+
+
+def latest_publication(pkg) -> dt.date:
+    """The default 'as at' date: the publication date of the newest source."""
+    return max(pkg.sources["published"].to_list())
+
+
+class DemandGrowthExplorer(Explorer):
+    """Growth in need and demand (referrals, presentations, prevalence) against growth in the
+    workforce and in access, as printed or computed from two printed figures."""
+
+    name = "growth"
+    title = "Growth in need and demand against growth in workforce and access"
+
+    def __init__(self, pkg=None, outdir=None):
+        from ..evidence import load
+
+        pkg = pkg if pkg is not None else load()
+        self.all = measures.frame(measures.growth_measures(pkg)).with_columns(pl.col("id").str.starts_with("annual:").alias("annual"))
+        super().__init__(pkg, outdir)
+
+    def _controls(self):
+        groups = sorted(self.all["group"].unique().to_list())
+        return {
+            "groups": widgets.SelectMultiple(options=groups, value=tuple(groups), description="Compare", rows=max(2, min(5, len(groups)))),
+            "basis": widgets.ToggleButtons(options=[TOTAL, PER_YEAR], value=TOTAL, description="Show",
+                                           tooltips=["The change over each figure's own period", "Compound change a year, so periods of different length compare"]),
+        }
+
+    def compute(self) -> pl.DataFrame:
+        c = self.state()
+        d = self.all.filter(pl.col("group").is_in(list(c["groups"])) & (pl.col("annual") == (c["basis"] == PER_YEAR)))
+        return d.with_columns(
+            pl.concat_str([pl.col("label"), pl.lit(" ("), pl.col("period"), pl.lit(")")]).alias("bar"),
+            pl.col("value").round(1).alias("value"),
+        ).sort("group", "value", descending=[False, True])
+
+    def build_chart(self, data):
+        per_year = self.controls["basis"].value == PER_YEAR
+        items = "; ".join(f"{r['group']}: {r['bar']} {r['value']:+.1f}%" for r in data.iter_rows(named=True))
+        return ch.bars(
+            data, category="bar", value="value", value_title="Change a year (%)" if per_year else "Change over the period (%)",
+            color="group", color_title="Compared", sort=None,
+            tooltip=[alt.Tooltip("label:N", title="Measure"), alt.Tooltip("period:N", title="Period"), alt.Tooltip("value:Q", title="Change (%)", format="+.1f"),
+                     alt.Tooltip("formula:N", title="How it is worked out")],
+            description=f"Bar chart of {'yearly' if per_year else 'total'} percentage change, grouped into need and demand, workforce and access: {items}",
+        )
+
+    @property
+    def citations(self) -> list[str]:
+        return _split_citations(self._data["citations"])
+
+    @property
+    def table(self) -> pl.DataFrame:
+        return self._data.select("id", "group", "label", "period", "value", "unit", "formula", "inputs", "caveats", "citations")
+
+    def notes(self) -> str:
+        return ("<p style='font-size:12px'>Each bar is either a percentage printed by a source ('as printed') or the change between "
+                "the earliest and latest printed figure of one measure (formula in the table). The periods differ between bars: "
+                "'Change a year' converts each total to a compound yearly rate over its own period so that they can be set side by side; "
+                "it assumes steady growth, which the sources do not say.</p>")
+
+
+class CommitmentExplorer(Explorer):
+    """Progress against each NHS Long Term Plan commitment: the target, its date, what is
+    reported and when, the share of the target reached, and the status at a chosen date."""
+
+    name = "commitments"
+    title = "Long Term Plan commitments: target, reported and dates"
+    show_table_at_start = True
+
+    def _controls(self):
+        return {
+            "at": widgets.DatePicker(value=latest_publication(self.pkg), description="Status at"),
+            "view": widgets.ToggleButtons(options=[TIMELINE, SHARE], value=TIMELINE, description="View"),
+        }
+
+    def progress(self) -> pl.DataFrame:
+        at = self.controls["at"].value or latest_publication(self.pkg)
+        return measures.commitments(self.pkg, at)
+
+    def compute(self) -> pl.DataFrame:
+        p = self.progress()
+        if self.controls["view"].value == SHARE:
+            return p.filter(pl.col("share_of_target").is_not_null()).with_columns(pl.col("share_of_target").round(1))
+        due = p.filter(pl.col("due_date").is_not_null()).select("title", pl.col("due_date").alias("date"), pl.lit("Target date").alias("event"), pl.col("target").alias("what"), "status")
+        rep = p.filter(pl.col("reported_date").is_not_null()).select("title", pl.col("reported_date").alias("date"), pl.lit("Reported").alias("event"), pl.col("reported").alias("what"), "status")
+        return pl.concat([due, rep]).sort("title", "date")
+
+    def build_chart(self, data):
+        at = self.controls["at"].value or latest_publication(self.pkg)
+        if self.controls["view"].value == SHARE:
+            items = "; ".join(f"{r['title']}: {r['share_of_target']:.1f}% of target" for r in data.iter_rows(named=True))
+            return ch.bars(
+                data, category="title", value="share_of_target", value_title="Reported as a share of the target (%)", color="status", color_title="Status",
+                tooltip=[alt.Tooltip("title:N", title="Commitment"), alt.Tooltip("target:N", title="Target"), alt.Tooltip("reported:N", title="Reported"),
+                         alt.Tooltip("formula:N", title="How it is worked out"), alt.Tooltip("status:N", title="Status")],
+                description=f"Bar chart of reported progress as a share of each target, status at {at:%-d %B %Y}: {items or 'none computable'}",
+            )
+        items = "; ".join(f"{r['title']}: {r['event'].lower()} {r['date']:%b %Y}" for r in data.iter_rows(named=True))
+        return ch.timeline(
+            data, date="date", row="title", color="status", color_order=list(measures.STATUSES), shape="event",
+            tooltip=[alt.Tooltip("title:N", title="Commitment"), alt.Tooltip("event:N", title="What"), alt.Tooltip("what:N", title="As printed"),
+                     alt.Tooltip("date:T", title="Date", format="%d %b %Y"), alt.Tooltip("status:N", title="Status")],
+            at=at.isoformat(), description=f"Timeline of commitment target dates and reporting dates with the chosen date {at:%-d %B %Y} marked: {items}",
+        )
+
+    @property
+    def citations(self) -> list[str]:
+        return _split_citations(self.progress()["citation"])
+
+    @property
+    def table(self) -> pl.DataFrame:
+        return self.progress().with_columns(pl.col("share_of_target").round(1)).select(
+            "title", "target", "due_printed", "reported", "share_of_target", "formula", "status", "target_ids", "reported_ids", "citation")
+
+    def notes(self) -> str:
+        return ("<p style='font-size:12px'>Status comes from what the sources say only: 'progress reported' does not mean met. "
+                "The share of the target is computed only where the reported figure and the target are in the same unit "
+                "(the formula column says why not otherwise).</p>")
+
+
+class FundingExplorer(Explorer):
+    """Money per child or young person, or per area or organisation, where the sources print both."""
+
+    name = "money"
+    title = "Money per child or per area"
+
+    def _controls(self):
+        money = measures.money_figures(self.pkg)
+        opts = [(f"{r['label']}: {r['printed']} ({r['period']})", r["id"]) for r in money.iter_rows(named=True)] or [("(no money figures yet)", None)]
+        return {
+            "money": widgets.Dropdown(options=opts, value=opts[0][1], description="Money", layout=widgets.Layout(width="620px")),
+            "basis": widgets.ToggleButtons(options=[("Per child or young person", "child"), ("Per area or organisation", "area")], value="child", description="Divide by"),
+            "per_year": widgets.Checkbox(value=False, description="Per year (where the money's period has dates)", indent=False, layout=widgets.Layout(width="auto")),
+        }
+
+    def derived(self) -> list[measures.Derived]:
+        c = self.state()
+        if c["money"] is None:
+            return []
+        m = measures.figure(self.pkg, c["money"])
+        dens = measures.denominators(self.pkg, c["basis"]).with_columns(
+            ((pl.col("source_id") == m["source_id"]).cast(pl.Int8) + (pl.col("theme") == m["theme"]).cast(pl.Int8)).alias("closeness")
+        ).sort("closeness", "id", descending=[True, False]).head(15)
+        return [measures.per_unit(self.pkg, c["money"], i, per_year=c["per_year"]) for i in dens["id"].to_list()]
+
+    def compute(self) -> pl.DataFrame:
+        d = measures.frame(self.derived()).filter(pl.col("value").is_not_null())
+        names = dict(self.pkg.figures.select("id", pl.concat_str([pl.col("label"), pl.lit(": "), pl.col("printed"), pl.lit(" ("), pl.col("period"), pl.lit(")")])).iter_rows())
+        return d.with_columns(
+            pl.col("inputs").str.split(" ").list.get(1).replace_strict(names, default="").alias("divided_by"),
+            pl.col("value").round(2),
+        ).sort("value", descending=True)
+
+    def build_chart(self, data):
+        if data.height == 0:
+            return ch.empty("No figure to divide this money by (or the money's period has no dates for 'per year').")
+        per = "a year " if self.controls["per_year"].value else ""
+        items = "; ".join(f"{r['divided_by']}: £{r['value']:,.0f}" for r in data.iter_rows(named=True))
+        return ch.bars(
+            data, category="divided_by", value="value", value_title=f"£ {per}per unit (indicative)",
+            tooltip=[alt.Tooltip("divided_by:N", title="Divided by"), alt.Tooltip("value:Q", title="£", format=",.0f"),
+                     alt.Tooltip("formula:N", title="How it is worked out"), alt.Tooltip("caveats:N", title="Caveats")],
+            description=f"Bar chart of the chosen money figure divided {per}by each count: {items}",
+        )
+
+    @property
+    def citations(self) -> list[str]:
+        return _split_citations(self._data["citations"])
+
+    @property
+    def table(self) -> pl.DataFrame:
+        return self._data.select("id", "label", "divided_by", "value", "unit", "formula", "caveats", "inputs", "citations")
+
+    def notes(self) -> str:
+        return ("<p style='font-size:12px'><b>Indicative only.</b> Each bar divides one printed sum of money by one printed count. "
+                "The two rarely cover the same period, population or spending, so the result is a ratio for scale, not a unit cost; "
+                "the caveats column lists every mismatch found.</p>")
+
+
+__all__ = ["CommitmentExplorer", "DemandGrowthExplorer", "FundingExplorer", "latest_publication"]

@@ -1,0 +1,216 @@
+"""Framework for Integrated Care (Community) vanguards: referrals by quarter and vanguard, and
+every breakdown table the sources print (age and gender, ethnicity, religion, referral source,
+education, accommodation, trauma), as counts or as shares of the quarter."""
+
+from __future__ import annotations
+
+import re
+
+import altair as alt
+import ipywidgets as widgets
+import polars as pl
+
+from .. import measures
+from ..charts import explore as ch
+from ..evidence.cite import cite_table
+from .base import Explorer, esc
+
+COUNT, SHARE = "Count", "Share (%)"
+TOP_CHOICES = ["All", "5", "8", "12"]
+OTHER = "All other categories"
+
+
+def vanguard_table_id(pkg) -> str | None:
+    """The table whose rows are the vanguards (found by its row dimension)."""
+    t = pkg.tables.filter(pl.col("row_dimension").str.to_lowercase().str.contains("vanguard"))
+    return t["table_id"][0] if t.height else None
+
+
+def _section(locator: str) -> str:
+    return " ".join(locator.split(",")[0].split()[:2]).lower()
+
+
+def breakdown_tables(pkg) -> pl.DataFrame:
+    """The vanguard table and the breakdown tables printed with it (same source, same annex),
+    vanguard table first; every table if no vanguard table is recorded yet."""
+    tables = pkg.tables.filter(pl.col("table_id").is_in(pkg.table_cells["table_id"].unique().implode()))
+    vid = vanguard_table_id(pkg)
+    if vid is None:
+        return tables
+    v = tables.filter(pl.col("table_id") == vid).row(0, named=True)
+    same = tables.filter(
+        (pl.col("source_id") == v["source_id"])
+        & pl.col("locator").map_elements(_section, return_dtype=pl.String).eq(_section(v["locator"]))
+    )
+    return pl.concat([same.filter(pl.col("table_id") == vid), same.filter(pl.col("table_id") != vid)])
+
+
+def breakdown_labels(tables: pl.DataFrame) -> dict[str, str]:
+    """A short label per table: its row dimension, with the title's note in brackets when two
+    tables share a dimension (e.g. the two printed versions of the ethnicity table)."""
+    dims = tables["row_dimension"].to_list()
+    out = {}
+    for r in tables.iter_rows(named=True):
+        label = r["row_dimension"][:1].upper() + r["row_dimension"][1:]
+        if dims.count(r["row_dimension"]) > 1:
+            m = re.search(r"\(([^)]*)\)", r["title"])
+            label += f" ({m.group(1) if m else r['table_id']})"
+        out[label] = r["table_id"]
+    return out
+
+
+class VanguardExplorer(Explorer):
+    name = "vanguards"
+    title = "Framework for Integrated Care vanguards: accepted referrals"
+
+    def __init__(self, pkg=None, outdir=None):
+        from ..evidence import load
+
+        pkg = pkg if pkg is not None else load()
+        self.tables = breakdown_tables(pkg)
+        self.labels = breakdown_labels(self.tables)
+        self.vanguard_table = vanguard_table_id(pkg)
+        cells = pkg.table_cells
+        self.vanguards = (
+            cells.filter((pl.col("table_id") == self.vanguard_table) & (pl.col("kind") == "cell"))["row"].unique(maintain_order=True).to_list()
+            if self.vanguard_table else []
+        )
+        super().__init__(pkg, outdir)
+
+    # ------------------------------------------------------------------ controls
+    def _controls(self):
+        labels = list(self.labels) or ["(no tables yet)"]
+        quarters = self.quarters(self.labels.get(labels[0])) or ["(none)"]
+        return {
+            "breakdown": widgets.Dropdown(options=labels, value=labels[0], description="Breakdown", layout=widgets.Layout(width="460px")),
+            "vanguards": widgets.SelectMultiple(options=self.vanguards, value=tuple(self.vanguards), description="Vanguards", rows=6,
+                                                layout=widgets.Layout(width="460px")),
+            "quarters": widgets.SelectionRangeSlider(options=quarters, index=(0, len(quarters) - 1), description="Quarters",
+                                                     continuous_update=False, layout=widgets.Layout(width="460px")),
+            "measure": widgets.ToggleButtons(options=[COUNT, SHARE], value=COUNT, description="Show"),
+            "unknown": widgets.Checkbox(value=True, description="Include NULL, not known and invalid answers", indent=False,
+                                        layout=widgets.Layout(width="auto")),
+            "top": widgets.Dropdown(options=TOP_CHOICES, value="All", description="Categories", layout=widgets.Layout(width="200px")),
+        }
+
+    @property
+    def table_id(self) -> str | None:
+        return self.labels.get(self.controls["breakdown"].value)
+
+    def quarters(self, table_id: str | None) -> list[str]:
+        """The table's quarter columns in time order (empty if its columns are not quarters)."""
+        if table_id is None:
+            return []
+        c = self.pkg.table_cells.filter((pl.col("table_id") == table_id) & pl.col("period_start").is_not_null())
+        return c.select("column", "period_start").unique().sort("period_start")["column"].to_list()
+
+    def _sync_options(self, changed: str) -> None:
+        if changed != "breakdown":
+            return
+        q = self.controls["quarters"]
+        new = self.quarters(self.table_id)
+        old_options, old_value = list(q.options), q.value
+        if new:
+            whole = tuple(old_value) == (old_options[0], old_options[-1])
+            q.options = new
+            keep = [v for v in old_value if v in new]
+            q.value = (keep[0], keep[-1]) if len(keep) == 2 and not whole else (new[0], new[-1])
+        q.disabled = not new
+        self.controls["vanguards"].disabled = self.table_id != self.vanguard_table
+
+    # ------------------------------------------------------------------ data
+    def _shown_cells(self) -> pl.DataFrame:
+        tid = self.table_id
+        if tid is None:
+            return measures.table_shares(self.pkg, "", include_unknown=True)
+        shares = measures.table_shares(self.pkg, tid, per="column", include_unknown=self.controls["unknown"].value)
+        quarters = self.quarters(tid)
+        if quarters:
+            lo, hi = self.controls["quarters"].value
+            if lo in quarters and hi in quarters:
+                shares = shares.filter(pl.col("column").is_in(quarters[quarters.index(lo): quarters.index(hi) + 1]))
+        if tid == self.vanguard_table:
+            shares = shares.filter(pl.col("row").is_in(list(self.controls["vanguards"].value)))
+        return shares
+
+    def compute(self) -> pl.DataFrame:
+        shares = self._shown_cells()
+        totals = shares.group_by("row").agg(pl.col("value").sum().alias("total")).sort("total", "row", descending=[True, False])
+        top = self.controls["top"].value
+        keep = totals["row"].to_list() if top == "All" else totals["row"].head(int(top)).to_list()
+        data = shares.with_columns(pl.when(pl.col("row").is_in(keep)).then(pl.col("row")).otherwise(pl.lit(OTHER)).alias("category"))
+        data = (
+            data.group_by("category", "column", maintain_order=True)
+            .agg(pl.col("value").sum().alias("count"), pl.col("share").sum().alias("share"),
+                 pl.col("printed").first().alias("printed"), pl.len().alias("cells"))
+            .with_columns(pl.when(pl.col("cells") > 1).then(pl.lit("sum of several rows")).otherwise(pl.col("printed")).alias("printed"))
+            .drop("cells")
+        )
+        order = {c: i for i, c in enumerate(keep + [OTHER])}
+        return data.with_columns(
+            pl.col("category").replace_strict(order, default=len(order)).alias("order"),
+            pl.col("share").round(2),
+        ).sort("order", "column")
+
+    # ------------------------------------------------------------------ chart
+    def build_chart(self, data: pl.DataFrame) -> alt.TopLevelMixin:
+        tid = self.table_id
+        if tid is None or data.height == 0:
+            return ch.empty("No vanguard referral tables match the current choices.")
+        t = self.tables.filter(pl.col("table_id") == tid).row(0, named=True)
+        dim = t["row_dimension"]
+        share = self.controls["measure"].value == SHARE
+        value, value_title = ("share", "Share of the quarter's referrals (%)") if share else ("count", "Accepted referrals")
+        order = data.select("category", "order").unique().sort("order")["category"].to_list()
+        tooltip = [
+            alt.Tooltip("category:N", title=dim.capitalize()),
+            alt.Tooltip("column:N", title=t["column_dimension"].split(",")[0].split("(")[0].strip().capitalize()),
+            alt.Tooltip("printed:N", title="Count as printed"),
+            alt.Tooltip("share:Q", title="Share (%)", format=".1f"),
+        ]
+        quarters = self.quarters(tid)
+        by_col = data.group_by("column", maintain_order=True).agg(pl.col("count").sum())
+        summary = "; ".join(f"{r['column']}: {r['count']:,.0f}" for r in by_col.iter_rows(named=True))
+        if quarters:
+            cols = [q for q in quarters if q in set(data["column"])]
+            desc = (f"Stacked bar chart of accepted referrals to the vanguards by {dim} and quarter, {cols[0]} to {cols[-1]}, "
+                    f"shown as {'shares of each quarter' if share else 'counts'}. Referrals in the quarters shown: {summary}. "
+                    f"Beside it, referrals by {dim} over the quarters shown.")
+            return ch.stacked_with_totals(
+                data, x="column", x_order=cols, x_title="Quarter (UK financial year)", value=value, value_title=value_title,
+                total="count", total_title="Referrals, quarters shown", category="category", category_title=dim.capitalize(),
+                category_order=order, tooltip=tooltip, description=desc,
+            )
+        cols = data["column"].unique(maintain_order=True).to_list()
+        desc = f"Bar chart of accepted referrals by {dim} and {t['column_dimension'].split('(')[0].strip()}, as {'shares' if share else 'counts'}: {summary}."
+        return ch.grouped_bars(
+            data, category="category", category_order=order, group="column", value=value,
+            value_title="Share of the column's referrals (%)" if share else "Accepted referrals", tooltip=tooltip, description=desc,
+        ) if cols else ch.empty("No cells.")
+
+    @property
+    def citations(self) -> list[str]:
+        return [cite_table(self.pkg, self.table_id)] if self.table_id else []
+
+    @property
+    def table(self) -> pl.DataFrame:
+        return self._shown_cells().select(
+            pl.col("row").alias(self.controls["breakdown"].value.split(" (")[0].lower() or "row"), "column", "printed", "value",
+            pl.col("share").round(2).alias("share_percent"), "formula", "inputs", "citation",
+        )
+
+    def notes(self) -> str:
+        tid = self.table_id
+        if tid is None:
+            return ""
+        t = self.tables.filter(pl.col("table_id") == tid).row(0, named=True)
+        issues = self.pkg.source_issues.filter(pl.col("refs").str.split(" ").list.contains(tid))
+        out = [f"<details><summary>About this table ({esc(t['title'])})</summary><p style='font-size:12px'>{esc(t['notes'])}</p></details>"]
+        if issues.height:
+            items = "".join(f"<li>{esc(r['description'])} <i>{esc(r['explanation'])}</i></li>" for r in issues.iter_rows(named=True))
+            out.append(f"<details><summary>{issues.height} known issue(s) in this table as printed</summary><ul style='font-size:12px'>{items}</ul></details>")
+        if self.controls["measure"].value == SHARE:
+            out.append("<p style='font-size:12px'>Shares are derived: each printed count ÷ the quarter's printed total "
+                       "(or ÷ the sum of the answers shown when NULL, not known and invalid answers are left out) × 100. "
+                       "The formula for every cell is in the figures table and the CSV.</p>")
+        return "".join(out)

@@ -1,0 +1,442 @@
+"""Derived figures: growth, shares, target against reported, money per child or per area.
+
+Nothing derived is stored in the evidence base. Every number computed here is a ``Derived``
+record that carries its value, the formula as text (with the printed inputs written in), the
+ids of its inputs (figure ids, or ``table_id:row:column`` for table cells) and the citations
+of those inputs, taken from the evidence records.
+
+This module knows nothing of charts or widgets; the explorers and the briefing call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+import polars as pl
+
+from .evidence import EvidencePackage
+from .evidence.cite import cite_figure, cite_many, cite_table, source_label
+
+MONEY_UNITS = {"gbp": 1.0, "gbp_million": 1e6, "gbp_billion": 1e9}
+COUNT_UNITS = ("count", "people")
+AREA_UNITS = ("areas", "organisations", "services", "teams")
+# Themes grouped for "growth in demand against growth in workforce and access".
+GROWTH_GROUPS = {
+    "prevalence": "Need and demand",
+    "demand": "Need and demand",
+    "eating_disorders": "Need and demand",
+    "inpatient": "Need and demand",
+    "vanguards": "Need and demand",
+    "workforce": "Workforce",
+    "access": "Access",
+    "programmes": "Access",
+    "funding": "Funding",
+}
+GROWTH_WORDS = re.compile(r"\b(increase[sd]?|increasing|growth|grown|grew|rise[sn]?|rising|more|higher|up)\b", re.I)
+ONE_IN = re.compile(r"^\s*(?:about |around |c\.\s*)?(?:1|one) in (\d+(?:\.\d+)?)\b", re.I)
+UNKNOWN_CATEGORY = re.compile(r"null|not known|not stated|not recorded|invalid|unknown", re.I)
+
+# Status of a recommendation or commitment at a date (categories, in display order).
+STATUSES = (
+    "Not yet due",
+    "Due date passed: progress reported",
+    "Due date passed: no progress reported",
+    "No due date: progress reported",
+    "No due date: no progress reported",
+)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """One derived number and everything needed to check it by hand."""
+
+    id: str
+    label: str
+    value: float | None
+    unit: str
+    formula: str
+    inputs: tuple[str, ...]
+    citations: tuple[str, ...]
+    period: str = ""
+    group: str = ""
+    caveats: str = ""
+
+    def as_row(self) -> dict:
+        row = asdict(self)
+        row["inputs"] = " ".join(self.inputs)
+        row["citations"] = "; ".join(self.citations)
+        return row
+
+
+DERIVED_SCHEMA = {
+    "id": pl.String, "label": pl.String, "value": pl.Float64, "unit": pl.String, "formula": pl.String,
+    "inputs": pl.String, "citations": pl.String, "period": pl.String, "group": pl.String, "caveats": pl.String,
+}
+
+
+def frame(records: Iterable[Derived]) -> pl.DataFrame:
+    """Derived records as a polars frame (inputs space-separated, citations '; '-separated)."""
+    return pl.DataFrame([r.as_row() for r in records], schema=DERIVED_SCHEMA)
+
+
+# ---------------------------------------------------------------------------- small helpers
+def fmt(x: float | None, digits: int = 1) -> str:
+    """A number as a person writes it: thousands separators, no trailing '.0'."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    r = round(x, digits)
+    if r == int(r):
+        return f"{int(r):,}"
+    return f"{r:,.{digits}f}".rstrip("0").rstrip(".")
+
+
+def money(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return f"£{x:,.0f}" if abs(x) >= 100 else f"£{x:,.2f}"
+
+
+def figure(pkg: EvidencePackage, figure_id: str) -> dict:
+    rows = pkg.figures.filter(pl.col("id") == figure_id)
+    if rows.height == 0:
+        raise KeyError(f"unknown figure id {figure_id!r}")
+    return rows.row(0, named=True)
+
+
+def in_pounds(value: float, unit: str) -> float:
+    """Money in pounds from a value printed in gbp, gbp_million or gbp_billion."""
+    if unit not in MONEY_UNITS:
+        raise ValueError(f"{unit!r} is not a money unit")
+    return value * MONEY_UNITS[unit]
+
+
+def years_between(start: dt.date, end: dt.date) -> float:
+    """Length of a period in years (days / 365.25), from the first day of ``start`` to ``end``."""
+    return ((end - start).days + 1) / 365.25
+
+
+def annualise(percent: float, years: float) -> float:
+    """Compound annual rate (% a year) equivalent to a total change of ``percent`` over ``years``."""
+    if years <= 0:
+        raise ValueError("years must be positive")
+    return ((1 + percent / 100) ** (1 / years) - 1) * 100
+
+
+def comparable_value(row: dict) -> tuple[float, str]:
+    """The value to compare across periods, and how it was read: '1 in 6' becomes 1/6."""
+    m = ONE_IN.match(row["printed"] or "")
+    if m:
+        n = float(m.group(1))
+        return 1 / n, f"1/{fmt(n)}"
+    return row["value"], fmt(row["value"], 6)
+
+
+def _period_label(a: dict, b: dict) -> str:
+    return f"{a['period']} to {b['period']}"
+
+
+# ---------------------------------------------------------------------------- growth
+def percent_change(pkg: EvidencePackage, earlier_id: str, later_id: str, group: str = "") -> Derived:
+    """(later − earlier) ÷ earlier × 100, from two printed figures of the same measure."""
+    a, b = figure(pkg, earlier_id), figure(pkg, later_id)
+    va, ta = comparable_value(a)
+    vb, tb = comparable_value(b)
+    value = (vb - va) / va * 100
+    caveats = []
+    if a["unit"] != b["unit"]:
+        caveats.append(f"units differ ({a['unit']}, {b['unit']})")
+    if a["geography"] != b["geography"] or a["population"] != b["population"]:
+        caveats.append("geography or population differs between the two figures")
+    return Derived(
+        id=f"change:{earlier_id}:{later_id}",
+        label=f"Change in {a['label'].rstrip('.')}",
+        value=value,
+        unit="percent",
+        formula=f"({tb} − {ta}) ÷ {ta} × 100 = {fmt(value)}%",
+        inputs=(earlier_id, later_id),
+        citations=tuple(cite_many(pkg, [earlier_id, later_id])),
+        period=_period_label(a, b),
+        group=group or GROWTH_GROUPS.get(a["theme"], a["theme"]),
+        caveats="; ".join(caveats),
+    )
+
+
+def annualised_change(pkg: EvidencePackage, change: Derived, start: dt.date, end: dt.date) -> Derived:
+    """A total percentage change expressed per year (compound), so periods of different length compare."""
+    years = years_between(start, end)
+    value = annualise(change.value, years)
+    return Derived(
+        id=f"annual:{change.id}",
+        label=change.label,
+        value=value,
+        unit="percent_per_year",
+        formula=f"((1 + {fmt(change.value)}/100)^(1/{years:.2f}) − 1) × 100 = {fmt(value)}% a year "
+        f"({years:.2f} years from {start:%-d %b %Y} to {end:%-d %b %Y})",
+        inputs=change.inputs,
+        citations=change.citations,
+        period=change.period,
+        group=change.group,
+        caveats=change.caveats,
+    )
+
+
+def printed_growth(pkg: EvidencePackage, figure_id: str) -> Derived:
+    """A growth percentage printed by a source, as a record (not derived: the formula says so)."""
+    r = figure(pkg, figure_id)
+    return Derived(
+        id=f"printed:{figure_id}",
+        label=r["label"],
+        value=r["value"],
+        unit="percent",
+        formula=f"as printed: '{r['printed']}'",
+        inputs=(figure_id,),
+        citations=(cite_figure(pkg, figure_id),),
+        period=r["period"],
+        group=GROWTH_GROUPS.get(r["theme"], r["theme"]),
+        caveats=r["caveats"] or "",
+    )
+
+
+def is_growth_figure(row: dict) -> bool:
+    """A printed percentage that states a change over time ('47% more', 'increased by 46%')."""
+    if row["unit"] != "percent" or row["kind"] not in ("observed", "estimate"):
+        return False
+    return bool(GROWTH_WORDS.search(f"{row['label']} {row['measure'].replace('_', ' ')}"))
+
+
+def series(pkg: EvidencePackage) -> list[list[dict]]:
+    """Figures of one measure, geography, population and unit at two or more dated periods,
+    earliest first (observed or estimated values only)."""
+    figs = pkg.figures.filter(
+        pl.col("kind").is_in(["observed", "estimate"]) & pl.col("period_end").is_not_null() & (pl.col("unit") != "percent")
+    )
+    out = []
+    for _, g in figs.group_by("measure", "geography", "population", "unit", maintain_order=True):
+        g = g.sort("period_end").unique("period_end", keep="first", maintain_order=True)
+        if g.height >= 2:
+            out.append(g.to_dicts())
+    return out
+
+
+def growth_measures(pkg: EvidencePackage) -> list[Derived]:
+    """Growth in need, demand, workforce and access: every printed growth percentage, and the
+    change between the earliest and latest figure of every dated series, each as a total and
+    (where the period is known) as a compound rate a year."""
+    out: list[Derived] = []
+    for r in pkg.figures.iter_rows(named=True):
+        if not is_growth_figure(r):
+            continue
+        d = printed_growth(pkg, r["id"])
+        out.append(d)
+        if r["period_start"] and r["period_end"] and r["period_end"] > r["period_start"]:
+            out.append(annualised_change(pkg, d, r["period_start"], r["period_end"]))
+    for s in series(pkg):
+        a, b = s[0], s[-1]
+        d = percent_change(pkg, a["id"], b["id"])
+        out.append(d)
+        start = a["period_start"] or a["period_end"]
+        end = b["period_end"]
+        if a["period_start"] and b["period_start"]:
+            start, end = a["period_start"], b["period_start"]  # start to start: equal-length periods
+        elif a["period_end"]:
+            start = a["period_end"]
+        if end > start:
+            out.append(annualised_change(pkg, d, start, end))
+    return out
+
+
+# ---------------------------------------------------------------------------- tables
+def cell_ref(table_id: str, row: str, column: str) -> str:
+    return f"{table_id}:{row}:{column}"
+
+
+def table_shares(pkg: EvidencePackage, table_id: str, per: str = "column", include_unknown: bool = True) -> pl.DataFrame:
+    """Each printed cell as a share (%) of its column's total (``per='column'``, e.g. of the
+    quarter's referrals) or of its row's total (``per='row'``).
+
+    The denominator is the printed total where the table prints one and every category is
+    counted, otherwise the sum of the printed cells shown. With ``include_unknown=False``, rows
+    that record no usable answer (NULL, not known, invalid) are dropped and the denominator is
+    the sum of the remaining cells. Columns: row, column, value, printed, share, denominator,
+    formula, inputs, citation."""
+    cells = pkg.table_cells.filter(pl.col("table_id") == table_id)
+    body = cells.filter(pl.col("kind") == "cell")
+    if not include_unknown:
+        body = body.filter(~pl.col("row").str.contains(f"(?i){UNKNOWN_CATEGORY.pattern}"))
+    key, total_kind = ("column", "column_total") if per == "column" else ("row", "row_total")
+    printed_totals = {}
+    if include_unknown:
+        printed_totals = dict(cells.filter(pl.col("kind") == total_kind).select(key, "value").iter_rows())
+    sums = dict(body.group_by(key).agg(pl.col("value").sum()).iter_rows())
+    citation = cite_table(pkg, table_id)
+    rows = []
+    for r in body.iter_rows(named=True):
+        k = r[key]
+        denom, what = (printed_totals[k], "printed total") if k in printed_totals else (sums[k], "sum of cells shown")
+        share = r["value"] / denom * 100 if denom else None
+        rows.append({
+            "row": r["row"], "column": r["column"], "value": r["value"], "printed": r["printed"],
+            "share": share, "denominator": denom,
+            "formula": f"{r['printed']} ÷ {fmt(denom)} ({what}, {key} '{k}') × 100 = {fmt(share)}%",
+            "inputs": cell_ref(table_id, r["row"], r["column"]),
+            "citation": citation,
+        })
+    schema = {"row": pl.String, "column": pl.String, "value": pl.Float64, "printed": pl.String, "share": pl.Float64,
+              "denominator": pl.Float64, "formula": pl.String, "inputs": pl.String, "citation": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def sum_cells(pkg: EvidencePackage, table_id: str, row: str, columns: list[str]) -> Derived:
+    """The sum of one row's printed cells over some columns (e.g. referrals in chosen quarters)."""
+    cells = pkg.table_cells.filter((pl.col("table_id") == table_id) & (pl.col("row") == row) & (pl.col("kind") == "cell") & pl.col("column").is_in(columns))
+    parts = cells.sort("period_start")
+    value = float(parts["value"].sum())
+    return Derived(
+        id=f"sum:{table_id}:{row}:{'|'.join(columns)}",
+        label=f"{row}, {columns[0]} to {columns[-1]}" if len(columns) > 1 else f"{row}, {columns[0]}",
+        value=value,
+        unit="count",
+        formula=" + ".join(parts["printed"].to_list() or ["0"]) + f" = {fmt(value)}",
+        inputs=tuple(cell_ref(table_id, row, c) for c in parts["column"].to_list()),
+        citations=(cite_table(pkg, table_id),),
+        period=f"{columns[0]} to {columns[-1]}",
+    )
+
+
+# ---------------------------------------------------------------------------- commitments
+def status_at(due: dt.date | None, has_progress: bool, at: dt.date) -> str:
+    """Status of a recommendation or commitment at a date, from what the sources say only
+    (one of ``STATUSES``). Progress reported is not the same as met: the sources rarely say."""
+    if due is None:
+        return STATUSES[3] if has_progress else STATUSES[4]
+    if due > at:
+        return STATUSES[0]
+    return STATUSES[1] if has_progress else STATUSES[2]
+
+
+def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> Derived:
+    """Reported ÷ target × 100 when both are in the same unit; value None (with the reason) otherwise."""
+    rep, tgt = figure(pkg, reported_id), figure(pkg, target_id)
+    base = dict(
+        id=f"target-share:{reported_id}:{target_id}",
+        label=f"{rep['label']} as a share of the target",
+        unit="percent",
+        inputs=(reported_id, target_id),
+        citations=tuple(cite_many(pkg, [reported_id, target_id])),
+        period=f"{rep['period']} (target: {tgt['period']})",
+    )
+    same = rep["unit"] == tgt["unit"] or (rep["unit"] in MONEY_UNITS and tgt["unit"] in MONEY_UNITS)
+    if not same or not tgt["value"]:
+        return Derived(value=None, formula=f"not computed: reported '{rep['printed']}' ({rep['unit']}) and target '{tgt['printed']}' ({tgt['unit']}) are not in the same unit", **base)
+    a = in_pounds(rep["value"], rep["unit"]) if rep["unit"] in MONEY_UNITS else rep["value"]
+    b = in_pounds(tgt["value"], tgt["unit"]) if tgt["unit"] in MONEY_UNITS else tgt["value"]
+    value = a / b * 100
+    caveats = []
+    if rep["population"] != tgt["population"] or rep["geography"] != tgt["geography"]:
+        caveats.append("reported figure and target cover different populations or areas")
+    return Derived(value=value, formula=f"{fmt(a)} ÷ {fmt(b)} × 100 = {fmt(value)}%", caveats="; ".join(caveats), **base)
+
+
+def _ids(s: str | None) -> list[str]:
+    return (s or "").split()
+
+
+COMMITMENT_SCHEMA = {
+    "commitment_id": pl.String, "title": pl.String, "set": pl.String, "target": pl.String, "target_ids": pl.String,
+    "due_printed": pl.String, "due_date": pl.Date, "reported": pl.String, "reported_ids": pl.String,
+    "reported_date": pl.Date, "share_of_target": pl.Float64, "formula": pl.String, "status": pl.String,
+    "citation": pl.String,
+}
+
+
+def commitments(pkg: EvidencePackage, at: dt.date) -> pl.DataFrame:
+    """Progress against each commitment: target, date due, what is reported and when, the share
+    of the target reached (where the units allow) and the status at ``at``.
+
+    Commitments are the recommendations of a Long Term Plan set or with target figures, plus
+    every target figure that no recommendation refers to (its due date is its period end)."""
+    recs = pkg.recommendations.filter(
+        pl.col("set").str.contains("long-term-plan") | pl.col("target_figure_ids").is_not_null()
+    )
+    figs = pkg.figures
+    rows = []
+    linked: set[str] = set()
+    for r in recs.iter_rows(named=True):
+        tids, pids = _ids(r["target_figure_ids"]), _ids(r["progress_figure_ids"])
+        linked.update(tids)
+        rows.append(_commitment_row(pkg, r["id"], r["title"], r["set"], tids, pids, r["due_printed"], r["due_date"],
+                                    bool(pids or r["progress_quote"]), at, source_label(pkg, r["source_id"]) + ", " + r["locator"]))
+    for t in figs.filter((pl.col("kind") == "target") & ~pl.col("id").is_in(list(linked))).iter_rows(named=True):
+        rows.append(_commitment_row(pkg, t["id"], t["label"], "target figure", [t["id"]], [], t["period"], t["period_end"], False, at, cite_figure(pkg, t["id"])))
+    return pl.DataFrame(rows, schema=COMMITMENT_SCHEMA)
+
+
+def _commitment_row(pkg, cid, title, set_, tids, pids, due_printed, due_date, has_progress, at, citation) -> dict:
+    targets = [figure(pkg, i) for i in tids]
+    reported = [figure(pkg, i) for i in pids]
+    share = share_of_target(pkg, pids[-1], tids[0]) if (tids and pids) else None
+    dates = [p["period_end"] for p in reported if p["period_end"]]
+    return {
+        "commitment_id": cid, "title": title, "set": set_,
+        "target": "; ".join(t["printed"] for t in targets) or "not stated",
+        "target_ids": " ".join(tids),
+        "due_printed": due_printed or "not stated", "due_date": due_date,
+        "reported": "; ".join(f"{p['printed']} ({p['period']})" for p in reported) or "none reported in the sources",
+        "reported_ids": " ".join(pids), "reported_date": max(dates) if dates else None,
+        "share_of_target": share.value if share else None,
+        "formula": share.formula if share else "",
+        "status": status_at(due_date, has_progress, at),
+        "citation": "; ".join(dict.fromkeys([citation] + ([*share.citations] if share else []))),
+    }
+
+
+# ---------------------------------------------------------------------------- money
+def money_figures(pkg: EvidencePackage) -> pl.DataFrame:
+    return pkg.figures.filter(pl.col("unit").is_in(list(MONEY_UNITS)))
+
+
+def denominators(pkg: EvidencePackage, basis: str) -> pl.DataFrame:
+    """Figures to divide money by: children and young people (counts) or areas and organisations."""
+    units = COUNT_UNITS if basis == "child" else AREA_UNITS
+    return pkg.figures.filter(pl.col("unit").is_in(list(units)) & pl.col("kind").is_in(["observed", "target", "estimate"]) & (pl.col("value") > 0))
+
+
+def per_unit(pkg: EvidencePackage, money_id: str, count_id: str, per_year: bool = False) -> Derived:
+    """Money ÷ count (pounds per child, per area...), optionally also ÷ the years the money covers."""
+    m, c = figure(pkg, money_id), figure(pkg, count_id)
+    pounds = in_pounds(m["value"], m["unit"])
+    value = pounds / c["value"]
+    formula = f"{m['printed']} = {money(pounds)}; {money(pounds)} ÷ {fmt(c['value'])}"
+    unit = "gbp"
+    caveats = ["indicative ratio of two printed figures, not a unit cost"]
+    if per_year:
+        if not (m["period_start"] and m["period_end"]):
+            return Derived(f"per-unit:{money_id}:{count_id}:year", f"{m['label']} per year, per {c['label']}", None, "gbp_per_year",
+                           f"not computed: the period of '{m['printed']}' has no start and end dates", (money_id, count_id),
+                           tuple(cite_many(pkg, [money_id, count_id])), m["period"], "", "")
+        years = years_between(m["period_start"], m["period_end"])
+        value = value / years
+        formula += f" ÷ {years:.2f} years"
+        unit = "gbp_per_year"
+    formula += f" = {money(value)}"
+    if m["period"] != c["period"]:
+        caveats.append(f"periods differ ('{m['period']}' and '{c['period']}')")
+    if m["population"] != c["population"]:
+        caveats.append(f"populations differ ('{m['population']}' and '{c['population']}')")
+    if c["kind"] == "target":
+        caveats.append("the count is a target, not a reported number")
+    return Derived(
+        id=f"per-unit:{money_id}:{count_id}" + (":year" if per_year else ""),
+        label=f"{m['label']} per {c['label']}",
+        value=value,
+        unit=unit,
+        formula=formula,
+        inputs=(money_id, count_id),
+        citations=tuple(cite_many(pkg, [money_id, count_id])),
+        period=m["period"],
+        caveats="; ".join(caveats),
+    )
