@@ -1,0 +1,154 @@
+"""Export an executed briefing notebook to ONE self-contained, offline HTML annex.
+
+The annex makes no network request: no code cells or prompts, no require.js, MathJax, mermaid
+or widget manager (all of which nbconvert loads from CDNs), and the vega / vega-lite /
+vega-embed JavaScript inlined once in the head from ``vl_convert.javascript_bundle``.
+``VEGA_DEBUG`` is preset from altair's own version constants, so the output of altair's default
+``html`` renderer (see :func:`cyp_evidence.briefing.display.setup_altair`) finds the libraries
+already loaded and calls the global ``vegaEmbed`` instead of fetching them. Charts keep their
+tooltips and their ``description`` as aria-label.
+
+The template is ``templates/annex`` (base ``lab``); its ``annex.css`` holds the screen/print
+styles (readable type, focus styles, bordered tables, no figure or table split across pages,
+WCAG 2.2 AA contrast, skip link to ``<main>``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import nbformat
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+TEMPLATE_NAME = "annex"
+
+# BCP 47 tags as used in <html lang>: letters, digits and hyphens only (never markup).
+_LANG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+class ExportError(RuntimeError):
+    """The notebook could not be exported to an offline annex."""
+
+
+def _vegalite_minor() -> str:
+    import altair as alt
+
+    major, minor = alt.VEGALITE_VERSION.split(".")[:2]
+    return f"v{major}.{minor}"
+
+
+@functools.lru_cache(maxsize=4)
+def _bundle(vl_version: str) -> str:
+    """vega + vega-lite + vega-embed as one classic script (about 0.9 MB; ~1.5 s to build)."""
+    import vl_convert as vlc
+
+    supported = {f"v{v}" for v in vlc.get_vegalite_versions()}
+    if vl_version not in supported:
+        raise ExportError(f"vl-convert {vlc.__version__} cannot bundle Vega-Lite {vl_version} (it has {sorted(supported)})")
+    code = vlc.javascript_bundle(vl_version=vl_version)
+    # The bundle declares top-level consts and functions (n, t, ...): keep them out of the
+    # page's global scope so they cannot collide with any other script; only the
+    # window.vegaEmbed / window.vega / window.vegaLite assignments escape the closure.
+    code = "(function(){\n" + code + "\n}).call(window);"
+    # never let the bundle close its own <script> element
+    return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
+
+
+def vega_bundle() -> str:
+    """The inlined chart libraries for altair's Vega-Lite version, cached per process."""
+    return _bundle(_vegalite_minor())
+
+
+def vega_debug() -> str:
+    """``VEGA_DEBUG`` as altair's html renderer checks it (versions exactly as altair writes them)."""
+    import altair as alt
+    import vl_convert as vlc
+
+    # the bundle must really be the major versions altair asks for
+    if vlc.get_vega_version().split(".")[0] != alt.VEGA_VERSION.split(".")[0]:
+        raise ExportError(f"vl-convert bundles Vega {vlc.get_vega_version()}, altair expects Vega {alt.VEGA_VERSION}")
+    if vlc.get_vega_embed_version().split(".")[0] != alt.VEGAEMBED_VERSION.split(".")[0]:
+        raise ExportError(f"vl-convert bundles vega-embed {vlc.get_vega_embed_version()}, altair expects {alt.VEGAEMBED_VERSION}")
+    return json.dumps(
+        {"vega_version": alt.VEGA_VERSION, "vegalite_version": alt.VEGALITE_VERSION, "vegaembed_version": alt.VEGAEMBED_VERSION}
+    )
+
+
+# nbconvert's usual cell tags: analysts' notes tagged "remove_cell" never reach the annex
+REMOVE_CELL_TAGS = frozenset({"remove_cell"})
+REMOVE_OUTPUT_TAGS = frozenset({"remove_output"})
+
+
+def _exporter():
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATES_DIR)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        theme="light",
+        # Nothing below is used by the annex template; blank them so that no CDN address can
+        # reach the page even through an inherited block.
+        require_js_url="",
+        mathjax_url="",
+        mermaid_js_url="",
+        mermaid_layout_elk_js_url="",
+        jupyter_widgets_base_url="",
+        widget_renderer_url="",
+    )
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS), remove_all_outputs_tags=set(REMOVE_OUTPUT_TAGS)),
+        enabled=True,
+    )
+    return exporter
+
+
+def export_html(nb: nbformat.NotebookNode, title: str, lang: str = "en-GB") -> str:
+    """One self-contained HTML document (no network request) for an executed notebook.
+
+    Code, prompts and cells tagged ``remove_cell`` are left out (outputs of cells tagged
+    ``remove_output`` too); ``title`` becomes the page <title>, ``lang`` the <html lang>.
+    """
+    if not _LANG.match(lang):
+        raise ExportError(f"not a language tag: {lang!r}")
+    if not isinstance(title, str) or not title.strip():
+        raise ExportError("the annex needs a title")
+    resources = {
+        "metadata": {"name": title.strip()},
+        "vega_bundle": vega_bundle(),
+        "vega_debug": vega_debug(),
+        "annex_lang": lang,
+    }
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    return body
+
+
+def write_html(nb: nbformat.NotebookNode, path: str | os.PathLike, title: str, lang: str = "en-GB") -> Path:
+    """Export and write atomically: a temporary file in the same folder, then ``os.replace``."""
+    path = Path(path)
+    text = export_html(nb, title, lang)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
