@@ -238,12 +238,11 @@ def growth_measures(pkg: EvidencePackage) -> list[Derived]:
         a, b = s[0], s[-1]
         d = percent_change(pkg, a["id"], b["id"])
         out.append(d)
-        start = a["period_start"] or a["period_end"]
-        end = b["period_end"]
+        # the time between the two figures: start to start, or else end to end
         if a["period_start"] and b["period_start"]:
-            start, end = a["period_start"], b["period_start"]  # start to start: equal-length periods
-        elif a["period_end"]:
-            start = a["period_end"]
+            start, end = a["period_start"], b["period_start"] - dt.timedelta(days=1)
+        else:
+            start, end = a["period_end"] + dt.timedelta(days=1), b["period_end"]
         if end > start:
             out.append(annualised_change(pkg, d, start, end))
     return out
@@ -332,6 +331,8 @@ def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> D
     same = rep["unit"] == tgt["unit"] or (rep["unit"] in MONEY_UNITS and tgt["unit"] in MONEY_UNITS)
     if not same or not tgt["value"]:
         return Derived(value=None, formula=f"not computed: reported '{rep['printed']}' ({rep['unit']}) and target '{tgt['printed']}' ({tgt['unit']}) are not in the same unit", **base)
+    if _is_additional(tgt) != _is_additional(rep):
+        return Derived(value=None, formula=f"not computed: one of '{rep['printed']}' and '{tgt['printed']}' is an increase ('additional') and the other a total", **base)
     a = in_pounds(rep["value"], rep["unit"]) if rep["unit"] in MONEY_UNITS else rep["value"]
     b = in_pounds(tgt["value"], tgt["unit"]) if tgt["unit"] in MONEY_UNITS else tgt["value"]
     value = a / b * 100
@@ -339,6 +340,10 @@ def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> D
     if rep["population"] != tgt["population"] or rep["geography"] != tgt["geography"]:
         caveats.append("reported figure and target cover different populations or areas")
     return Derived(value=value, formula=f"{fmt(a)} ÷ {fmt(b)} × 100 = {fmt(value)}%", caveats="; ".join(caveats), **base)
+
+
+def _is_additional(row: dict) -> bool:
+    return bool(re.search(r"\badditional\b|\bextra\b|\bmore\b", f"{row['label']} {row['measure'].replace('_', ' ')}", re.I))
 
 
 def _ids(s: str | None) -> list[str]:

@@ -220,7 +220,7 @@ class Explorer:
 
         self._show.observe(toggle, names="value")
         self._save.on_click(save)
-        controls = widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap", gap="4px 16px"))
+        controls = widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
         return ExplorerWidget(
             self,
             children=[

@@ -1,0 +1,287 @@
+"""Explorers driven without a browser: change a control, the chart data and the chart spec change.
+
+Most tests use the fixed sample package (tests/test_explore_support.py) so that expected values
+are known; a final group runs every explorer over the real, growing evidence base."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from test_explore_support import make_package
+
+from cyp_evidence import explore as ex
+from cyp_evidence.paths import NOTEBOOKS_DIR
+
+ALL_EXPLORERS = [
+    ex.OverviewExplorer,
+    lambda pkg: ex.ThemeExplorer(pkg, themes=("prevalence", "demand")),
+    ex.DemandGrowthExplorer,
+    ex.CommitmentExplorer,
+    ex.FundingExplorer,
+    ex.VanguardExplorer,
+    ex.RecommendationExplorer,
+    ex.SourceIssueExplorer,
+]
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return make_package()
+
+
+def spec(e) -> str:
+    return json.dumps(e.chart().to_dict(), sort_keys=True, default=str)
+
+
+def changes(e, **values):
+    """Set controls; return (data before, data after, spec before, spec after)."""
+    d0, s0 = e.chart_data.clone(), spec(e)
+    e.set(**values)
+    return d0, e.chart_data, s0, spec(e)
+
+
+# ---------------------------------------------------------------- vanguards
+def test_vanguard_breakdown_changes_data_and_spec(sample):
+    v = ex.VanguardExplorer(sample)
+    assert list(v.labels) == ["Vanguard", "Ethnicity", "Age group"]
+    assert v.controls["vanguards"].options == ("Affinity", "Lincolnshire County Council", "Surrey")
+    assert set(v.chart_data["category"]) == {"Affinity", "Lincolnshire County Council", "Surrey"}
+    d0, d1, s0, s1 = changes(v, breakdown="Ethnicity")
+    assert set(d1["category"]) == {"White British", "African", "NULL"}
+    assert s0 != s1 and "Ethnicity" in s1
+    assert v.controls["vanguards"].disabled
+    assert v.citations == [v.citations[0]] and "Annex 2, slide 14" in v.citations[0]
+
+
+def test_vanguard_count_vs_share(sample):
+    v = ex.VanguardExplorer(sample)
+    d0, d1, s0, s1 = changes(v, measure=ex.vanguards.SHARE)
+    assert d0.equals(d1)  # same rows; the chart switches field
+    assert '"field": "share"' in s1 and '"field": "share"' not in s0.replace('"field": "share", "format"', "")
+    a = v.chart_data.filter((pl.col("category") == "Affinity") & (pl.col("column") == "2022/23 Q1")).row(0, named=True)
+    assert a["share"] == pytest.approx(42.4, abs=0.01)  # 173 / 408
+
+
+def test_vanguard_quarter_range_and_selection(sample):
+    v = ex.VanguardExplorer(sample)
+    assert v.controls["quarters"].options == ("2022/23 Q1", "2022/23 Q2", "2022/23 Q3")
+    d0, d1, s0, s1 = changes(v, quarters=("2022/23 Q2", "2022/23 Q3"))
+    assert set(d1["column"]) == {"2022/23 Q2", "2022/23 Q3"} and s0 != s1
+    v.set(vanguards=("Surrey",))
+    assert v.chart_data["category"].to_list() == ["Surrey"] and v.chart_data["count"].to_list() == [10.0]
+    # the chart links a legend/bar selection between its two panels
+    s = v.chart().to_dict()
+    assert [p["name"] for p in s["params"]] == ["pick"] and len(s["hconcat"]) == 2
+
+
+def test_vanguard_top_categories_and_unknown(sample):
+    v = ex.VanguardExplorer(sample)
+    v.set(top="5")
+    assert "All other categories" not in v.chart_data["category"].to_list()  # only 3 vanguards
+    v.set(breakdown="Ethnicity", unknown=False)
+    assert "NULL" not in v.chart_data["category"].to_list()
+    v.set(measure=ex.vanguards.SHARE)
+    q1 = v.chart_data.filter(pl.col("column") == "2022/23 Q1")
+    assert q1["share"].sum() == pytest.approx(100.0, abs=0.02)  # shares of the known answers
+
+
+def test_vanguard_table_without_quarters(sample):
+    v = ex.VanguardExplorer(sample)
+    v.set(breakdown="Age group")
+    assert v.controls["quarters"].disabled
+    assert set(v.chart_data["column"]) == {"Female", "Male"}
+    assert "yOffset" in spec(v)
+    v.set(breakdown="Vanguard")
+    assert not v.controls["quarters"].disabled and v.controls["quarters"].value == ("2022/23 Q1", "2022/23 Q3")
+
+
+def test_vanguard_table_and_csv(sample, tmp_path):
+    v = ex.VanguardExplorer(sample, outdir=tmp_path)
+    t = v.table
+    assert t.columns == ["vanguard", "column", "printed", "value", "share_percent", "formula", "inputs", "citation"]
+    path = v.save_csv()
+    assert path.parent == tmp_path and path.name.startswith("vanguards--vanguard--")
+    back = pl.read_csv(path)
+    assert back.height == t.height and back["citation"].null_count() == 0
+
+
+# ---------------------------------------------------------------- overview and themes
+def test_overview_search_and_filters(sample):
+    o = ex.OverviewExplorer(sample)
+    assert o.chart_data["figures"].sum() == 19
+    d0, d1, s0, s1 = changes(o, search="eating")
+    assert set(o.table["id"]) == {"ed-starts-2019-20", "ed-starts-2022-23", "ed-starts-growth", "urgent-ed-target"}
+    assert d1["figures"].sum() == 4 and s0 != s1
+    o.set(search="", theme="inpatient")
+    assert o.table["theme"].unique().to_list() == ["inpatient"]
+    o.set(theme="All", source="dh-2017-lenehan-response")
+    assert o.table["id"].to_list() == ["lenehan-recs"]
+    assert o.citations[0].startswith("Department of Health")
+    o.set(source="All", search="zzz-no-such-thing")
+    assert o.chart_data.height == 0 and "No figures match" in spec(o)
+
+
+def test_theme_explorer_measure_unit_and_time(sample):
+    t = ex.ThemeExplorer(sample, themes=("inpatient", "eating_disorders"))
+    assert t.controls["unit"].value == "count"  # the most common unit comes first
+    t.set(theme="inpatient")
+    measures_ = [o[1] for o in t.controls["measure"].options]
+    assert measures_ == ["All", "average_length_of_stay_ld_autism", "cyp_admissions"]
+    d0, d1, s0, s1 = changes(t, measure="cyp_admissions")
+    assert d1["id"].to_list() == ["admissions-2020-21", "admissions-2022-23", "admissions-2021-22"]  # by value
+    assert '"type": "temporal"' in s1 and s0 != s1  # a dated series draws as a line over time
+    t.set(measure="average_length_of_stay_ld_autism")
+    assert t.controls["unit"].value == "months" and t.chart_data["printed"].to_list() == ["almost 8 and a half months"]
+    assert all("Annex 1, slide 5" in c for c in t.citations)
+
+
+def test_theme_explorer_kind(sample):
+    t = ex.ThemeExplorer(sample, themes=("access",))
+    t.set(kind="target")
+    assert set(t.chart_data["kind"]) == {"target"}
+    t.set(kind="All")
+    assert {"observed", "target"} <= set(t.table["kind"]) or t.controls["unit"].value == "people"
+
+
+# ---------------------------------------------------------------- derived views
+def test_growth_explorer_groups_and_basis(sample):
+    g = ex.DemandGrowthExplorer(sample)
+    assert set(g.controls["groups"].options) == {"Need and demand", "Workforce"}
+    assert g.chart_data.filter(pl.col("id") == "printed:workforce-growth-ltp")["value"].to_list() == [46.0]
+    d0, d1, s0, s1 = changes(g, basis=ex.derived.PER_YEAR)
+    assert d1.filter(pl.col("group") == "Workforce")["value"].to_list() == [13.4]
+    assert s0 != s1
+    g.set(groups=("Workforce",))
+    assert g.chart_data["group"].unique().to_list() == ["Workforce"]
+    assert {"formula", "inputs", "citations"} <= set(g.table.columns)
+
+
+def test_commitment_explorer_date_and_view(sample):
+    c = ex.CommitmentExplorer(sample)
+    assert c.controls["at"].value == dt.date(2024, 1, 23)  # the newest source's publication date
+    assert set(c.table["status"]) == {"Not yet due", "Due date passed: no progress reported"}
+    d0, d1, s0, s1 = changes(c, at=dt.date(2024, 6, 1))
+    assert "Not yet due" not in set(c.table["status"]) and s0 != s1
+    c.set(view=ex.derived.SHARE)
+    assert c.chart_data["title"].to_list() == ["MHSTs covering 20-25% of the country"]
+    assert c.chart_data["share_of_target"].to_list() == [140.0]
+
+
+def test_funding_explorer(sample):
+    f = ex.FundingExplorer(sample)
+    assert f.controls["money"].value == "ltp-funding"
+    row = f.chart_data.filter(pl.col("inputs") == "ltp-funding access-2023").row(0, named=True)
+    assert row["value"] == pytest.approx(1232.88)
+    d0, d1, s0, s1 = changes(f, basis="area")
+    assert d1["inputs"].to_list() == ["ltp-funding vanguards-n"] and d1["value"].to_list() == [75_000_000.0]
+    assert s0 != s1
+    f.set(money="spec-comm-funding", per_year=True)
+    assert f.chart_data["unit"].to_list() == ["gbp_per_year"]
+
+
+# ---------------------------------------------------------------- registers
+def test_recommendation_tracker(sample):
+    r = ex.RecommendationExplorer(sample)
+    assert dict(zip(r.table["id"], r.table["status"])) == {
+        "ltp-access": "Not yet due", "ltp-mhst": "Not yet due",
+        "lenehan-1": "Due date passed: no progress reported", "lenehan-2": "No due date: progress reported",
+    }
+    d0, d1, s0, s1 = changes(r, set="lenehan-review-2017")
+    assert set(d1["set"]) == {"lenehan-review-2017"} and s0 != s1
+    r.set(set="All", at=dt.date(2024, 4, 1), status="Due date passed: progress reported")
+    assert r.table["id"].to_list() == ["ltp-access", "ltp-mhst"]  # both quote progress (a figure or a quote)
+    assert r.citations and all("Annex 1, slide 4" in c for c in r.citations)
+
+
+def test_source_issue_explorer(sample):
+    s = ex.SourceIssueExplorer(sample)
+    assert s.controls["issue"].value == "issue-religion-total"
+    assert "Rows do not add to the total" in s.notes()
+    d0, d1, s0, s1 = changes(s, kind="ambiguity")
+    assert d1["kind"].to_list() == ["ambiguity"] and s0 != s1
+    assert s.controls["issue"].value == "issue-prevalence"
+    assert "1 in 9" in s.notes() and "1 in 6" in s.notes()
+    assert s.table["citation"][0].count("Annex 1, slide 5") == 1
+
+
+# ---------------------------------------------------------------- the widget
+def test_widget_redraws_in_place(sample, tmp_path):
+    v = ex.VanguardExplorer(sample, outdir=tmp_path)
+    w = v.widget
+    assert repr(w) == "<VanguardExplorer: Framework for Integrated Care vanguards: accepted referrals (interactive; run the notebook in JupyterLab to use it)>"
+    jc = v._jchart
+    before = json.dumps(jc.spec, sort_keys=True)
+    assert jc.embed_options == {"renderer": "svg", "actions": False}
+    v.controls["breakdown"].value = "Ethnicity"
+    assert v._jchart is jc  # same widget, new spec
+    assert json.dumps(jc.spec, sort_keys=True) != before
+    assert "Annex 2, slide 14" in v._cite.value
+    v._show.value = True
+    assert "<table" in v._table_html.value and v._table_html.layout.display is None
+    v._save.click()
+    assert "Saved" in v._saved.value and str(tmp_path) in v._saved.value
+    assert "JupyterChart" in type(jc).__name__ and type(jc)._is_offline  # Vega bundled, no CDN
+
+
+# ---------------------------------------------------------------- the real evidence base
+@pytest.mark.parametrize("make", ALL_EXPLORERS, ids=lambda m: getattr(m, "__name__", "ThemeExplorer"))
+def test_every_explorer_on_the_real_evidence(pkg, make, tmp_path):
+    e = make(pkg)
+    e.outdir = tmp_path
+    assert isinstance(e.chart_data, pl.DataFrame)
+    s = e.chart().to_dict()
+    assert s.get("description")  # every chart has a text alternative
+    assert isinstance(e.citations, list)
+    for key, c in e.controls.items():  # every option of every dropdown draws
+        opts = getattr(c, "options", None)
+        if opts and not isinstance(c.value, tuple) and key not in ("quarters",):
+            for o in list(opts)[:12]:
+                c.value = o[1] if isinstance(o, tuple) else o
+                e.chart().to_dict()
+    assert e.save_csv().exists()
+
+
+def test_vanguards_on_the_real_evidence(pkg):
+    v = ex.VanguardExplorer(pkg)
+    if v.vanguard_table is None:
+        pytest.skip("no vanguard table in the evidence base yet")
+    totals = v.chart_data.group_by("column").agg(pl.col("count").sum())
+    printed = pkg.table_cells.filter((pl.col("table_id") == v.vanguard_table) & (pl.col("kind") == "column_total"))
+    assert dict(totals.iter_rows()) == dict(printed.select("column", "value").iter_rows())
+
+
+# ---------------------------------------------------------------- notebooks
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("explore_*.ipynb"))
+
+
+def test_all_exploration_notebooks_exist():
+    names = [p.stem for p in NOTEBOOKS]
+    for n in ("00_overview", "01_prevalence", "02_workforce", "03_waiting_eating_disorders", "04_inpatient",
+              "05_access_funding_commitments", "06_vanguards", "07_recommendations", "08_source_issues"):
+        assert f"explore_{n}" in names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_is_thin_and_uses_the_venv_kernel(path: Path):
+    text = path.read_text()
+    assert '"def ' not in text and '"class ' not in text
+    nb = json.loads(text)
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(c["outputs"] or not c["source"] for c in code if "display" in "".join(c["source"])), "execute the notebooks before committing"
+    assert sum(c["cell_type"] == "markdown" for c in nb["cells"]) >= 3
+
+
+def test_python3_kernel_resolves_to_this_python():
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    spec_ = KernelSpecManager().get_kernel_spec("python3")
+    km = KernelManager(kernel_name="python3")
+    cmd = km.format_kernel_cmd() if hasattr(km, "format_kernel_cmd") else spec_.argv
+    assert Path(cmd[0]).resolve() == Path(sys.executable).resolve()
