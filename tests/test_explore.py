@@ -213,7 +213,7 @@ def test_source_issue_explorer(sample):
 def test_widget_redraws_in_place(sample, tmp_path):
     v = ex.VanguardExplorer(sample, outdir=tmp_path)
     w = v.widget
-    assert repr(w) == "<VanguardExplorer: Framework for Integrated Care vanguards: accepted referrals (interactive; run the notebook in JupyterLab to use it)>"
+    assert repr(w) == "<VanguardExplorer: Framework for Integrated Care vanguards: accepted referrals>"
     jc = v._jchart
     before = json.dumps(jc.spec, sort_keys=True)
     assert jc.embed_options == {"renderer": "svg", "actions": False}

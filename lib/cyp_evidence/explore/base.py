@@ -85,7 +85,7 @@ class ExplorerWidget(widgets.VBox):
         super().__init__(**kwargs)
 
     def __repr__(self) -> str:
-        return f"<{self._label} (interactive; run the notebook in JupyterLab to use it)>"
+        return f"<{self._label}>"
 
 
 class Explorer:
