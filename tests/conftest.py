@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from browser import chromium  # noqa: F401  (one shared headless Chromium per session)
 
 from cyp_evidence.paths import EVIDENCE_DIR, SCHEDULE_FILE, default_sources_dir
 

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from browser import axe_violations, chromium, describe_violations, open_offline  # noqa: F401  (chromium: fixture; move to conftest)
+from browser import axe_violations, describe_violations, open_offline
 from cyp_evidence.briefing import export
 
 EVIL = "<script>window.__pwned=1</script><b>bold</b>"

@@ -76,14 +76,14 @@ class Briefing:
     _shown_tables: set = field(default_factory=set)
 
     @classmethod
-    def from_parameters(cls, board: str, meeting: str, as_of: str = "", themes=None, focus: str = "all", title: str = "", previous_manifest: str = "", version: str = "", evidence_dir=None) -> "Briefing":
+    def from_parameters(cls, board: str, meeting: str, as_of: str = "", themes=None, focus: str = "all", title: str = "", previous_manifest: str = "", evidence_dir: str = "", version: str = "") -> "Briefing":
         from .params import validate_parameters
         from .schedule import load_schedule
 
         full = load(evidence_dir) if evidence_dir else load()
         schedule = load_schedule()
         params = validate_parameters(
-            {"board": board, "meeting": meeting, "as_of": as_of or None, "themes": list(themes or []), "focus": focus, "title": title, "previous_manifest": previous_manifest},
+            {"board": board, "meeting": meeting, "as_of": as_of or None, "themes": list(themes or []), "focus": focus, "title": title, "previous_manifest": previous_manifest, "evidence_dir": str(evidence_dir or "")},
             vanguards=vanguard_names(full),
             schedule=schedule,
         )
@@ -240,7 +240,7 @@ class Briefing:
                     + "; ".join(f"{r['column']}: {r['total']:g}" for r in by_q.iter_rows(named=True)))
         order = by_q["column"].to_list()
         chart = alt.Chart(data).mark_bar().encode(
-            x=alt.X("column:N", sort=order, title="Quarter (financial year)"),
+            x=alt.X("column:N", sort=order, title="Quarter (financial year)", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("sum(value):Q", title="Accepted referrals"),
             color=alt.Color("vanguard:N", title="Vanguard", scale=alt.Scale(range=EXTENDED), legend=alt.Legend(labelLimit=320, orient="bottom", columns=2)),
             tooltip=[alt.Tooltip("vanguard:N", title="Vanguard"), alt.Tooltip("column:N", title="Quarter"), alt.Tooltip("printed:N", title="Accepted referrals")],
@@ -249,6 +249,9 @@ class Briefing:
         wide = data.pivot(on="column", index="vanguard", values="printed", aggregate_function="first")
         cols = [("vanguard", "Vanguard")] + [(c, c) for c in order if c in wide.columns]
         out.append(h.figure(n, described(chart, alt_text), "Accepted referrals by quarter and vanguard", alt_text, [citation], h.table(wide, f"Data for figure {n}", cols)))
+        key = self.pkg.figures.filter(pl.col("measure").str.starts_with("ffic_"))
+        if key.height:
+            out.append(self._figures_table(key, "Key figures on the Framework for Integrated Care: vanguards, funding, referrals and intervention findings (as printed)"))
         for t in self.pkg.tables.filter(pl.col("table_id") != tid).iter_rows(named=True):
             tc = cells.filter(pl.col("table_id") == t["table_id"])
             totals = tc.filter(pl.col("kind") == "row_total")
@@ -261,7 +264,7 @@ class Briefing:
                 (pl.col("value") / denom * 100).round(1).alias("share")
             )
             cite = cite_table(self.pkg, t["table_id"])
-            alt_text = f"Bar chart of accepted referrals by {t['row_dimension']}, all vanguards, {h.esc(t['column_dimension'])} total. " + "; ".join(
+            alt_text = f"Bar chart of accepted referrals by {t['row_dimension']}, all vanguards, all quarters together. " + "; ".join(
                 f"{r['category']}: {r['printed']} ({r['share']:g}%)" for r in shares.iter_rows(named=True))
             ch = alt.Chart(shares).mark_bar().encode(
                 y=alt.Y("category:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),

@@ -76,8 +76,7 @@ def figure(number: int, chart: alt.TopLevelMixin, caption: str, alt_text: str, c
 def exhibit_table(number: int, df: pl.DataFrame, caption: str, columns, citations: list[str], numeric=()) -> str:
     sources = "; ".join(esc(c) for c in citations)
     return (
-        f'<section class="exhibit" aria-labelledby="table-{number}-title">'
-        f'<p class="table-title" id="table-{number}-title"><span class="exhibit-number">Table {number}.</span> {esc(caption)}</p>'
+        f'<section class="exhibit table-exhibit" aria-label="Table {number}">'
         f"{table(df, f'Table {number}. {caption}', columns, table_id=f'table-{number}', numeric=numeric)}"
         f'<p class="source">Source: {sources}</p></section>'
     )

@@ -33,8 +33,10 @@ PARAMETERS: dict[str, tuple[type, str]] = {
     "focus": (str, "'all' or one vanguard's name as printed in the referrals table"),
     "title": (str, "annex title; empty means the title in the schedule"),
     "previous_manifest": (str, "internal: path of the previous version's manifest.json for this board"),
+    "evidence_dir": (str, "internal: evidence data package folder; empty means evidence/"),
 }
-USER_PARAMETERS = [p for p in PARAMETERS if p != "previous_manifest"]
+INTERNAL_PARAMETERS = ("previous_manifest", "evidence_dir")
+USER_PARAMETERS = [p for p in PARAMETERS if p not in INTERNAL_PARAMETERS]
 
 
 class ParameterError(ValueError):
@@ -54,6 +56,7 @@ class BriefingParameters:
     focus: str = "all"
     title: str = ""
     previous_manifest: str = ""
+    evidence_dir: str = ""
 
     @property
     def meeting_date(self) -> dt.date:
@@ -73,7 +76,8 @@ class BriefingParameters:
     def identity(self) -> dict:
         """Parameters that define *what* is rendered (not the publisher's bookkeeping)."""
         d = self.as_dict()
-        d.pop("previous_manifest")
+        for name in INTERNAL_PARAMETERS:
+            d.pop(name)
         return d
 
 
@@ -149,4 +153,5 @@ def validate_parameters(
         focus=focus,
         title=title,
         previous_manifest=merged.get("previous_manifest", ""),
+        evidence_dir=merged.get("evidence_dir", ""),
     )

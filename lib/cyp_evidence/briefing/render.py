@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import __version__
 from ..evidence import EvidenceError, load, validate
 from ..paths import BRIEFING_NOTEBOOK, EVIDENCE_DIR, PACKAGE_DIR, ROOT, SCHEDULE_FILE, default_sources_dir
-from . import publish as pub
+from . import index, publish as pub
 from .annex import Briefing, evidence_as_of, vanguard_names
 from .params import BriefingParameters, validate_parameters
 from .schedule import load_schedule
@@ -79,8 +79,9 @@ def input_key(params: BriefingParameters, checks: dict) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None, schedule_path: Path = SCHEDULE_FILE, engine=None) -> RenderResult:
-    """Render (or find up to date) the briefing for these raw parameters."""
+def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None, schedule_path: Path = SCHEDULE_FILE, engine=None, variant: str | None = None) -> RenderResult:
+    """Render (or find up to date) the briefing for these raw parameters; a named ``variant``
+    publishes to its own series under ``<meeting>/variants/<variant>/``."""
     import papermill as pm
 
     from .export import write_html
@@ -89,12 +90,12 @@ def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVID
     out = Path(out).resolve()
     params, checks = prepare(raw, evidence_dir=evidence_dir, sources_dir=sources_dir, schedule_path=schedule_path)
     key = input_key(params, checks)
-    mdir = pub.meeting_dir(out, params.board, params.meeting)
+    mdir = pub.meeting_dir(out, params.board, params.meeting, variant)
     last = pub.latest(mdir)
     if last and pub.read_manifest(last[1]).get("input_key") == key:
         return RenderResult("up to date", last[0], last[1], params)
-    previous = pub.previous_for_board(out, params.board, params.meeting)
-    nb_params = {**params.as_dict(), "previous_manifest": str(previous) if previous else ""}
+    previous = pub.previous_for_board(out, params.board, params.meeting, variant)
+    nb_params = {**params.as_dict(), "previous_manifest": str(previous) if previous else "", "evidence_dir": str(Path(evidence_dir).resolve())}
     with pub.build_dir(mdir) as tmp:
         executed = tmp / "briefing.ipynb"
         try:
@@ -106,7 +107,7 @@ def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVID
             raise RenderError(f"the briefing notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}") from None
         write_html(nb, tmp / "annex.html", title=f"{params.title} ({params.meeting})")
         # the same deterministic build the notebook ran, for the manifest's list of figures shown
-        shown = Briefing.from_parameters(**nb_params, evidence_dir=evidence_dir).shown()
+        shown = Briefing.from_parameters(**nb_params).shown()
         manifest = {
             "parameters": params.identity(),
             "input_key": key,
@@ -135,4 +136,5 @@ def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVID
             (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
         status, n, path = pub.publish(tmp, mdir, key, finalize)
+    index.refresh(out)  # <out>/index.html lists the new version (never raises)
     return RenderResult(status, n, path, params)

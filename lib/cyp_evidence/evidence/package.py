@@ -234,6 +234,7 @@ def _foreign_key_problems(pkg: EvidencePackage) -> list[Problem]:
     source_ids = set(f["sources"]["source_id"].to_list()) if "sources" in f else set()
     figure_ids = set(f["figures"]["id"].to_list()) if "figures" in f else set()
     table_ids = set(f["tables"]["table_id"].to_list()) if "tables" in f else set()
+    rec_ids = set(f["recommendations"]["id"].to_list()) if "recommendations" in f else set()
 
     def check(table: str, column: str, allowed: set, what: str, multi: bool = False):
         if table not in f:
@@ -253,7 +254,7 @@ def _foreign_key_problems(pkg: EvidencePackage) -> list[Problem]:
     check("recommendations", "progress_figure_ids", figure_ids, "figure", multi=True)
     check("recommendations", "target_figure_ids", figure_ids, "figure", multi=True)
     check("table_cells", "table_id", table_ids, "table")
-    check("source_issues", "refs", figure_ids | table_ids, "figure or table", multi=True)
+    check("source_issues", "refs", figure_ids | table_ids | rec_ids, "figure, table or recommendation", multi=True)
     for col in ("result_id", "input_ids"):
         check("arithmetic_checks", col, figure_ids | table_ids, "figure", multi=True)
     return out

@@ -27,7 +27,7 @@ NUMBER_WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "hundred": 100, "thousand": 1000, "half": 50, "quarter": 25, "three-quarters": 75, "third": 33, "two-thirds": 67,
-    "a": 1, "an": 1, "once": 1, "twice": 2, "single": 1, "double": 2, "dozen": 12,
+    "once": 1, "twice": 2, "single": 1, "double": 2, "dozen": 12,
 }
 _NUM = re.compile(r"\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
@@ -35,6 +35,8 @@ _NUM = re.compile(r"\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 def numbers_in(printed: str) -> list[float]:
     """Every number shown in a printed figure: digits (with thousands separators) or words."""
     found = [float(m.group(0).replace(",", "").replace(" ", "")) for m in _NUM.finditer(printed)]
+    # "8 and a half" -> 8.5
+    found += [float(m.group(1)) + 0.5 for m in re.finditer(r"(\d+) and a half", printed)]
     for word in re.findall(r"[a-z]+(?:-[a-z]+)?", printed.lower()):
         if word in NUMBER_WORDS:
             found.append(float(NUMBER_WORDS[word]))
@@ -170,17 +172,26 @@ def reconcile_tables(pkg: EvidencePackage) -> list[Detection]:
     return found
 
 
+# Money is printed at different scales; arithmetic across them is done in pounds.
+MONEY_SCALE = {"gbp": 1.0, "gbp_thousand": 1e3, "gbp_million": 1e6, "gbp_billion": 1e9}
+
+
 def check_arithmetic(pkg: EvidencePackage) -> tuple[list[Problem], list[Detection]]:
-    """Recompute every printed derived figure (percentages, sums) from its printed inputs."""
+    """Recompute every printed derived figure (percentages, sums) from its printed inputs.
+    Money inputs at different printed scales are compared in pounds when the check mixes them."""
     problems, found = [], []
     valid = pkg.figures.filter(pl.col("value").is_not_null())
     values = dict(zip(valid["id"].to_list(), valid["value"].to_list()))
+    units = dict(zip(valid["id"].to_list(), valid["unit"].to_list()))
     for r in pkg.arithmetic_checks.iter_rows(named=True):
         ids = (r["input_ids"] or "").split()
         if r["result_id"] not in values or any(i not in values for i in ids):
             continue  # reported as an unknown reference already
-        xs = [values[i] for i in ids]
         kind = r["kind"]
+        involved = [r["result_id"], *ids]
+        scale_all = kind in ("sum", "difference") and len({units[i] for i in involved}) > 1 and all(units[i] in MONEY_SCALE for i in involved)
+        scale = (lambda i: MONEY_SCALE[units[i]]) if scale_all else (lambda i: 1.0)
+        xs = [values[i] * scale(i) for i in ids]
         need = {"percent_change": 2, "percent_of": 2, "difference": 2, "ratio": 2}.get(kind)
         if need and len(xs) != need:
             problems.append(Problem(r["_file"], f"{kind} needs {need} inputs, got {len(xs)}", r["_line"], r["id"], "input_ids"))
@@ -195,8 +206,8 @@ def check_arithmetic(pkg: EvidencePackage) -> tuple[list[Problem], list[Detectio
             computed = xs[0] / xs[1]
         else:
             computed = sum(xs)
-        printed = values[r["result_id"]]
-        tolerance = 0.5 * 10 ** -_decimals(printed) + 1e-9
+        printed = values[r["result_id"]] * scale(r["result_id"])
+        tolerance = (0.5 * 10 ** -_decimals(values[r["result_id"]]) + 1e-9) * scale(r["result_id"])
         if abs(computed - printed) > tolerance:
             found.append(
                 Detection(

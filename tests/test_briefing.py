@@ -1,0 +1,190 @@
+"""End to end: `cyp-evidence render` of the default briefing, versions, manifest, failures,
+and the annex in headless Chromium with the network blocked (charts, console, axe)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import polars as pl
+import pytest
+from browser import axe_violations, describe_violations, open_offline
+
+from cyp_evidence.briefing import render as render_mod
+from cyp_evidence.briefing.publish import BUILD_PREFIX, versions
+from cyp_evidence.briefing.render import render
+from cyp_evidence.cli import main
+from cyp_evidence.evidence import load
+from cyp_evidence.paths import ROOT
+
+DEFAULT = {"board": "lga-cyp-board", "meeting": "2024-03-12"}
+CLI = [sys.executable, "-m", "cyp_evidence.cli"]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    result = render(DEFAULT, out)
+    return out, result
+
+
+def test_render_publishes_version_1_with_manifest(published):
+    out, result = published
+    assert result.status == "rendered" and result.version == 1
+    vdir = out / "briefings" / "lga-cyp-board" / "2024-03-12" / "v1"
+    assert result.path == vdir
+    assert sorted(p.name for p in vdir.iterdir()) == ["annex.html", "briefing.ipynb", "manifest.json"]
+    m = json.loads((vdir / "manifest.json").read_text())
+    assert m["parameters"]["board"] == "lga-cyp-board" and m["parameters"]["as_of"] == "2024-03-12"
+    assert m["version"] == 1
+    assert re.fullmatch(r"[0-9a-f]{64}", m["evidence_checksum"])
+    assert set(m["source_checksums"]) == {r for r in load().sources["file"]}
+    assert re.match(r"[0-9a-f]{40}|unknown", m["git_commit"])
+    assert {"altair", "polars", "papermill", "nbconvert"} <= set(m["package_versions"])
+    assert m["started"] <= m["finished"]
+    assert m["shown"]["figures"], "the manifest lists the figures shown"
+
+
+def test_annex_has_title_block_sections_and_no_code(published):
+    _, result = published
+    html = result.annex.read_text()
+    assert '<html lang="en-GB"' in html
+    assert "LGA Children &amp; Young People Board" in html
+    assert "12 March 2024" in html and "Version</dt><dd>v1" in html
+    for n, title in enumerate(["Demand against workforce growth", "Framework for Integrated Care vanguards"], start=1):
+        assert title in html
+    for heading in ("What has changed since the previous version", "Source issues affecting these figures", "Sources", "Parameters and provenance"):
+        assert heading in html
+    assert "from cyp_evidence" not in html and "briefing.show(" not in html  # no code
+    assert "In&nbsp;[" not in html and "class=\"jp-InputPrompt" not in html and "jp-InputArea" not in html.split("</style>")[-1]  # no prompts, no input areas
+    assert "Board briefing annex (parameterised)" not in html  # analyst-only cells removed
+    assert "@@CYP_EVIDENCE_VERSION@@" not in html
+
+
+def test_every_figure_has_caption_source_alt_text_and_data_table(published):
+    _, result = published
+    html = result.annex.read_text()
+    figures = re.findall(r'<figure [^>]*id="figure-\d+".*?</figure>', html, flags=re.S)
+    assert len(figures) >= 5
+    for block in figures:
+        assert "<figcaption" in block and "Source: " in block
+        assert 'class="alt-text"' in block
+        assert "<table" in block and "<caption>Data for figure" in block
+
+
+def test_vanguard_referral_figures_match_the_evidence(published):
+    _, result = published
+    html = result.annex.read_text()
+    pkg = load()
+    cells = pkg.table_cells.filter(pl.col("table_id") == "lga24-ffic-accepted-referrals-by-vanguard")
+    q_totals = cells.filter(pl.col("kind") == "column_total")
+    for r in q_totals.iter_rows(named=True):
+        if r["column"] != "Total":
+            assert f"{r['column']}: {r['printed']}" in html  # in the chart's text alternative
+
+
+def test_rerun_with_unchanged_inputs_is_up_to_date_and_writes_nothing(published):
+    out, first = published
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    proc = subprocess.run([*CLI, "render", "--board", "lga-cyp-board", "--meeting", "2024-03-12", "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("up to date:") and "v1" in proc.stdout
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if not p.name.startswith(".lock")}
+    assert {p: t for p, t in before.items() if not p.name.startswith(".lock")} == after
+
+
+def test_changed_inputs_give_next_version_and_list_changes(published, tmp_path):
+    out, _ = published
+    out2 = tmp_path / "out"
+    shutil.copytree(out, out2)
+    v1 = out2 / "briefings" / "lga-cyp-board" / "2024-03-12" / "v1"
+    v1_bytes = {p.name: p.read_bytes() for p in v1.iterdir()}
+    result = render({**DEFAULT, "themes": ["vanguards"]}, out2)
+    assert result.status == "rendered" and result.version == 2
+    html = result.annex.read_text()
+    assert "Compared with the previous version for this board (2024-03-12 v1)" in html
+    assert re.search(r"Removed figures \((\d+)\)", html) and not re.search(r"Removed figures \(0\)", html)
+    assert {p.name: p.read_bytes() for p in v1.iterdir()} == v1_bytes  # v1 untouched
+
+
+def test_bad_parameters_exit_non_zero_and_write_nothing(tmp_path):
+    out = tmp_path / "out"
+    for args, message in [
+        (["--meeting", "2024-03-12", "--board", "lga-cyp-board", "--theme", "weather"], "unknown theme 'weather'"),
+        (["--meeting", "2024-3-32", "--board", "lga-cyp-board"], "is not a date"),
+        (["--meeting", "2024-03-12", "--board", "nobody"], "unknown board 'nobody'"),
+        (["--meeting", "2024-03-12", "--board", "lga-cyp-board", "--as-of", "2024-04-01"], "is after the meeting"),
+        (["--meeting", "2024-03-12", "--board", "lga-cyp-board", "--focus", "Atlantis"], "unknown vanguard 'Atlantis'"),
+    ]:
+        code = main(["render", *args, "--out", str(out)])
+        assert code == 2, args
+        assert not out.exists(), f"{args} wrote something"
+
+
+def test_cut_off_before_the_board_papers_excludes_them(tmp_path):
+    result = render({**DEFAULT, "as_of": "2023-12-31", "themes": ["vanguards", "recommendations"]}, tmp_path)
+    html = result.annex.read_text()
+    assert "No evidence on the Framework for Integrated Care vanguards was published on or before the cut-off date (31 December 2023)" in html
+    shown = json.loads((result.path / "manifest.json").read_text())["shown"]["figures"]
+    assert all(v["source_id"] != "lga-cyp-board-2024-01-23" for v in shown.values())
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("disk full"), KeyboardInterrupt()])
+def test_failed_or_interrupted_render_leaves_no_partial_version(tmp_path, monkeypatch, failure):
+    import cyp_evidence.briefing.export as export
+
+    def boom(*a, **k):
+        raise failure
+
+    monkeypatch.setattr(export, "write_html", boom)
+    with pytest.raises(type(failure)):
+        render_mod.render(DEFAULT, tmp_path)
+    mdir = tmp_path / "briefings" / "lga-cyp-board" / "2024-03-12"
+    assert versions(mdir) == []
+    assert not [p for p in mdir.iterdir() if p.name.startswith(BUILD_PREFIX)]
+
+
+def test_markup_in_evidence_is_shown_as_text(tmp_path, evidence_copy):
+    path = evidence_copy / "figures" / "lga-cyp-board-2024-01-23-vanguards.csv"
+    rows = list(csv.DictReader(path.open(newline="")))
+    payload = "<script>window.__pwned=1</script><b>bold</b> & more"
+    rows[0]["label"] = payload
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    pkg = load(evidence_copy)
+    assert payload in pkg.figures["label"].to_list()
+    result = render(DEFAULT, tmp_path / "out", evidence_dir=evidence_copy)
+    html = result.annex.read_text()
+    assert "<script>window.__pwned" not in html
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt; &amp; more" in html
+    with open_offline(result.annex) as (page, report):
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert page.get_by_text(payload).count() >= 1
+
+
+@pytest.mark.browser
+def test_annex_offline_in_chromium_charts_drawn_no_errors_axe_clean(published):
+    _, result = published
+    with open_offline(result.annex) as (page, report):
+        assert report.charts_expected >= 5
+        assert report.charts_drawn == report.charts_expected, report.summary()
+        assert report.blocked == [], report.summary()
+        assert report.console_errors == [], report.summary()
+        violations = axe_violations(page)
+        assert violations == [], describe_violations(violations)
+        # tooltips kept: hovering a bar shows the vega tooltip
+        page.locator(".vega-embed svg .mark-rect path").first.hover(force=True)
+        page.wait_for_selector("#vg-tooltip-element.visible", timeout=5000)
+
+
+def test_make_briefing_is_documented():
+    readme = (ROOT / "README.md").read_text()
+    assert "make briefing" in readme and "make test" in readme
