@@ -47,6 +47,10 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+
+
 def _decimals(x: float) -> int:
     s = repr(float(x))
     return 0 if s.endswith(".0") else len(s.split(".")[1])
@@ -141,11 +145,11 @@ def reconcile_tables(pkg: EvidencePackage) -> list[Detection]:
     for (table_id,), t in cells.group_by(["table_id"], maintain_order=True):
         body = t.filter(pl.col("kind") == "cell")
 
-        def mismatch(what: str, printed: float, computed: float):
+        def mismatch(what: str, printed: float, computed: float, key: str):
             if not _close(printed, computed):
                 found.append(
                     Detection(
-                        f"total:{table_id}:{what}",
+                        f"total:{table_id}:{key}",
                         "total_mismatch",
                         (table_id,),
                         f"{table_id}: {what} printed {printed:g}, cells add to {computed:g}",
@@ -155,20 +159,20 @@ def reconcile_tables(pkg: EvidencePackage) -> list[Detection]:
         for r in t.filter(pl.col("kind") == "row_total").iter_rows(named=True):
             parts = body.filter(pl.col("row") == r["row"])
             if parts.height:
-                mismatch(f"row '{r['row']}' total", r["value"], parts["value"].sum())
+                mismatch(f"row '{r['row']}' total", r["value"], parts["value"].sum(), f"row:{_slug(r['row'])}")
         for r in t.filter(pl.col("kind") == "column_total").iter_rows(named=True):
             parts = body.filter(pl.col("column") == r["column"])
             if parts.height:
-                mismatch(f"column '{r['column']}' total", r["value"], parts["value"].sum())
+                mismatch(f"column '{r['column']}' total", r["value"], parts["value"].sum(), f"column:{_slug(r['column'])}")
         for r in t.filter(pl.col("kind") == "grand_total").iter_rows(named=True):
             row_totals = t.filter(pl.col("kind") == "row_total")["value"]
             col_totals = t.filter(pl.col("kind") == "column_total")["value"]
             if row_totals.len():
-                mismatch("grand total vs row totals", r["value"], row_totals.sum())
+                mismatch("grand total vs row totals", r["value"], row_totals.sum(), "grand-vs-rows")
             if col_totals.len():
-                mismatch("grand total vs column totals", r["value"], col_totals.sum())
+                mismatch("grand total vs column totals", r["value"], col_totals.sum(), "grand-vs-columns")
             if body.height and not row_totals.len() and not col_totals.len():
-                mismatch("grand total vs cells", r["value"], body["value"].sum())
+                mismatch("grand total vs cells", r["value"], body["value"].sum(), "grand-vs-cells")
     return found
 
 
@@ -251,7 +255,7 @@ def compare_measures(pkg: EvidencePackage) -> list[Detection]:
             detail = "; ".join(f"{r['id']}={r['printed']} ({r['period']})" for r in rows if r["id"] in ids)
             found.append(
                 Detection(
-                    f"conflict:{measure}:{geo}",
+                    f"conflict:{measure}:{_slug(geo)}:{_slug(unit)}:{kind}",
                     "cross_document" if len(sources) > 1 else "internal_inconsistency",
                     ids,
                     f"{measure} ({kind}, {geo}, {unit}) disagrees: {detail}",
@@ -260,15 +264,21 @@ def compare_measures(pkg: EvidencePackage) -> list[Detection]:
     return found
 
 
-def register(pkg: EvidencePackage, detections: list[Detection]) -> list[Detection]:
-    """Attach each detection to the source-issues row that records it: one whose refs cover
-    every figure or table the detection involves."""
-    issues = [(r["id"], set((r["refs"] or "").split())) for r in pkg.source_issues.iter_rows(named=True)]
-    out = []
-    for d in detections:
-        match = next((iid for iid, refs in issues if set(d.refs) <= refs), None)
-        out.append(Detection(d.key, d.kind, d.refs, d.message, match))
-    return out
+def register(pkg: EvidencePackage, detections: list[Detection]) -> tuple[list[Detection], list[Problem]]:
+    """Attach each detection to the source-issues row whose ``detects`` lists its key. A row that
+    claims a key the validator no longer detects is stale: that is an error in the register."""
+    claimed: dict[str, tuple[str, dict]] = {}
+    for r in pkg.source_issues.iter_rows(named=True):
+        for key in (r.get("detects") or "").split():
+            claimed[key] = (r["id"], r)
+    out = [Detection(d.key, d.kind, d.refs, d.message, claimed.get(d.key, (None,))[0]) for d in detections]
+    found = {d.key for d in detections}
+    stale = [
+        Problem(r["_file"], f"lists detection {key!r}, which the validator no longer finds (remove it or fix the evidence)", r["_line"], iid, "detects")
+        for key, (iid, r) in claimed.items()
+        if key not in found
+    ]
+    return out, stale
 
 
 def validate(evidence_dir: Path | str = EVIDENCE_DIR, sources_dir: Path | str | None = None) -> Report:
@@ -281,5 +291,6 @@ def validate(evidence_dir: Path | str = EVIDENCE_DIR, sources_dir: Path | str | 
     report.errors.extend(check_table_cells(pkg, texts))
     arith_problems, arith = check_arithmetic(pkg)
     report.errors.extend(arith_problems)
-    report.detections = register(pkg, reconcile_tables(pkg) + arith + compare_measures(pkg))
+    report.detections, stale = register(pkg, reconcile_tables(pkg) + arith + compare_measures(pkg))
+    report.errors.extend(stale)
     return report

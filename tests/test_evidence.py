@@ -1,0 +1,128 @@
+"""The committed evidence base: valid, complete, and frozen against regressions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import polars as pl
+
+from cyp_evidence.cli import main
+from cyp_evidence.evidence import validate
+from cyp_evidence.paths import ROOT
+
+# Discrepancies in the sources that the validator detects. A new one fails here loudly: record
+# it in evidence/source_issues/ (with its key in `detects`) and add it to this list.
+KNOWN_DETECTIONS = {
+    "total:lga24-ffic-religion:row:not-known-or-recorded-other",
+    "total:lga24-ffic-religion:column:2022-23-q1",
+    "total:lga24-ffic-religion:column:2022-23-q2",
+    "arithmetic:lga24-ffic-advocate-share-check",
+}
+
+VANGUARD_TABLES = {
+    "lga24-ffic-accepted-referrals-by-vanguard", "lga24-ffic-age-gender", "lga24-ffic-ethnicity-paper-5q",
+    "lga24-ffic-ethnicity-slides-6q", "lga24-ffic-religion", "lga24-ffic-referral-source",
+    "lga24-ffic-education-status", "lga24-ffic-accommodation", "lga24-ffic-trauma-category",
+}
+
+
+def test_committed_evidence_is_valid(report):
+    assert [str(p) for p in report.errors] == []
+
+
+def test_known_source_discrepancies_are_pinned_and_registered(report):
+    keys = {d.key for d in report.detections}
+    assert keys == KNOWN_DETECTIONS, f"new: {sorted(keys - KNOWN_DETECTIONS)}; gone: {sorted(KNOWN_DETECTIONS - keys)}"
+    assert report.unregistered == []
+
+
+def test_a_new_discrepancy_is_detected_and_unregistered(evidence_copy, sources_dir):
+    path = evidence_copy / "table_cells.csv"
+    text = path.read_text()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    target = next(r for r in rows if r["table_id"] == "lga24-ffic-age-gender" and r["kind"] == "cell")
+    # a "printed" value that disagrees with the table total: the tidy line_quote check must fail
+    # AND the recomputed total must differ
+    target["value"] = str(float(target["value"]) + 1)
+    out = io.StringIO()
+    w = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    path.write_text(out.getvalue())
+    rep = validate(evidence_copy, sources_dir)
+    assert any("is not the number printed" in str(p) for p in rep.errors)
+    assert [d.key for d in rep.unregistered], "the changed cell breaks a total that no issue records"
+
+
+def test_source_issue_register_is_not_stale(evidence_copy, sources_dir):
+    path = evidence_copy / "source_issues" / "lga-cyp-board-2024-01-23.csv"
+    path.write_text(path.read_text().replace("arithmetic:lga24-ffic-advocate-share-check", "arithmetic:no-such-check"))
+    rep = validate(evidence_copy, sources_dir)
+    assert any("lists detection 'arithmetic:no-such-check', which the validator no longer finds" in str(p) for p in rep.errors)
+
+
+def test_every_source_contributes(pkg):
+    figs = pkg.figures.group_by("source_id").len()
+    counts = dict(figs.iter_rows())
+    for source in ("lga-cyp-board-2024-01-23", "educ-committee-2016-lac", "nhse-2019-send-evidence", "cdc-2014-cfa-health"):
+        assert counts.get(source, 0) >= 1, source
+    recs = dict(pkg.recommendations.group_by("set").len().iter_rows())
+    assert recs["lenehan-review-2017"] == 11  # the review's 11 recommendations, each with the government's action
+    assert recs["send-inspection-findings-2019"] >= 1 and recs["isos-send-2024"] >= 8 and recs["nhs-long-term-plan"] >= 5
+    themes = set(pkg.figures["theme"])
+    assert {"prevalence", "workforce", "waiting_times", "eating_disorders", "inpatient", "access", "funding"} <= themes
+
+
+def test_source_tables_are_kept_whole_with_their_totals(pkg):
+    assert set(pkg.tables["table_id"]) == VANGUARD_TABLES
+    for tid in VANGUARD_TABLES:
+        kinds = set(pkg.table_cells.filter(pl.col("table_id") == tid)["kind"])
+        assert "cell" in kinds and ({"grand_total", "column_total", "row_total"} & kinds), tid
+    ref = pkg.table_cells.filter((pl.col("table_id") == "lga24-ffic-accepted-referrals-by-vanguard") & (pl.col("kind") == "grand_total"))
+    assert ref["printed"].to_list() == ["4111"]
+
+
+def _frozen_mismatches(frozen_file: str, frame: pl.DataFrame, key: list[str], cols: list[str]) -> list[str]:
+    frozen = pl.read_csv(ROOT / "tests" / "data" / frozen_file, infer_schema=False)
+    now = frame.select(*key, *cols).with_columns(pl.col(c).cast(pl.String) for c in cols)
+    frozen = frozen.with_columns(pl.col(c).cast(pl.Float64).cast(pl.String) if c == "value" else pl.col(c) for c in cols)
+    j = frozen.join(now, on=key, how="full", suffix="_now", coalesce=True)
+    problems = []
+    for r in j.iter_rows(named=True):
+        for c in cols:
+            if r[c] != r[f"{c}_now"]:
+                problems.append(f"{'/'.join(str(r[k]) for k in key)}: {c} frozen {r[c]!r}, now {r[c + '_now']!r}")
+    return problems
+
+
+def test_backtest_figures_against_frozen_copy(pkg):
+    """Every value, unit and printed text as frozen: reports every mismatch at once. If a change
+    is intended, regenerate tests/data/frozen_figures.csv in the same commit and say why."""
+    problems = _frozen_mismatches("frozen_figures.csv", pkg.figures, ["id"], ["value", "unit", "printed", "source_id"])
+    assert not problems, f"{len(problems)} change(s):\n" + "\n".join(problems)
+
+
+def test_backtest_table_cells_against_frozen_copy(pkg):
+    problems = _frozen_mismatches("frozen_table_cells.csv", pkg.table_cells, ["table_id", "row", "column"], ["kind", "value"])
+    assert not problems, f"{len(problems)} change(s):\n" + "\n".join(problems)
+
+
+def test_figures_export_csv_and_json(capsys, pkg):
+    assert main(["figures", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == pkg.figures.height
+    for col in ("id", "theme", "measure", "value", "unit", "printed", "period", "geography", "source", "locator", "quote"):
+        assert col in rows[0]
+    assert main(["figures", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data) == pkg.figures.height and data[0]["quote"]
+
+
+def test_validate_cli_prints_warnings_and_exits_zero(capsys):
+    assert main(["validate"]) == 0
+    captured = capsys.readouterr()
+    assert "evidence valid" in captured.out
+    assert captured.err.count("warning: source issue:") == len(KNOWN_DETECTIONS)
