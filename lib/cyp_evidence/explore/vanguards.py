@@ -86,7 +86,7 @@ class VanguardExplorer(Explorer):
             "vanguards": widgets.SelectMultiple(options=self.vanguards, value=tuple(self.vanguards), description="Vanguards", rows=6,
                                                 layout=widgets.Layout(width="460px")),
             "quarters": widgets.SelectionRangeSlider(options=quarters, index=(0, len(quarters) - 1), description="Quarters",
-                                                     continuous_update=False, layout=widgets.Layout(width="460px")),
+                                                     continuous_update=False, layout=widgets.Layout(width="640px")),
             "measure": widgets.ToggleButtons(options=[COUNT, SHARE], value=COUNT, description="Show"),
             "unknown": widgets.Checkbox(value=True, description="Include NULL, not known and invalid answers", indent=False,
                                         layout=widgets.Layout(width="auto")),
