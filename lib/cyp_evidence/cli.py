@@ -54,6 +54,75 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return render_command(args)
 
 
+def _date_arg(value: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+def _cmd_run_due(args: argparse.Namespace) -> int:
+    from .briefing.due import run_due
+    from .briefing.schedule import ScheduleError
+
+    if args.within < 0:
+        raise UsageError(f"--within must be 0 or more days, got {args.within}")
+    try:
+        outcomes = run_due(today=args.today, within=args.within, out=args.out, pdf=args.pdf)
+    except ScheduleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+def _cmd_render_batch(args: argparse.Namespace) -> int:
+    from .briefing import batch
+    from .briefing.schedule import ScheduleError
+    from .evidence import EvidenceError
+
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be 1 or more, got {args.workers}")
+    common = {}
+    if args.as_of:
+        common["as_of"] = args.as_of
+    if args.theme:
+        common["themes"] = args.theme
+    try:
+        if args.variants:
+            variants = batch.load_variants(args.variants, common)
+        elif args.per == "theme":
+            variants = batch.per_theme(common)
+        else:
+            from .briefing.annex import vanguard_names
+            from .evidence import load
+
+            variants = batch.per_vanguard(vanguard_names(load()), common)
+            if not variants:
+                raise UsageError("--per vanguard: the evidence base has no vanguard referrals table")
+        outcomes = batch.render_batch(args.board, args.meeting, variants, out=args.out, workers=args.workers, pdf=args.pdf,
+                                      progress=not args.no_progress)
+    except (batch.VariantsError, ScheduleError, ValueError) as exc:  # ParameterError is a ValueError
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except EvidenceError as exc:
+        print(f"error: the evidence base is invalid, nothing rendered.\n{exc}", file=sys.stderr)
+        return 1
+    print(batch.summary(outcomes))
+    for o in outcomes:
+        if o.status == "failed" and o.detail and o.detail != o.reason:
+            print(f"{o.name}: full error:\n{o.detail}", file=sys.stderr)
+    return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from .briefing.index import write_index
+
+    print(write_index(args.out))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cyp-evidence",
@@ -85,6 +154,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
     p.add_argument("--pdf", action="store_true", help="also write annex.pdf")
     p.set_defaults(func=_cmd_render)
+
+    p = sub.add_parser("run-due", help="render every scheduled meeting due soon that has no up-to-date version",
+                       description="Render every meeting in schedule.toml dated from TODAY to TODAY+WITHIN (inclusive) whose latest "
+                       "version is not up to date; past meetings are never rendered (they are noted on stderr when they have no "
+                       "version). One line per meeting; exit status 1 when any render failed. Safe to run repeatedly (cron, systemd timer).")
+    p.add_argument("--today", type=_date_arg, metavar="YYYY-MM-DD", help="treat this as today (default: the system date)")
+    p.add_argument("--within", type=int, default=14, metavar="DAYS", help="look ahead this many days (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
+    p.add_argument("--pdf", action="store_true", help="also write annex.pdf for each new version")
+    p.set_defaults(func=_cmd_run_due)
+
+    p = sub.add_parser("render-batch", help="render variants of one meeting in parallel",
+                       description="Render variants of one board meeting in parallel, each to its own series "
+                       "<out>/briefings/<board>/<meeting>/variants/<variant>/v<N>/. A failing variant does not stop the others; "
+                       "exit status 1 when any failed.")
+    p.add_argument("--board", required=True, help="board id, e.g. lga-cyp-board")
+    p.add_argument("--meeting", required=True, metavar="YYYY-MM-DD", help="meeting date")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--per", choices=["vanguard", "theme"], help="one variant per vanguard (focus) or per section theme")
+    which.add_argument("--variants", type=Path, metavar="FILE", help="TOML ([[variants]] name/themes/focus/title/as_of) or JSON file")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evidence cut-off for every variant that does not set one")
+    p.add_argument("--theme", action="append", metavar="T", help="sections for every variant that does not set themes (repeatable)")
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="parallel worker processes (default: number of cores, at most 4)")
+    p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
+    p.add_argument("--pdf", action="store_true", help="also write annex.pdf for each new version")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (it is drawn on stderr)")
+    p.set_defaults(func=_cmd_render_batch)
+
+    p = sub.add_parser("index", help="rebuild <out>/index.html from the published manifests")
+    p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
+    p.set_defaults(func=_cmd_index)
     return parser
 
 

@@ -25,8 +25,18 @@ VERSION_DIR = re.compile(r"^v(\d+)$")
 BUILD_PREFIX = ".build-"
 
 
-def meeting_dir(out: Path, board: str, meeting: str) -> Path:
-    return Path(out) / "briefings" / board / meeting
+VARIANT_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def meeting_dir(out: Path, board: str, meeting: str, variant: str | None = None) -> Path:
+    """Where one meeting's versions live; a named variant (render-batch) gets its own series
+    under ``<meeting>/variants/<variant>/`` so variants never become versions of each other."""
+    mdir = Path(out) / "briefings" / board / meeting
+    if variant is None:
+        return mdir
+    if not VARIANT_NAME.match(variant) or len(variant) > 80:
+        raise ValueError(f"variant name {variant!r}: use lower-case letters, digits and single hyphens (at most 80)")
+    return mdir / "variants" / variant
 
 
 def versions(mdir: Path) -> list[tuple[int, Path]]:
@@ -50,9 +60,14 @@ def latest(mdir: Path) -> tuple[int, Path] | None:
     return v[-1] if v else None
 
 
-def previous_for_board(out: Path, board: str, meeting: str) -> Path | None:
+def previous_for_board(out: Path, board: str, meeting: str, variant: str | None = None) -> Path | None:
     """The manifest a new version should be compared with: the latest version of this meeting,
-    else the latest version of the board's most recent earlier meeting."""
+    else the latest version of the board's most recent earlier meeting. For a variant: the
+    variant's own latest version first, then the same rule."""
+    if variant is not None:
+        own = latest(meeting_dir(out, board, meeting, variant))
+        if own:
+            return own[1] / "manifest.json"
     bdir = Path(out) / "briefings" / board
     if not bdir.is_dir():
         return None

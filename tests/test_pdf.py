@@ -1,0 +1,144 @@
+"""annex.pdf: A4, vector charts, header naming the board and meeting, "Page N of M", key figures
+as text, no network."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from cyp_evidence.briefing import pdf
+from test_index import BOARD, MEETING, ops  # noqa: F401  (ops: shared session fixture)
+
+A4 = (595.0, 842.0)  # points
+
+
+def _pages(path: Path) -> list[str]:
+    from pypdf import PdfReader
+
+    return [_norm(p.extract_text() or "") for p in PdfReader(path).pages]
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)  # ligatures (ﬁ) back to letters
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+# --------------------------------------------------------------------------- no browser
+def test_header_names_the_board_and_escapes_it():
+    h = pdf.header_template(BOARD, MEETING)
+    assert "LGA Children &amp; Young People Board (lga-cyp-board) · meeting 2024-03-12" in h
+    h = pdf.header_template("<b>x</b>", "2024-01-01")
+    assert "<b>" not in h and "&lt;b&gt;x&lt;/b&gt; · meeting 2024-01-01" in h
+    f = pdf.footer_template()
+    assert 'Page <span class="pageNumber"></span> of <span class="totalPages"></span>' in f
+
+
+def test_missing_annex_is_a_render_error(tmp_path):
+    from cyp_evidence.briefing.render import RenderError
+
+    with pytest.raises(RenderError, match="no such annex"):
+        pdf.write_pdf(tmp_path / "nope.html", tmp_path / "x.pdf", board=BOARD, meeting=MEETING)
+
+
+# --------------------------------------------------------------------------- small pages in Chromium
+LONG_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>t</title>
+<link rel="stylesheet" href="https://cdn.example.org/x.css"><img src="http://example.org/pixel.png" alt="">
+</head><body><h1>Long table</h1><table><caption>Rows</caption><tbody>{rows}</tbody></table></body></html>"""
+
+
+@pytest.mark.browser
+def test_small_page_gets_header_footer_and_no_network(tmp_path):
+    html = tmp_path / "page.html"
+    html.write_text(LONG_PAGE.format(rows="".join(f"<tr><th scope='row'>row {i}</th><td>{i * 7}</td></tr>" for i in range(150))), encoding="utf-8")
+    target = tmp_path / "out" / "page.pdf"
+    assert pdf.write_pdf(html, target, board=BOARD, meeting=MEETING) == target
+    pages = _pages(target)
+    assert len(pages) > 1
+    for n, text in enumerate(pages, start=1):
+        assert f"Page {n} of {len(pages)}" in text
+        assert "meeting 2024-03-12" in text
+    assert not [p for p in target.parent.iterdir() if p.name != "page.pdf"]  # no temporary file left
+
+
+@pytest.mark.browser
+def test_a_chart_that_fails_is_reported(tmp_path):
+    html = tmp_path / "broken.html"
+    html.write_text('<!DOCTYPE html><html lang="en"><title>t</title><div id="altair-viz-1"><div class="error">Error loading script</div></div></html>')
+    with pytest.raises(pdf.PdfError, match="altair-viz-1: Error loading script"):
+        pdf.write_pdf(html, tmp_path / "broken.pdf", board=BOARD, meeting=MEETING, timeout_s=5)
+    assert not (tmp_path / "broken.pdf").exists()
+
+
+# --------------------------------------------------------------------------- the real annex (run-due --pdf)
+@pytest.fixture(scope="module")
+def annex_pdf(ops):
+    v1 = ops.out / "briefings" / BOARD / MEETING / "v1"
+    return v1 / "annex.pdf", json.loads((v1 / "manifest.json").read_text())
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_annex_pdf_pages_header_and_page_numbers(annex_pdf):
+    from pypdf import PdfReader
+
+    path, manifest = annex_pdf
+    assert manifest["pdf_sha256"]
+    reader = PdfReader(path)
+    assert len(reader.pages) > 1
+    for page in reader.pages:
+        box = page.mediabox
+        assert abs(float(box.width) - A4[0]) < 2 and abs(float(box.height) - A4[1]) < 2
+    pages = _pages(path)
+    for n, text in enumerate(pages, start=1):
+        assert "LGA Children & Young People Board (lga-cyp-board) · meeting 2024-03-12" in text, f"page {n}"
+        assert f"Page {n} of {len(pages)}" in text
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_annex_pdf_has_key_figures_as_text_and_vector_charts(annex_pdf):
+    from pypdf import PdfReader
+
+    from cyp_evidence.briefing.annex import vanguard_table_id
+    from cyp_evidence.evidence import load
+
+    path, manifest = annex_pdf
+    text = _squash("\n".join(_pages(path)))
+    pkg = load()
+    # the vanguard referral total, as printed in the evidence
+    tid = vanguard_table_id(pkg)
+    total = pkg.table_cells.filter((pl.col("table_id") == tid) & (pl.col("kind") == "grand_total"))["printed"][0]
+    assert _squash(total) in text
+    # figures shown in the annex (as the manifest records them), as printed
+    shown = manifest["shown"]["figures"]
+    assert shown
+    for fid, fig in list(shown.items())[:5]:
+        assert _squash(fig["printed"]) in text, fid
+    # charts are vectors: every axis and legend title of every chart is text, and the PDF holds
+    # no raster image (a canvas would be one)
+    titles = chart_titles((path.parent / "annex.html").read_text(encoding="utf-8"))
+    assert titles
+    missing = [t for t in titles if _squash(t) not in text]
+    assert missing == []
+    assert sum(len(p.images) for p in PdfReader(path).pages) == 0
+
+
+def chart_titles(html: str) -> set[str]:
+    """Axis and legend titles of the Vega-Lite specs altair wrote into the annex."""
+    decoder = json.JSONDecoder()
+    titles = set()
+    for m in re.finditer(r"\}\)\(\{", html):  # altair's output ends with `})({spec}, {embed options});`
+        spec, _ = decoder.raw_decode(html, m.end() - 1)
+        for channel in ("x", "y", "color"):
+            title = (spec.get("encoding") or {}).get(channel, {}).get("title")
+            if isinstance(title, str) and title:
+                titles.add(title)
+    return titles
