@@ -285,3 +285,14 @@ def test_python3_kernel_resolves_to_this_python():
     km = KernelManager(kernel_name="python3")
     cmd = km.format_kernel_cmd() if hasattr(km, "format_kernel_cmd") else spec_.argv
     assert Path(cmd[0]).resolve() == Path(sys.executable).resolve()
+
+
+def test_growth_per_year_lists_changes_without_dates(sample):
+    g = ex.DemandGrowthExplorer(sample)
+    g.set(basis=ex.derived.PER_YEAR)
+    assert "have no yearly rate" not in g.notes()  # every sample change has dates
+    undated = [dict(f, period_start=None) if f["id"] == "workforce-growth-ltp" else f for f in __import__("test_explore_support").FIGURES]
+    g2 = ex.DemandGrowthExplorer(make_package(figures=undated))
+    g2.set(basis=ex.derived.PER_YEAR)
+    assert "Workforce" not in set(g2.chart_data["group"])
+    assert "1 change(s) have no yearly rate" in g2.notes() and "Increase in the total CYPMH workforce" in g2.notes()

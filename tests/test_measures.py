@@ -176,7 +176,7 @@ def test_money_per_child_and_per_area(sample):
 
 def test_in_pounds_and_formatting():
     assert m.in_pounds(1.4, "gbp_billion") == pytest.approx(1.4e9)
-    assert m.in_pounds(14, "gbp_million") == 14e6
+    assert m.in_pounds(14, "gbp_million") == 14e6 and m.in_pounds(110, "gbp_thousand") == 110_000
     with pytest.raises(ValueError):
         m.in_pounds(3, "count")
     assert m.fmt(11807) == "11,807" and m.fmt(46.96) == "47" and m.fmt(8.447, 2) == "8.45" and m.fmt(None) == "n/a"
@@ -197,3 +197,12 @@ def test_real_evidence_measures_are_traceable(pkg):
     for tid in pkg.tables["table_id"].to_list():
         s = m.table_shares(pkg, tid)
         assert s["citation"].is_not_null().all()
+
+
+def test_best_share_of_target_tries_every_pair(sample):
+    # growth (percent) cannot be compared with a 20-25% coverage target... but 35% coverage can
+    d = m.best_share_of_target(sample, ["ed-starts-growth", "mhst-coverage"], ["mhst-target"])
+    assert d.value == pytest.approx(140.0) and d.inputs == ("mhst-coverage", "mhst-target")
+    d = m.best_share_of_target(sample, ["access-2023"], ["access-target"])
+    assert d.value is None and "additional" in d.formula
+    assert m.best_share_of_target(sample, [], ["access-target"]) is None

@@ -21,7 +21,7 @@ import polars as pl
 from .evidence import EvidencePackage
 from .evidence.cite import cite_figure, cite_many, cite_table, source_label
 
-MONEY_UNITS = {"gbp": 1.0, "gbp_million": 1e6, "gbp_billion": 1e9}
+MONEY_UNITS = {"gbp": 1.0, "gbp_thousand": 1e3, "gbp_million": 1e6, "gbp_billion": 1e9}
 COUNT_UNITS = ("count", "people")
 AREA_UNITS = ("areas", "organisations", "services", "teams")
 # Themes grouped for "growth in demand against growth in workforce and access".
@@ -108,7 +108,7 @@ def figure(pkg: EvidencePackage, figure_id: str) -> dict:
 
 
 def in_pounds(value: float, unit: str) -> float:
-    """Money in pounds from a value printed in gbp, gbp_million or gbp_billion."""
+    """Money in pounds from a value printed in gbp, gbp_thousand, gbp_million or gbp_billion."""
     if unit not in MONEY_UNITS:
         raise ValueError(f"{unit!r} is not a money unit")
     return value * MONEY_UNITS[unit]
@@ -331,7 +331,7 @@ def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> D
     same = rep["unit"] == tgt["unit"] or (rep["unit"] in MONEY_UNITS and tgt["unit"] in MONEY_UNITS)
     if not same or not tgt["value"]:
         return Derived(value=None, formula=f"not computed: reported '{rep['printed']}' ({rep['unit']}) and target '{tgt['printed']}' ({tgt['unit']}) are not in the same unit", **base)
-    if _is_additional(tgt) != _is_additional(rep):
+    if _is_change(tgt) != _is_change(rep):
         return Derived(value=None, formula=f"not computed: one of '{rep['printed']}' and '{tgt['printed']}' is an increase ('additional') and the other a total", **base)
     a = in_pounds(rep["value"], rep["unit"]) if rep["unit"] in MONEY_UNITS else rep["value"]
     b = in_pounds(tgt["value"], tgt["unit"]) if tgt["unit"] in MONEY_UNITS else tgt["value"]
@@ -342,8 +342,20 @@ def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> D
     return Derived(value=value, formula=f"{fmt(a)} ÷ {fmt(b)} × 100 = {fmt(value)}%", caveats="; ".join(caveats), **base)
 
 
-def _is_additional(row: dict) -> bool:
-    return bool(re.search(r"\badditional\b|\bextra\b|\bmore\b", f"{row['label']} {row['measure'].replace('_', ' ')}", re.I))
+def best_share_of_target(pkg: EvidencePackage, progress_ids: list[str], target_ids: list[str]) -> Derived | None:
+    """The share of target for the first (target, reported) pair that can be compared, the
+    latest reported figure first; if none can, the first pair's record with the reason."""
+    if not progress_ids or not target_ids:
+        return None
+    latest = sorted(progress_ids, key=lambda i: figure(pkg, i)["period_end"] or dt.date.min, reverse=True)
+    tried = [share_of_target(pkg, p, t) for t in target_ids for p in latest]
+    return next((d for d in tried if d.value is not None), tried[0])
+
+
+def _is_change(row: dict) -> bool:
+    """An increase ('additional 345,000', '47% more') rather than a level."""
+    text = f"{row['label']} {row['measure'].replace('_', ' ')}"
+    return is_growth_figure(row) or bool(re.search(r"\b(additional|extra|more)\b", text, re.I))
 
 
 def _ids(s: str | None) -> list[str]:
@@ -383,7 +395,7 @@ def commitments(pkg: EvidencePackage, at: dt.date) -> pl.DataFrame:
 def _commitment_row(pkg, cid, title, set_, tids, pids, due_printed, due_date, has_progress, at, citation) -> dict:
     targets = [figure(pkg, i) for i in tids]
     reported = [figure(pkg, i) for i in pids]
-    share = share_of_target(pkg, pids[-1], tids[0]) if (tids and pids) else None
+    share = best_share_of_target(pkg, pids, tids)
     dates = [p["period_end"] for p in reported if p["period_end"]]
     return {
         "commitment_id": cid, "title": title, "set": set_,

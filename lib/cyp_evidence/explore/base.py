@@ -229,7 +229,7 @@ class Explorer:
                 self._jchart,
                 self._cite,
                 self._notes,
-                widgets.HBox([self._show, self._save, self._saved], layout=widgets.Layout(gap="8px", align_items="center")),
+                widgets.HBox([self._show, self._save, self._saved], layout=widgets.Layout(align_items="center")),
                 self._table_html,
             ],
         )

@@ -82,7 +82,16 @@ class DemandGrowthExplorer(Explorer):
         return self._data.select("id", "group", "label", "period", "value", "unit", "formula", "inputs", "caveats", "citations")
 
     def notes(self) -> str:
-        return ("<p style='font-size:12px'>Each bar is either a percentage printed by a source ('as printed') or the change between "
+        undated = ""
+        if self.controls["basis"].value == PER_YEAR:
+            totals = self.all.filter(~pl.col("annual") & pl.col("group").is_in(list(self.controls["groups"].value)))
+            have = set(self._data["id"].str.replace("^annual:", ""))
+            missing = totals.filter(~pl.col("id").is_in(list(have)))
+            if missing.height:
+                items = "".join(f"<li>{esc(r['label'])} ({esc(r['period'])}): {r['value']:+.1f}% in total</li>" for r in missing.iter_rows(named=True))
+                undated = (f"<details open><summary>{missing.height} change(s) have no yearly rate: the evidence records no start and end "
+                           f"dates for their period</summary><ul style='font-size:12px'>{items}</ul></details>")
+        return undated + ("<p style='font-size:12px'>Each bar is either a percentage printed by a source ('as printed') or the change between "
                 "the earliest and latest printed figure of one measure (formula in the table). The periods differ between bars: "
                 "'Change a year' converts each total to a compound yearly rate over its own period so that they can be set side by side; "
                 "it assumes steady growth, which the sources do not say.</p>")

@@ -12,7 +12,7 @@ from .base import ALL, Explorer, esc
 
 UNIT_TITLES = {
     "count": "Number", "people": "Number of people", "percent": "Per cent", "percentage_points": "Percentage points",
-    "gbp": "£", "gbp_million": "£ million", "gbp_billion": "£ billion", "days": "Days", "weeks": "Weeks", "months": "Months",
+    "gbp": "£", "gbp_thousand": "£ thousand", "gbp_million": "£ million", "gbp_billion": "£ billion", "days": "Days", "weeks": "Weeks", "months": "Months",
     "years": "Years", "ratio": "Ratio ('1 in N': N)", "organisations": "Organisations", "areas": "Areas", "beds": "Beds",
     "services": "Services", "teams": "Teams", "posts": "Posts",
 }
