@@ -19,6 +19,7 @@ KNOWN_DETECTIONS = {
     "total:lga24-ffic-religion:column:2022-23-q1",
     "total:lga24-ffic-religion:column:2022-23-q2",
     "arithmetic:lga24-ffic-advocate-share-check",
+    "arithmetic:lga24-ffic-coverage-quarter-check",
 }
 
 VANGUARD_TABLES = {
