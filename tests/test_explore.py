@@ -296,3 +296,15 @@ def test_growth_per_year_lists_changes_without_dates(sample):
     g2.set(basis=ex.derived.PER_YEAR)
     assert "Workforce" not in set(g2.chart_data["group"])
     assert "1 change(s) have no yearly rate" in g2.notes() and "Increase in the total CYPMH workforce" in g2.notes()
+
+
+def test_citations_are_grouped_by_document(sample):
+    from cyp_evidence.evidence.cite import cite_figure, cite_table
+    from cyp_evidence.explore.base import citation_html
+
+    cites = [cite_figure(sample, "ed-starts-2019-20"), cite_figure(sample, "lenehan-recs"), cite_table(sample, "ffic-referrals-vanguard")]
+    html = citation_html(sample, cites)
+    assert "3 places in 2 documents" in html and "<details" not in html
+    assert html.count("LGA Children &amp; Young People Board papers") == 1  # the document once, its places after it
+    assert "Annex 1, slide 5; Annex 2, slide 12" in html
+    assert "<details" in citation_html(sample, cites * 2) and "no figures shown" in citation_html(sample, [])

@@ -54,7 +54,7 @@ def bars(
     tooltip: list | None = None,
     description: str,
     sort: str | list = "-x",
-    label_limit: int = 360,
+    label_limit: int = 460,
 ) -> alt.Chart:
     """Horizontal bars, one per category; colour (optional) picked out through the legend."""
     if df.height == 0:

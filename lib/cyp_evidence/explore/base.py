@@ -27,6 +27,7 @@ import polars as pl
 
 from .. import charts  # noqa: F401  (registers and enables the project theme)
 from ..evidence import EvidencePackage, load
+from ..evidence.cite import source_label
 from ..paths import OUTPUTS_DIR
 
 EXPLORE_OUTPUTS = OUTPUTS_DIR / "explore"
@@ -58,7 +59,7 @@ def html_table(df: pl.DataFrame, caption: str, max_rows: int = MAX_TABLE_ROWS) -
     head = "".join(f'<th scope="col" style="text-align:left;padding:2px 8px">{esc(c)}</th>' for c in df.columns)
     rows = []
     for r in df.head(max_rows).iter_rows():
-        rows.append("<tr>" + "".join(f'<td style="padding:2px 8px;vertical-align:top">{esc(v)}</td>' for v in r) + "</tr>")
+        rows.append("<tr>" + "".join(f'<td style="padding:2px 8px;vertical-align:top;max-width:32em">{esc(v)}</td>' for v in r) + "</tr>")
     more = f"<p>Showing the first {max_rows} of {df.height} rows; the CSV has them all.</p>" if df.height > max_rows else ""
     return (
         f'<div style="max-height:420px;overflow:auto" role="region" tabindex="0" aria-label="{esc(caption)}">'
@@ -74,6 +75,27 @@ def slug(text: str, limit: int = 80) -> str:
 
 def options_with_all(values) -> list[str]:
     return [ALL] + [v for v in values if v is not None]
+
+
+def citation_html(pkg: EvidencePackage, citations: list[str], open_up_to: int = 4) -> str:
+    """The citations under a chart, grouped by source document: each document once, then the
+    places in it ("Annex 1, slide 5; para 8"). Long lists are folded (click to open)."""
+    if not citations:
+        return "<p style='font-size:13px'><b>Source:</b> no figures shown.</p>"
+    labels = [source_label(pkg, s) for s in pkg.sources["source_id"].to_list()]
+    groups: dict[str, list[str]] = {}
+    for c in citations:
+        label = next((lab for lab in labels if c.startswith(lab)), "")
+        groups.setdefault(label or c, []).append(c[len(label):].lstrip(", ") if label else "")
+    items = "".join(
+        f"<li>{esc(doc)}" + (f": <span style='color:#3D3D3D'>{esc('; '.join(p for p in places if p))}</span>" if any(places) else "") + "</li>"
+        for doc, places in groups.items()
+    )
+    head = f"Source{'s' if len(citations) > 1 else ''}: {len(citations)} place{'s' if len(citations) > 1 else ''} in {len(groups)} document{'s' if len(groups) > 1 else ''}"
+    body = f"<ul style='margin:2px 0'>{items}</ul>"
+    if len(citations) <= open_up_to:
+        return f"<div style='font-size:13px'><b>{head}</b>{body}</div>"
+    return f"<details style='font-size:13px'><summary><b>{head}</b> (click to list them)</summary>{body}</details>"
 
 
 class ExplorerWidget(widgets.VBox):
@@ -104,6 +126,8 @@ class Explorer:
         self.controls: dict[str, widgets.ValueWidget] = self._controls()
         for c in self.controls.values():
             c.observe(self._changed, names="value")
+            if isinstance(c, widgets.ToggleButtons):
+                c.style.button_width = "auto"
         self._data = self.compute()
 
     # ---------------------------------------------------------------- to override
@@ -184,11 +208,7 @@ class Explorer:
         return path
 
     def _citation_html(self) -> str:
-        cites = self.citations
-        if not cites:
-            return "<p><b>Source:</b> no figures shown.</p>"
-        items = "".join(f"<li>{esc(c)}</li>" for c in cites)
-        return f'<div style="font-size:13px"><b>Source{"s" if len(cites) > 1 else ""}:</b><ul style="margin:2px 0">{items}</ul></div>'
+        return citation_html(self.pkg, self.citations)
 
     @property
     def widget(self) -> ExplorerWidget:
