@@ -308,3 +308,15 @@ def test_citations_are_grouped_by_document(sample):
     assert html.count("LGA Children &amp; Young People Board papers") == 1  # the document once, its places after it
     assert "Annex 1, slide 5; Annex 2, slide 12" in html
     assert "<details" in citation_html(sample, cites * 2) and "no figures shown" in citation_html(sample, [])
+
+
+def test_source_issue_refs_can_be_tables_or_recommendations(sample):
+    issues = make_package(source_issues=[
+        dict(id="i-table", source_id="lga-cyp-board-2024-01-23", kind="total_mismatch", refs="ffic-referrals-vanguard", description="d", explanation="e"),
+        dict(id="i-rec", source_id="dh-2017-lenehan-response", kind="ambiguity", refs="lenehan-1", description="d2", explanation="e2"),
+    ])
+    s = ex.SourceIssueExplorer(issues)
+    assert "Table <b>Accepted referrals by vanguard and quarter</b>" in s.notes()
+    s.set(issue="i-rec")
+    assert "Recommendation <b>Recommendation 1</b>" in s.notes()
+    assert s.table.filter(pl.col("id") == "i-rec")["citation"][0].startswith("Department of Health")

@@ -60,7 +60,7 @@ class RecommendationExplorer(Explorer):
             tooltip=[alt.Tooltip("item:N", title="Recommendation"), alt.Tooltip("due_printed:N", title="Due as printed"), alt.Tooltip("status:N", title="Status")],
             at=at.isoformat(), description=f"Timeline of due dates with the chosen date {at:%-d %B %Y} marked ({dated.height} items have a due date)",
         )
-        return ch.described(alt.vconcat(bars, line), f"Recommendations by status at {at:%-d %B %Y}: {summary}. Below, due dates on a timeline.")
+        return ch.described(alt.vconcat(bars, line).resolve_scale(color="independent"), f"Recommendations by status at {at:%-d %B %Y}: {summary}. Below, due dates on a timeline.")
 
     @property
     def citations(self) -> list[str]:
@@ -136,6 +136,9 @@ class SourceIssueExplorer(Explorer):
             return cite_figure(self.pkg, ref)
         if ref in set(self.pkg.tables["table_id"]):
             return cite_table(self.pkg, ref)
+        rec = self.pkg.recommendations.filter(pl.col("id") == ref)
+        if rec.height:
+            return source_label(self.pkg, rec["source_id"][0]) + ", " + rec["locator"][0]
         return ref
 
     @property
@@ -160,8 +163,14 @@ class SourceIssueExplorer(Explorer):
             if f.height:
                 f = f.row(0, named=True)
                 refs.append(f"<li><b>{esc(f['label'])}</b>: {esc(f['printed'])} ({esc(f['period'])}). “{esc(f['quote'])}” <i>{esc(cite_figure(self.pkg, ref))}</i></li>")
+            elif ref in set(self.pkg.recommendations["id"]):
+                rec = self.pkg.recommendations.filter(pl.col("id") == ref).row(0, named=True)
+                refs.append(f"<li>Recommendation <b>{esc(rec['title'])}</b>: “{esc(rec['text_quote'])}” <i>{esc(self._ref_citation(ref))}</i></li>")
+            elif ref in set(self.pkg.tables["table_id"]):
+                title = self.pkg.tables.filter(pl.col("table_id") == ref)["title"][0]
+                refs.append(f"<li>Table <b>{esc(title)}</b>: <i>{esc(self._ref_citation(ref))}</i></li>")
             else:
-                refs.append(f"<li>Table <code>{esc(ref)}</code>: <i>{esc(self._ref_citation(ref))}</i></li>")
+                refs.append(f"<li><code>{esc(ref)}</code></li>")
         return (f"<div style='font-size:13px'><p><b>{esc(r['kind'])}</b>: {esc(r['description'])}</p><p><b>Our reading:</b> {esc(r['explanation'])}</p>"
                 f"<ul>{''.join(refs)}</ul></div>")
 
