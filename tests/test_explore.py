@@ -253,6 +253,9 @@ def test_vanguards_on_the_real_evidence(pkg):
     totals = v.chart_data.group_by("column").agg(pl.col("count").sum())
     printed = pkg.table_cells.filter((pl.col("table_id") == v.vanguard_table) & (pl.col("kind") == "column_total"))
     assert dict(totals.iter_rows()) == dict(printed.select("column", "value").iter_rows())
+    v.set(top="5")  # the five largest vanguards, the rest added up: quarter totals unchanged
+    assert v.chart_data["category"].n_unique() == 6 and "All other categories" in set(v.chart_data["category"])
+    assert dict(v.chart_data.group_by("column").agg(pl.col("count").sum()).iter_rows()) == dict(totals.iter_rows())
 
 
 # ---------------------------------------------------------------- notebooks

@@ -206,3 +206,14 @@ def test_best_share_of_target_tries_every_pair(sample):
     d = m.best_share_of_target(sample, ["access-2023"], ["access-target"])
     assert d.value is None and "additional" in d.formula
     assert m.best_share_of_target(sample, [], ["access-target"]) is None
+
+
+def test_combine_rows(sample):
+    s = m.table_shares(sample, "ffic-referrals-vanguard")
+    c = m.combine_rows(s, ["Lincolnshire County Council"], "Others")
+    q3 = c.filter((pl.col("row") == "Others") & (pl.col("column") == "2022/23 Q3")).row(0, named=True)
+    # Affinity 49 + Surrey 10 = 59 of 260 in Q3
+    assert q3["value"] == 59 and q3["share"] == pytest.approx(59 / 260 * 100)
+    assert q3["formula"] == "49 + 10 = 59 (2 rows); share 22.7%"
+    assert q3["inputs"] == "ffic-referrals-vanguard:Affinity:2022/23 Q3 ffic-referrals-vanguard:Surrey:2022/23 Q3"
+    assert m.combine_rows(s, s["row"].unique().to_list()).height == s.height

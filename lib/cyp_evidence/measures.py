@@ -289,6 +289,27 @@ def table_shares(pkg: EvidencePackage, table_id: str, per: str = "column", inclu
     return pl.DataFrame(rows, schema=schema)
 
 
+def combine_rows(shares: pl.DataFrame, keep: list[str], other: str = "All other categories") -> pl.DataFrame:
+    """``table_shares`` rows with every row not in ``keep`` added up, column by column, into one
+    row ``other`` (counts and shares summed; the formula lists the printed parts)."""
+    kept = shares.filter(pl.col("row").is_in(keep))
+    rest = shares.filter(~pl.col("row").is_in(keep))
+    if rest.height == 0:
+        return kept
+    combined = []
+    for (column,), g in rest.group_by(["column"], maintain_order=True):
+        value = float(g["value"].sum())
+        share = float(g["share"].sum()) if g["share"].null_count() == 0 else None
+        combined.append({
+            "row": other, "column": column, "value": value, "printed": "", "share": share,
+            "denominator": g["denominator"][0] if g["denominator"].n_unique() == 1 else None,
+            "formula": " + ".join(g["printed"].to_list()) + f" = {fmt(value)} ({g.height} rows)" + (f"; share {fmt(share)}%" if share is not None else ""),
+            "inputs": " ".join(g["inputs"].to_list()),
+            "citation": "; ".join(dict.fromkeys(g["citation"].to_list())),
+        })
+    return pl.concat([kept, pl.DataFrame(combined, schema=shares.schema)])
+
+
 def sum_cells(pkg: EvidencePackage, table_id: str, row: str, columns: list[str]) -> Derived:
     """The sum of one row's printed cells over some columns (e.g. referrals in chosen quarters)."""
     cells = pkg.table_cells.filter((pl.col("table_id") == table_id) & (pl.col("row") == row) & (pl.col("kind") == "cell") & pl.col("column").is_in(columns))

@@ -138,18 +138,12 @@ class VanguardExplorer(Explorer):
         totals = shares.group_by("row").agg(pl.col("value").sum().alias("total")).sort("total", "row", descending=[True, False])
         top = self.controls["top"].value
         keep = totals["row"].to_list() if top == "All" else totals["row"].head(int(top)).to_list()
-        data = shares.with_columns(pl.when(pl.col("row").is_in(keep)).then(pl.col("row")).otherwise(pl.lit(OTHER)).alias("category"))
-        data = (
-            data.group_by("category", "column", maintain_order=True)
-            .agg(pl.col("value").sum().alias("count"), pl.col("share").sum().alias("share"),
-                 pl.col("printed").first().alias("printed"), pl.len().alias("cells"))
-            .with_columns(pl.when(pl.col("cells") > 1).then(pl.lit("sum of several rows")).otherwise(pl.col("printed")).alias("printed"))
-            .drop("cells")
-        )
+        data = measures.combine_rows(shares, keep, OTHER)
         order = {c: i for i, c in enumerate(keep + [OTHER])}
-        return data.with_columns(
-            pl.col("category").replace_strict(order, default=len(order)).alias("order"),
-            pl.col("share").round(2),
+        return data.select(
+            pl.col("row").alias("category"), "column", pl.col("value").alias("count"), pl.col("share").round(2),
+            pl.when(pl.col("printed") == "").then(pl.lit("sum of several rows")).otherwise(pl.col("printed")).alias("printed"),
+            pl.col("row").replace_strict(order, default=len(order)).alias("order"),
         ).sort("order", "column")
 
     # ------------------------------------------------------------------ chart
