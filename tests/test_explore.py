@@ -113,7 +113,7 @@ def test_vanguard_table_and_csv(sample, tmp_path):
 # ---------------------------------------------------------------- overview and themes
 def test_overview_search_and_filters(sample):
     o = ex.OverviewExplorer(sample)
-    assert o.chart_data["figures"].sum() == 19
+    assert o.chart_data["figures"].sum() == 20
     d0, d1, s0, s1 = changes(o, search="eating")
     assert set(o.table["id"]) == {"ed-starts-2019-20", "ed-starts-2022-23", "ed-starts-growth", "urgent-ed-target"}
     assert d1["figures"].sum() == 4 and s0 != s1
@@ -177,11 +177,16 @@ def test_funding_explorer(sample):
     assert f.controls["money"].value == "ltp-funding"
     row = f.chart_data.filter(pl.col("inputs") == "ltp-funding access-2023").row(0, named=True)
     assert row["value"] == pytest.approx(1232.88)
+    assert set(f.chart_data["inputs"]) == {"ltp-funding access-2023", "ltp-funding access-target"}  # related counts only
+    assert f.chart_data.filter(pl.col("inputs") == "ltp-funding access-target")["why_this_count"][0] == "same source; related theme"
     d0, d1, s0, s1 = changes(f, basis="area")
-    assert d1["inputs"].to_list() == ["ltp-funding vanguards-n"] and d1["value"].to_list() == [75_000_000.0]
-    assert s0 != s1
-    f.set(money="spec-comm-funding", per_year=True)
-    assert f.chart_data["unit"].to_list() == ["gbp_per_year"]
+    assert d1.height == 0 and "close enough" in s1  # no count of areas relates to LTP funding
+    f.set(money="ffic-funding")
+    assert f.chart_data["inputs"].to_list() == ["ffic-funding vanguards-n"]
+    assert f.chart_data["value"].to_list() == [pytest.approx(14e6 / 12, abs=0.01)]
+    assert f.chart_data["why_this_count"][0] == "same programme (ffic); same source; related theme"
+    f.set(basis="child", money="spec-comm-funding", per_year=True)
+    assert set(f.chart_data["unit"]) == {"gbp_per_year"}
 
 
 # ---------------------------------------------------------------- registers

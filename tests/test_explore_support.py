@@ -42,6 +42,7 @@ FIGURES = [
     fig("admissions-2022-23", "inpatient", "cyp_admissions", 2700, "count", "2,700", "2022/23", D(2022, 4, 1), D(2023, 3, 31), label="CYP inpatient admissions"),
     fig("los-ld", "inpatient", "average_length_of_stay_ld_autism", 8.5, "months", "almost 8 and a half months", "not stated", label="Average length of stay, learning disability and autism services"),
     fig("urgent-ed-target", "waiting_times", "ed_urgent_within_1_week", 95, "percent", "95%", "by 2020/21", None, D(2021, 3, 31), kind="target", label="Urgent eating-disorder cases seen within 1 week"),
+    fig("ffic-funding", "vanguards", "ffic_funding_available", 14, "gbp_million", "14 million", "not stated", kind="allocation", label="Funding available for the Framework for Integrated Care"),
     fig("lenehan-recs", "governance", "lenehan_recommendations", 11, "count", "11", "2017", source=DH, label="Recommendations in the Lenehan review"),
 ]
 

@@ -7,11 +7,12 @@ import datetime as dt
 
 import polars as pl
 import pytest
-from test_explore_support import make_package
+from test_explore_support import FIGURES, fig, make_package
 
 from cyp_evidence import measures as m
 
 D = dt.date
+FIG_BASE = fig("x", "access", "x", 0, "count", "0", "not stated")
 
 
 @pytest.fixture(scope="module")
@@ -217,3 +218,30 @@ def test_combine_rows(sample):
     assert q3["formula"] == "49 + 10 = 59 (2 rows); share 22.7%"
     assert q3["inputs"] == "ffic-referrals-vanguard:Affinity:2022/23 Q3 ffic-referrals-vanguard:Surrey:2022/23 Q3"
     assert m.combine_rows(s, s["row"].unique().to_list()).height == s.height
+
+
+def test_denominator_candidates_are_related_counts(sample):
+    c = m.denominator_candidates(sample, "ltp-funding", "child")
+    # same source and a related theme (funding / access): 2 points each; eating-disorder starts
+    # and admissions share only the source (1 point) and are left out
+    assert c.rows() == [("access-2023", 2, "same source; related theme"), ("access-target", 2, "same source; related theme")]
+    a = m.denominator_candidates(sample, "ffic-funding", "area")
+    assert a.rows() == [("vanguards-n", 4, "same programme (ffic); same source; related theme")]
+    assert m.denominator_candidates(sample, "ltp-funding", "area").height == 0
+    assert m.denominator_candidates(sample, "ltp-funding", "child", limit=1).height == 1
+
+
+def test_counts_printed_with_a_scale_are_multiplied_out():
+    extra = [
+        dict(FIG_BASE, id="access-730k", measure="cyp_accessing_nhs_mh", value=730, unit="count", printed="730k", label="CYP accessing support"),
+        dict(FIG_BASE, id="mhst-3-4m", measure="mhst_cyp_covered", value=3.4, unit="count", printed="3.4m", label="CYP covered by MHSTs"),
+        dict(FIG_BASE, id="mhst-5m", measure="mhst_cyp_covered", value=5, unit="count", printed="5m", kind="target", label="CYP covered by MHSTs by 2025"),
+    ]
+    pkg = make_package(figures=FIGURES + extra)
+    d = m.per_unit(pkg, "ltp-funding", "access-730k")
+    assert d.value == pytest.approx(900e6 / 730_000)
+    assert d.formula == "over £900m = £900,000,000; £900,000,000 ÷ 730,000 ('730k') = £1,233"
+    s = m.share_of_target(pkg, "mhst-3-4m", "mhst-5m")
+    assert s.value == pytest.approx(68.0) and s.formula == "3,400,000 ÷ 5,000,000 × 100 = 68%"
+    assert m.comparable_value(dict(FIG_BASE, value=900, unit="gbp_million", printed="£900m"))[0] == 900  # money: unit has the scale
+    assert m.comparable_value(dict(FIG_BASE, value=4, unit="months", printed="almost 4 months"))[0] == 4

@@ -126,12 +126,23 @@ def annualise(percent: float, years: float) -> float:
     return ((1 + percent / 100) ** (1 / years) - 1) * 100
 
 
+SCALE = re.compile(r"\d\s*(k|thousand|m|million|bn|billion)\b", re.I)
+SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
+
+
 def comparable_value(row: dict) -> tuple[float, str]:
-    """The value to compare across periods, and how it was read: '1 in 6' becomes 1/6."""
-    m = ONE_IN.match(row["printed"] or "")
+    """The value to compare or divide, and how it was read from the print: '1 in 6' becomes 1/6,
+    and a count printed with a scale ('730k', '3.4m') is multiplied out (the evidence stores the
+    number as printed: 730 for '730k'). Money is left alone: its unit carries the scale."""
+    printed = row["printed"] or ""
+    m = ONE_IN.match(printed)
     if m:
         n = float(m.group(1))
         return 1 / n, f"1/{fmt(n)}"
+    s = SCALE.search(printed)
+    if s and row["unit"] not in MONEY_UNITS:
+        value = row["value"] * SCALES[s.group(1).lower()]
+        return value, fmt(value, 6)
     return row["value"], fmt(row["value"], 6)
 
 
@@ -354,8 +365,8 @@ def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> D
         return Derived(value=None, formula=f"not computed: reported '{rep['printed']}' ({rep['unit']}) and target '{tgt['printed']}' ({tgt['unit']}) are not in the same unit", **base)
     if _is_change(tgt) != _is_change(rep):
         return Derived(value=None, formula=f"not computed: one of '{rep['printed']}' and '{tgt['printed']}' is an increase ('additional') and the other a total", **base)
-    a = in_pounds(rep["value"], rep["unit"]) if rep["unit"] in MONEY_UNITS else rep["value"]
-    b = in_pounds(tgt["value"], tgt["unit"]) if tgt["unit"] in MONEY_UNITS else tgt["value"]
+    a = in_pounds(rep["value"], rep["unit"]) if rep["unit"] in MONEY_UNITS else comparable_value(rep)[0]
+    b = in_pounds(tgt["value"], tgt["unit"]) if tgt["unit"] in MONEY_UNITS else comparable_value(tgt)[0]
     value = a / b * 100
     caveats = []
     if rep["population"] != tgt["population"] or rep["geography"] != tgt["geography"]:
@@ -437,8 +448,51 @@ def money_figures(pkg: EvidencePackage) -> pl.DataFrame:
     return pkg.figures.filter(pl.col("unit").is_in(list(MONEY_UNITS)))
 
 
+# Words that say nothing about which programme a figure belongs to.
+_GENERIC = set(
+    "cyp mh mental health funding fund funds funded investment invested additional extra number total count children child young "
+    "people and of the per nhs england allocated available services service in to for with by on a an from over under aged year years "
+    "annual million billion gbp support".split()
+)
+_CHILD_COUNT = re.compile(r"child|young|pupil|learner|\bcyp\b|referral|admission|patient|starts|people", re.I)
+_SERVICE_THEMES = {"funding", "access", "programmes", "commitments"}
+
+
+def _tokens(row: dict) -> set[str]:
+    return {t for t in row["measure"].split("_") if t not in _GENERIC and not t.isdigit() and len(t) > 2}
+
+
+def denominator_candidates(pkg: EvidencePackage, money_id: str, basis: str, limit: int = 8) -> pl.DataFrame:
+    """Counts that a sum of money can sensibly be divided by, most related first, with the reason.
+
+    ``basis`` 'child': counts of people (children, young people, pupils, referrals, admissions);
+    'area': numbers of areas, organisations, services or teams. A candidate must share at least
+    two of: a programme word in its measure name (counts twice), the source document, the theme
+    (funding, access, programmes and commitments count as one)."""
+    m = figure(pkg, money_id)
+    units = COUNT_UNITS if basis == "child" else AREA_UNITS
+    figs = pkg.figures.filter(
+        pl.col("unit").is_in(list(units)) & pl.col("kind").is_in(["observed", "target", "estimate"])
+        & (pl.col("value") >= (50 if basis == "child" else 2))
+        & ~pl.col("measure").str.contains("rank")
+    )
+    rows = []
+    for r in figs.iter_rows(named=True):
+        if basis == "child" and r["unit"] == "count" and not _CHILD_COUNT.search(f"{r['label']} {r['population']}"):
+            continue
+        shared = sorted(_tokens(m) & _tokens(r))
+        same_source = r["source_id"] == m["source_id"]
+        same_theme = r["theme"] == m["theme"] or {r["theme"], m["theme"]} <= _SERVICE_THEMES
+        score = 2 * bool(shared) + same_source + same_theme
+        if score >= 2:
+            why = ([f"same programme ({', '.join(shared)})"] if shared else []) + (["same source"] if same_source else []) + (["related theme"] if same_theme else [])
+            rows.append({"id": r["id"], "score": score, "reason": "; ".join(why)})
+    out = pl.DataFrame(rows, schema={"id": pl.String, "score": pl.Int64, "reason": pl.String})
+    return out.sort("score", "id", descending=[True, False]).head(limit)
+
+
 def denominators(pkg: EvidencePackage, basis: str) -> pl.DataFrame:
-    """Figures to divide money by: children and young people (counts) or areas and organisations."""
+    """Every figure of a denominator unit: children and young people (counts) or areas and organisations."""
     units = COUNT_UNITS if basis == "child" else AREA_UNITS
     return pkg.figures.filter(pl.col("unit").is_in(list(units)) & pl.col("kind").is_in(["observed", "target", "estimate"]) & (pl.col("value") > 0))
 
@@ -447,8 +501,9 @@ def per_unit(pkg: EvidencePackage, money_id: str, count_id: str, per_year: bool 
     """Money ÷ count (pounds per child, per area...), optionally also ÷ the years the money covers."""
     m, c = figure(pkg, money_id), figure(pkg, count_id)
     pounds = in_pounds(m["value"], m["unit"])
-    value = pounds / c["value"]
-    formula = f"{m['printed']} = {money(pounds)}; {money(pounds)} ÷ {fmt(c['value'])}"
+    count, count_text = comparable_value(c)
+    value = pounds / count
+    formula = f"{m['printed']} = {money(pounds)}; {money(pounds)} ÷ {count_text}" + (f" ('{c['printed']}')" if count != c["value"] else "")
     unit = "gbp"
     caveats = ["indicative ratio of two printed figures, not a unit cost"]
     if per_year:

@@ -171,33 +171,37 @@ class FundingExplorer(Explorer):
             "per_year": widgets.Checkbox(value=False, description="Per year (where the money's period has dates)", indent=False, layout=widgets.Layout(width="auto")),
         }
 
-    def derived(self) -> list[measures.Derived]:
+    def candidates(self) -> pl.DataFrame:
         c = self.state()
         if c["money"] is None:
-            return []
-        m = measures.figure(self.pkg, c["money"])
-        dens = measures.denominators(self.pkg, c["basis"]).with_columns(
-            ((pl.col("source_id") == m["source_id"]).cast(pl.Int8) + (pl.col("theme") == m["theme"]).cast(pl.Int8)).alias("closeness")
-        ).sort("closeness", "id", descending=[True, False]).head(15)
-        return [measures.per_unit(self.pkg, c["money"], i, per_year=c["per_year"]) for i in dens["id"].to_list()]
+            return pl.DataFrame(schema={"id": pl.String, "score": pl.Int64, "reason": pl.String})
+        return measures.denominator_candidates(self.pkg, c["money"], c["basis"])
+
+    def derived(self) -> list[measures.Derived]:
+        c = self.state()
+        return [measures.per_unit(self.pkg, c["money"], i, per_year=c["per_year"]) for i in self.candidates()["id"].to_list()]
 
     def compute(self) -> pl.DataFrame:
         d = measures.frame(self.derived()).filter(pl.col("value").is_not_null())
         names = dict(self.pkg.figures.select("id", pl.concat_str([pl.col("label"), pl.lit(": "), pl.col("printed"), pl.lit(" ("), pl.col("period"), pl.lit(")")])).iter_rows())
+        reasons = dict(self.candidates().select("id", "reason").iter_rows())
+        d = d.with_columns(pl.col("inputs").str.split(" ").list.get(1).alias("count_id"))
         return d.with_columns(
-            pl.col("inputs").str.split(" ").list.get(1).replace_strict(names, default="").alias("divided_by"),
+            pl.col("count_id").replace_strict(names, default="").alias("divided_by"),
+            pl.col("count_id").replace_strict(reasons, default="").alias("why_this_count"),
             pl.col("value").round(2),
-        ).sort("value", descending=True)
+        ).drop("count_id").sort("value", descending=True)
 
     def build_chart(self, data):
         if data.height == 0:
-            return ch.empty("No figure to divide this money by (or the money's period has no dates for 'per year').")
+            return ch.empty("No count in the evidence base is close enough to this money (same programme, source or theme), or its period has no dates for 'per year'.")
         per = "a year " if self.controls["per_year"].value else ""
         items = "; ".join(f"{r['divided_by']}: £{r['value']:,.0f}" for r in data.iter_rows(named=True))
         return ch.bars(
             data, category="divided_by", value="value", value_title=f"£ {per}per unit (indicative)",
             tooltip=[alt.Tooltip("divided_by:N", title="Divided by"), alt.Tooltip("value:Q", title="£", format=",.0f"),
-                     alt.Tooltip("formula:N", title="How it is worked out"), alt.Tooltip("caveats:N", title="Caveats")],
+                     alt.Tooltip("formula:N", title="How it is worked out"), alt.Tooltip("why_this_count:N", title="Why this count"),
+                     alt.Tooltip("caveats:N", title="Caveats")],
             description=f"Bar chart of the chosen money figure divided {per}by each count: {items}",
         )
 
@@ -207,12 +211,13 @@ class FundingExplorer(Explorer):
 
     @property
     def table(self) -> pl.DataFrame:
-        return self._data.select("id", "label", "divided_by", "value", "unit", "formula", "caveats", "inputs", "citations")
+        return self._data.select("id", "label", "divided_by", "why_this_count", "value", "unit", "formula", "caveats", "inputs", "citations")
 
     def notes(self) -> str:
         return ("<p style='font-size:12px'><b>Indicative only.</b> Each bar divides one printed sum of money by one printed count. "
                 "The two rarely cover the same period, population or spending, so the result is a ratio for scale, not a unit cost; "
-                "the caveats column lists every mismatch found.</p>")
+                "the caveats column lists every mismatch found. Only counts related to the money are offered: from the same programme "
+                "(a shared word in the measure name), the same source or a related theme, at least two of these.</p>")
 
 
 __all__ = ["CommitmentExplorer", "DemandGrowthExplorer", "FundingExplorer", "latest_publication"]
