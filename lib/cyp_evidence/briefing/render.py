@@ -3,6 +3,7 @@ HTML -> manifest -> publish atomically as the next immutable version."""
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import datetime as dt
 import hashlib
 import json
@@ -13,9 +14,9 @@ from pathlib import Path
 
 from .. import __version__
 from ..evidence import EvidenceError, load, validate
+from ..evidence.cut import evidence_as_of, vanguard_names
 from ..paths import BRIEFING_NOTEBOOK, EVIDENCE_DIR, PACKAGE_DIR, ROOT, SCHEDULE_FILE, default_sources_dir
 from . import index, publish as pub
-from .annex import Briefing, evidence_as_of, vanguard_names
 from .params import BriefingParameters, validate_parameters
 from .schedule import load_schedule
 
@@ -79,6 +80,22 @@ def input_key(params: BriefingParameters, checks: dict) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+def _shown(nb_params: dict) -> dict:
+    """The same deterministic build the notebook runs, for the manifest's list of figures shown."""
+    from .annex import Briefing  # altair: imported here, off the critical path (see render)
+
+    return Briefing.from_parameters(**nb_params).shown()
+
+
+def _warm_export() -> None:
+    from . import export
+
+    try:
+        export.warm()
+    except Exception:  # noqa: BLE001 - write_html reports the real error
+        pass
+
+
 def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None, schedule_path: Path = SCHEDULE_FILE, engine=None, variant: str | None = None) -> RenderResult:
     """Render (or find up to date) the briefing for these raw parameters; a named ``variant``
     publishes to its own series under ``<meeting>/variants/<variant>/``."""
@@ -96,7 +113,12 @@ def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVID
         return RenderResult("up to date", last[0], last[1], params)
     previous = pub.previous_for_board(out, params.board, params.meeting, variant)
     nb_params = {**params.as_dict(), "previous_manifest": str(previous) if previous else "", "evidence_dir": str(Path(evidence_dir).resolve())}
-    with pub.build_dir(mdir) as tmp:
+    with pub.build_dir(mdir) as tmp, cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-side") as side:
+        # While the kernel runs the notebook (another process, another core), this process
+        # prepares the export (nbconvert templates, chart bundle) and builds the list of
+        # figures shown; nothing here reads the working directory papermill changes.
+        side.submit(_warm_export)
+        shown_future = side.submit(_shown, nb_params)
         executed = tmp / "briefing.ipynb"
         try:
             nb = pm.execute_notebook(
@@ -106,8 +128,7 @@ def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVID
         except pm.PapermillExecutionError as exc:
             raise RenderError(f"the briefing notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}") from None
         write_html(nb, tmp / "annex.html", title=f"{params.title} ({params.meeting})")
-        # the same deterministic build the notebook ran, for the manifest's list of figures shown
-        shown = Briefing.from_parameters(**nb_params).shown()
+        shown = shown_future.result()
         manifest = {
             "parameters": params.identity(),
             "input_key": key,
