@@ -330,3 +330,11 @@ def test_source_issue_refs_can_be_tables_or_recommendations(sample):
     s.set(issue="i-rec")
     assert "Recommendation <b>Recommendation 1</b>" in s.notes()
     assert s.table.filter(pl.col("id") == "i-rec")["citation"][0].startswith("Department of Health")
+
+
+def test_theme_explorer_draws_what_the_print_means(sample):
+    t = ex.ThemeExplorer(sample, themes=("prevalence",))
+    assert t.controls["unit"].value == "ratio"
+    drawn = dict(zip(t.chart_data["printed"], t.chart_data["drawn"]))
+    assert drawn == {"1 in 9": pytest.approx(1 / 9), "1 in 6": pytest.approx(1 / 6)}
+    assert '"field": "drawn"' in spec(t)

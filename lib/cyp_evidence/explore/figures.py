@@ -6,6 +6,7 @@ import altair as alt
 import ipywidgets as widgets
 import polars as pl
 
+from .. import measures
 from ..charts import explore as ch
 from ..evidence.cite import cite_figure, cite_many, source_label
 from .base import ALL, Explorer, esc
@@ -13,7 +14,7 @@ from .base import ALL, Explorer, esc
 UNIT_TITLES = {
     "count": "Number", "people": "Number of people", "percent": "Per cent", "percentage_points": "Percentage points",
     "gbp": "£", "gbp_thousand": "£ thousand", "gbp_million": "£ million", "gbp_billion": "£ billion", "days": "Days", "weeks": "Weeks", "months": "Months",
-    "years": "Years", "ratio": "Ratio ('1 in N': N)", "organisations": "Organisations", "areas": "Areas", "beds": "Beds",
+    "years": "Years", "ratio": "Rate ('1 in N' drawn as 1/N)", "organisations": "Organisations", "areas": "Areas", "beds": "Beds",
     "services": "Services", "teams": "Teams", "posts": "Posts",
 }
 FIGURE_COLUMNS = ["id", "theme", "label", "printed", "value", "unit", "kind", "period", "geography", "population", "quote", "caveats"]
@@ -170,7 +171,10 @@ class ThemeExplorer(Explorer):
         figs = figs.with_columns(pl.concat_str([pl.col("label"), pl.lit(" ("), pl.col("period"), pl.lit(", "), pl.col("geography"), pl.lit(")")]).alias("bar"))
         dup = figs["bar"].is_duplicated()
         figs = figs.with_columns(pl.when(dup).then(pl.concat_str([pl.col("bar"), pl.lit(" ["), pl.col("id"), pl.lit("]")])).otherwise(pl.col("bar")).alias("bar"))
-        return figs.select("id", "bar", "label", "measure", "value", "printed", "unit", "kind", "period", "period_end", "geography", "source_id").sort("kind", "value", descending=[False, True])
+        # draw what the print means: '730k' as 730,000 and '1 in 6' as 1/6 (the tooltip shows the print)
+        drawn = [measures.comparable_value(r)[0] for r in figs.iter_rows(named=True)]
+        figs = figs.with_columns(pl.Series("drawn", drawn, dtype=pl.Float64))
+        return figs.select("id", "bar", "label", "measure", "value", "drawn", "printed", "unit", "kind", "period", "period_end", "geography", "source_id").sort("kind", "drawn", descending=[False, True])
 
     def _dated(self, data: pl.DataFrame) -> bool:
         return self.controls["measure"].value != ALL and data.filter(pl.col("period_end").is_not_null())["period_end"].n_unique() >= 2
@@ -183,9 +187,9 @@ class ThemeExplorer(Explorer):
         items = "; ".join(f"{r['bar']}: {r['printed']} ({r['kind']})" for r in data.head(20).iter_rows(named=True))
         if self._dated(data):
             dated = data.filter(pl.col("period_end").is_not_null()).with_columns(pl.concat_str([pl.col("kind"), pl.lit(", "), pl.col("geography")]).alias("series"))
-            return ch.dated_points(dated, date="period_end", value="value", value_title=title, color="series", color_title="Kind, area",
+            return ch.dated_points(dated, date="period_end", value="drawn", value_title=title, color="series", color_title="Kind, area",
                                    tooltip=tooltip, description=f"Line chart of {data['label'][0]} over time ({title}): {items}")
-        return ch.bars(data, category="bar", value="value", value_title=f"{title} (as printed)", color="kind", color_title="Kind", tooltip=tooltip,
+        return ch.bars(data, category="bar", value="drawn", value_title=title, color="kind", color_title="Kind", tooltip=tooltip,
                        sort=None, description=f"Bar chart of figures in {title}, as printed: {items}")
 
     @property
