@@ -190,7 +190,7 @@ def test_real_evidence_measures_are_traceable(pkg):
     for d in m.growth_measures(pkg):
         assert d.inputs and set(d.inputs) <= ids and d.citations and d.formula
     for money_id in m.money_figures(pkg)["id"].to_list():
-        for count_id in m.denominators(pkg, "child")["id"].head(3).to_list():
+        for count_id in m.denominator_candidates(pkg, money_id, "child")["id"].to_list():
             d = m.per_unit(pkg, money_id, count_id)
             assert d.value is None or d.value > 0
     c = m.commitments(pkg, dt.date(2024, 3, 12))

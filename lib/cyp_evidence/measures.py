@@ -14,7 +14,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import polars as pl
 
@@ -489,12 +489,6 @@ def denominator_candidates(pkg: EvidencePackage, money_id: str, basis: str, limi
             rows.append({"id": r["id"], "score": score, "reason": "; ".join(why)})
     out = pl.DataFrame(rows, schema={"id": pl.String, "score": pl.Int64, "reason": pl.String})
     return out.sort("score", "id", descending=[True, False]).head(limit)
-
-
-def denominators(pkg: EvidencePackage, basis: str) -> pl.DataFrame:
-    """Every figure of a denominator unit: children and young people (counts) or areas and organisations."""
-    units = COUNT_UNITS if basis == "child" else AREA_UNITS
-    return pkg.figures.filter(pl.col("unit").is_in(list(units)) & pl.col("kind").is_in(["observed", "target", "estimate"]) & (pl.col("value") > 0))
 
 
 def per_unit(pkg: EvidencePackage, money_id: str, count_id: str, per_year: bool = False) -> Derived:

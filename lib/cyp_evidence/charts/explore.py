@@ -18,7 +18,7 @@ WIDTH = 560
 MUTED = 0.25
 
 
-def _alt_items(df: pl.DataFrame, label: str, value: str, limit: int = 20) -> str:
+def alt_items(df: pl.DataFrame, label: str, value: str, limit: int = 20) -> str:
     items = [f"{r[label]}: {r[value]}" for r in df.head(limit).iter_rows(named=True)]
     more = f"; and {df.height - limit} more" if df.height > limit else ""
     return "; ".join(items) + more
@@ -243,4 +243,4 @@ def status_counts(df: pl.DataFrame, *, status: str, order: list[str], group: str
     return described(chart, description)
 
 
-__all__ = ["bars", "dated_points", "empty", "grouped_bars", "stacked_with_totals", "status_counts", "timeline"]
+__all__ = ["alt_items", "bars", "dated_points", "empty", "grouped_bars", "stacked_with_totals", "status_counts", "timeline"]

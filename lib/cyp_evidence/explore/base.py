@@ -73,10 +73,6 @@ def slug(text: str, limit: int = 80) -> str:
     return s[:limit].strip("-") or "all"
 
 
-def options_with_all(values) -> list[str]:
-    return [ALL] + [v for v in values if v is not None]
-
-
 def citation_html(pkg: EvidencePackage, citations: list[str], open_up_to: int = 4) -> str:
     """The citations under a chart, grouped by source document: each document once, then the
     places in it ("Annex 1, slide 5; para 8"). Long lists are folded (click to open)."""
@@ -192,7 +188,7 @@ class Explorer:
             self._cite.value = self._citation_html()
             self._notes.value = self.notes()
             if self._show.value:
-                self._table_html.value = html_table(self.table, f"Figures behind the chart: {self.title}")
+                self._table_html.value = self._table_block()
             self._saved.value = ""
 
     def csv_path(self) -> Path:
@@ -225,12 +221,12 @@ class Explorer:
                                           layout=widgets.Layout(width="auto"))
         self._save = widgets.Button(description="Save the figures as CSV", icon="download", layout=widgets.Layout(width="auto"))
         self._saved = widgets.HTML("")
-        self._table_html = widgets.HTML(html_table(self.table, f"Figures behind the chart: {self.title}") if self.show_table_at_start else "")
+        self._table_html = widgets.HTML(self._table_block() if self.show_table_at_start else "")
         self._table_html.layout.display = None if self.show_table_at_start else "none"
 
         def toggle(change):
             if change["new"]:
-                self._table_html.value = html_table(self.table, f"Figures behind the chart: {self.title}")
+                self._table_html.value = self._table_block()
             self._table_html.layout.display = None if change["new"] else "none"
             self._show.description = "Hide the figures" if change["new"] else "Show the figures behind the chart"
 
@@ -253,6 +249,9 @@ class Explorer:
                 self._table_html,
             ],
         )
+
+    def _table_block(self) -> str:
+        return html_table(self.table, f"Figures behind the chart: {self.title}")
 
     def _ipython_display_(self):
         from IPython.display import display

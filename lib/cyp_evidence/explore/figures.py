@@ -82,7 +82,7 @@ class OverviewExplorer(Explorer):
     def build_chart(self, data):
         total = int(data["figures"].sum()) if data.height else 0
         by_theme = data.group_by("theme_label").agg(pl.col("figures").sum()).sort("figures", descending=True)
-        desc = f"Bar chart of the number of figures in the evidence base by theme, coloured by source document ({total} figures match): " + ch._alt_items(by_theme, "theme_label", "figures")
+        desc = f"Bar chart of the number of figures in the evidence base by theme, coloured by source document ({total} figures match): " + ch.alt_items(by_theme, "theme_label", "figures")
         return ch.bars(
             data, category="theme_label", value="figures", value_title="Figures in the evidence base", color="source", color_title="Source",
             tooltip=[alt.Tooltip("theme_label:N", title="Theme"), alt.Tooltip("source:N", title="Source"), alt.Tooltip("figures:Q", title="Figures")],
