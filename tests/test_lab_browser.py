@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from browser import CHROMIUM_ARGS, chromium_executable
+from browser import CHROMIUM_ARGS, chromium, chromium_executable  # noqa: F401  (chromium: the session's Playwright browser)
 
 from cyp_evidence.paths import NOTEBOOKS_DIR
 
@@ -123,20 +123,14 @@ def is_local(url: str) -> bool:
 
 
 @pytest.fixture
-def offline_chromium():
-    exe = chromium_executable()
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("Debian chromium is not installed (make chromium)")
-        pytest.skip("Debian chromium is not installed (make chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS + OFFLINE_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def offline_chromium(chromium):  # noqa: F811
+    """A second Chromium with the network refused, launched by the session's Playwright (one
+    sync Playwright per process: a second would fail inside the first one's event loop)."""
+    browser = chromium.browser_type.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS + OFFLINE_ARGS, headless=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def kernel_ready(base: str, token: str) -> bool:
