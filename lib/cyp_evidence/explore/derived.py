@@ -165,8 +165,11 @@ class FundingExplorer(Explorer):
     def _controls(self):
         money = measures.money_figures(self.pkg)
         opts = [(f"{r['label']}: {r['printed']} ({r['period']})", r["id"]) for r in money.iter_rows(named=True)] or [("(no money figures yet)", None)]
+        # start on the money with the most related counts of children (ties: first printed)
+        related = {i: measures.denominator_candidates(self.pkg, i, "child").height for _, i in opts if i is not None}
+        start = max(related, key=lambda i: related[i]) if related else None
         return {
-            "money": widgets.Dropdown(options=opts, value=opts[0][1], description="Money", layout=widgets.Layout(width="620px")),
+            "money": widgets.Dropdown(options=opts, value=start, description="Money", layout=widgets.Layout(width="620px")),
             "basis": widgets.ToggleButtons(options=[("Per child or young person", "child"), ("Per area or organisation", "area")], value="child", description="Divide by"),
             "per_year": widgets.Checkbox(value=False, description="Per year (where the money's period has dates)", indent=False, layout=widgets.Layout(width="auto")),
         }
