@@ -16,7 +16,6 @@ The PDF is written atomically (temporary file in the same folder, then ``os.repl
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
 import html
@@ -169,10 +168,7 @@ def write_pdf(html_path, pdf_path, *, board: str, meeting: str, timeout_s: float
     html_path, pdf_path = Path(html_path), Path(pdf_path)
     if not html_path.is_file():
         raise PdfError(f"{html_path}: no such annex")
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return _print(html_path, pdf_path, board, meeting, timeout_s)
-    # Playwright's sync API refuses to run inside an event loop (e.g. a notebook): use a thread.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+    # Always in a thread of its own: Playwright's sync API refuses to start where an event loop
+    # is running (a notebook) or where another sync Playwright is already open (a test session).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-pdf") as pool:
         return pool.submit(_print, html_path, pdf_path, board, meeting, timeout_s).result()
