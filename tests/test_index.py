@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import axe_violations, describe_violations, open_offline
+from browser import axe_violations, chromium, describe_violations, open_offline  # noqa: F401  (chromium: the session's one browser)
 from cyp_evidence.briefing import index as ix
 
 BOARD = "lga-cyp-board"
@@ -256,11 +256,9 @@ def test_index_command(synthetic, capsys):
 
 # --------------------------------------------------------------------------- in a browser
 @pytest.mark.browser
-def test_synthetic_index_offline_and_axe_clean(synthetic):
+def test_synthetic_index_offline_and_axe_clean(synthetic, chromium):  # noqa: F811
     path = ix.write_index(synthetic)
-    # a browser of its own (not the session fixture): a sync Playwright left open for the whole
-    # session stops every other test module from starting one
-    with open_offline(path) as (page, report):
+    with open_offline(path, chromium) as (page, report):
         assert report.blocked == [] and report.console_errors == [], report.summary()
         violations = axe_violations(page)
         assert violations == [], describe_violations(violations)
@@ -274,7 +272,7 @@ def test_synthetic_index_offline_and_axe_clean(synthetic):
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_real_index_after_run_due_and_render_batch(ops):
+def test_real_index_after_run_due_and_render_batch(ops, chromium):  # noqa: F811
     path = ops.out / "index.html"
     text = path.read_text(encoding="utf-8")
     assert f'href="briefings/{BOARD}/{MEETING}/v1/annex.html"' in text
@@ -285,7 +283,7 @@ def test_real_index_after_run_due_and_render_batch(ops):
     manifest = json.loads((ops.out / "briefings" / BOARD / MEETING / "v1" / "manifest.json").read_text())
     n = len(manifest["shown"]["figures"])
     assert f"First version (no earlier version of this board to compare with): {n} figures shown" in text
-    with open_offline(path) as (page, report):
+    with open_offline(path, chromium) as (page, report):
         assert report.blocked == [] and report.console_errors == [], report.summary()
         violations = axe_violations(page)
         assert violations == [], describe_violations(violations)

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from browser import open_offline
+from browser import chromium, open_offline  # noqa: F401  (chromium: the session's one browser)
 from cyp_evidence.briefing import pdf
 from test_index import BOARD, MEETING, ops  # noqa: F401  (ops: shared session fixture)
 
@@ -56,12 +56,12 @@ LONG_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title
 
 
 @pytest.mark.browser
-def test_small_page_gets_header_footer_and_no_network(tmp_path):
+def test_small_page_gets_header_footer_and_no_network(tmp_path, chromium):  # noqa: F811
     html = tmp_path / "page.html"
     html.write_text(LONG_PAGE.format(rows="".join(f"<tr><th scope='row'>row {i}</th><td>{i * 7}</td></tr>" for i in range(150))), encoding="utf-8")
     target = tmp_path / "out" / "page.pdf"
-    # works while another sync Playwright is open in this thread (as in a test session)
-    with open_offline(html) as (page, report):
+    # works while the session's sync Playwright is open in this thread
+    with open_offline(html, chromium) as (page, report):
         assert report.blocked  # the page does ask for the network ...
         assert pdf.write_pdf(html, target, board=BOARD, meeting=MEETING) == target  # ... and still prints
     pages = _pages(target)
