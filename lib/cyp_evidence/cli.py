@@ -123,6 +123,21 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_dictionary(args: argparse.Namespace) -> int:
+    from .dictionary import render_markdown
+
+    text = render_markdown()
+    if args.check:
+        current = args.check.read_text(encoding="utf-8") if args.check.exists() else ""
+        if current != text:
+            print(f"error: {args.check} is out of date; regenerate it with: cyp-evidence dictionary > {args.check}", file=sys.stderr)
+            return 1
+        print(f"{args.check} is up to date")
+        return 0
+    sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cyp-evidence",
@@ -185,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="rebuild <out>/index.html from the published manifests")
     p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
     p.set_defaults(func=_cmd_index)
+
+    p = sub.add_parser("dictionary", help="write the data dictionary (every field, every derived measure) as Markdown to stdout")
+    p.add_argument("--check", type=Path, metavar="FILE", help="compare with FILE instead; exit 1 when it differs")
+    p.set_defaults(func=_cmd_dictionary)
     return parser
 
 
