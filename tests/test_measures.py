@@ -245,3 +245,36 @@ def test_counts_printed_with_a_scale_are_multiplied_out():
     assert s.value == pytest.approx(68.0) and s.formula == "3,400,000 ÷ 5,000,000 × 100 = 68%"
     assert m.comparable_value(dict(FIG_BASE, value=900, unit="gbp_million", printed="£900m"))[0] == 900  # money: unit has the scale
     assert m.comparable_value(dict(FIG_BASE, value=4, unit="months", printed="almost 4 months"))[0] == 4
+
+
+def test_total_shares_of_the_sum_of_row_totals_when_no_grand_total(sample):
+    s = m.total_shares(sample, "ffic-referrals-ethnicity")
+    wb = s.filter(pl.col("row") == "White British").row(0, named=True)
+    assert wb["value"] == 1057 and wb["denominator"] == 1057 + 128 + 99
+    assert wb["share"] == pytest.approx(1057 / 1284 * 100)
+    assert wb["formula"] == "1057 ÷ 1,284 (sum of the printed row totals) × 100 = 82.3%"
+    assert wb["inputs"] == "ffic-referrals-ethnicity:White British:Total"
+    assert s["share"].sum() == pytest.approx(100.0)
+    assert m.total_shares(sample, "ffic-referrals-age-gender").height == 0  # no row totals printed
+
+
+def test_total_shares_use_the_printed_grand_total():
+    from cyp_evidence.evidence import load
+
+    pkg = load()
+    cells = pkg.table_cells
+    with_grand = cells.filter(pl.col("kind") == "grand_total")["table_id"].unique().to_list()
+    assert with_grand
+    for tid in with_grand:
+        s = m.total_shares(pkg, tid)
+        if s.height == 0:
+            continue
+        grand = cells.filter((pl.col("table_id") == tid) & (pl.col("kind") == "grand_total")).row(0, named=True)
+        assert set(s["denominator"].to_list()) == {grand["value"]}, tid
+        assert all(f"printed grand total {grand['printed']}" in f for f in s["formula"]), tid
+        assert all(i.endswith(f":{grand['row']}:{grand['column']}") for i in s["inputs"]), tid
+
+
+@pytest.mark.parametrize("x, expected", [(16.1034, "16.1"), (0.0486, "0.049"), (0.35, "0.35"), (0, "0"), (None, "n/a"), (100.0, "100")])
+def test_fmt_share(x, expected):
+    assert m.fmt_share(x) == expected

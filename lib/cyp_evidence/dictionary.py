@@ -24,6 +24,7 @@ DERIVED_FUNCTIONS = [
     "growth_measures",
     "table_shares",
     "combine_rows",
+    "total_shares",
     "sum_cells",
     "status_at",
     "share_of_target",

@@ -94,6 +94,14 @@ def fmt(x: float | None, digits: int = 1) -> str:
     return f"{r:,.{digits}f}".rstrip("0").rstrip(".")
 
 
+def fmt_share(x: float | None) -> str:
+    """A percentage to one decimal place, or two significant figures below 1% so a small
+    share never reads as 0% (0.0486 -> '0.049')."""
+    if x is None or x == 0 or abs(x) >= 1 or (isinstance(x, float) and math.isnan(x)):
+        return fmt(x)
+    return f"{x:.2g}"
+
+
 def money(x: float | None) -> str:
     if x is None:
         return "n/a"
@@ -297,6 +305,32 @@ def table_shares(pkg: EvidencePackage, table_id: str, per: str = "column", inclu
         })
     schema = {"row": pl.String, "column": pl.String, "value": pl.Float64, "printed": pl.String, "share": pl.Float64,
               "denominator": pl.Float64, "formula": pl.String, "inputs": pl.String, "citation": pl.String}
+    return pl.DataFrame(rows, schema=schema)
+
+
+def total_shares(pkg: EvidencePackage, table_id: str) -> pl.DataFrame:
+    """Each printed row total as a share (%) of the table's grand total: who is referred, all
+    columns together (e.g. accepted referrals by age band over every quarter).
+
+    The denominator is the printed grand total where the table prints one, otherwise the sum
+    of the printed row totals. Columns: row, value, printed, share, denominator, formula,
+    inputs, citation (empty when the table prints no row totals)."""
+    cells = pkg.table_cells.filter(pl.col("table_id") == table_id)
+    totals = cells.filter(pl.col("kind") == "row_total")
+    grand = cells.filter(pl.col("kind") == "grand_total")
+    denom, what = (float(grand["value"][0]), f"printed grand total {grand['printed'][0]}") if grand.height else (float(totals["value"].sum()), "sum of the printed row totals")
+    citation = cite_table(pkg, table_id)
+    rows = []
+    for r in totals.iter_rows(named=True):
+        share = r["value"] / denom * 100 if denom else None
+        rows.append({
+            "row": r["row"], "value": r["value"], "printed": r["printed"], "share": share, "denominator": denom,
+            "formula": f"{r['printed']} ÷ {fmt(denom)} ({what}) × 100 = {fmt_share(share)}%",
+            "inputs": " ".join([cell_ref(table_id, r["row"], r["column"])] + ([cell_ref(table_id, grand["row"][0], grand["column"][0])] if grand.height else [])),
+            "citation": citation,
+        })
+    schema = {"row": pl.String, "value": pl.Float64, "printed": pl.String, "share": pl.Float64, "denominator": pl.Float64,
+              "formula": pl.String, "inputs": pl.String, "citation": pl.String}
     return pl.DataFrame(rows, schema=schema)
 
 

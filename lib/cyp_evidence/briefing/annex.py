@@ -16,51 +16,27 @@ import altair as alt
 import polars as pl
 
 from .. import __version__
+from .. import measures as m
 from ..charts import EXTENDED, PALETTE, described
 from ..evidence import EvidencePackage, load
-from ..evidence.cite import cite_figure, cite_table, source_label
+from ..evidence.cite import cite_figure, cite_many, cite_table, source_label
+from ..evidence.cut import evidence_as_of, vanguard_names, vanguard_table_id
 from . import html as h
 from .params import SECTIONS, BriefingParameters
 from .publish import VERSION_PLACEHOLDER
 
 FIGURE_COLUMNS = [("label", "Measure"), ("printed", "Figure as printed"), ("period", "Period"), ("geography", "Area"), ("citation", "Source")]
-GROWTH_WORDS = ("increase", "growth", "rise", "more", "grown", "up ")
-
-
-def evidence_as_of(pkg: EvidencePackage, as_of: dt.date) -> EvidencePackage:
-    """The evidence published on or before the cut-off: sources, and everything citing them."""
-    keep = pkg.sources.filter(pl.col("published") <= as_of)
-    ids = keep["source_id"].implode()
-    frames = dict(pkg.frames)
-    frames["sources"] = keep
-    for name in ("figures", "tables", "recommendations", "source_issues"):
-        frames[name] = pkg.frames[name].filter(pl.col("source_id").is_in(ids))
-    frames["table_cells"] = pkg.table_cells.filter(pl.col("table_id").is_in(frames["tables"]["table_id"].implode()))
-    return EvidencePackage(pkg.directory, pkg.descriptor, pkg.schemas, frames, [])
-
-
-def recommendation_status(due: dt.date | None, progress: str | None, at: dt.date) -> str:
-    """Status of a recommendation or commitment at a date, from what the sources say only."""
-    if due is None:
-        return "progress reported in the sources" if progress else "no due date stated; no progress reported in the sources"
-    if due > at:
-        return f"not yet due (due {due:%-d %B %Y})" + ("; progress reported" if progress else "")
-    if progress:
-        return f"due date passed ({due:%-d %B %Y}); progress reported, completion not confirmed in the sources"
-    return f"due date passed ({due:%-d %B %Y}); no progress reported in the sources"
-
-
-def vanguard_table_id(pkg: EvidencePackage) -> str | None:
-    t = pkg.tables.filter(pl.col("row_dimension").str.to_lowercase().str.contains("vanguard"))
-    return t["table_id"][0] if t.height else None
-
-
-def vanguard_names(pkg: EvidencePackage) -> list[str]:
-    tid = vanguard_table_id(pkg)
-    if tid is None:
-        return []
-    cells = pkg.table_cells.filter((pl.col("table_id") == tid) & (pl.col("kind") == "cell"))
-    return cells["row"].unique(maintain_order=True).to_list()
+STATUS_NOTE = ("Status is worked out from the due date and whether the sources report any progress; "
+               "\u201cprogress reported\u201d does not mean met: the sources rarely say whether a commitment was completed.")
+# evidence_as_of, vanguard_names and vanguard_table_id live in evidence/cut.py (polars only, so
+# `render` can check parameters before importing altair); imported above and re-exported here.
+# Short names of the recommendation lists, for chart axes.
+RECOMMENDATION_SETS = {
+    "lenehan-review-2017": "Lenehan review (2017)",
+    "education-committee-2016": "Education Committee (2016)",
+    "cypmh-programme-2024": "NHS England CYP mental health programme (2024)",
+}
+__all__ = ["Briefing", "evidence_as_of", "vanguard_names", "vanguard_table_id"]
 
 
 @dataclass
@@ -140,50 +116,74 @@ class Briefing:
         return self.pkg.figures.filter(pl.col("theme").is_in(themes) & pl.col("kind").is_in(list(kinds)))
 
     # ------------------------------------------------------------------ sections
+    @staticmethod
+    def _ids(df: pl.DataFrame, *columns: str) -> list[str]:
+        """The figure ids in space-separated id columns, in first-seen order."""
+        return list(dict.fromkeys(i for c in columns for ids in df[c] for i in (ids or "").split()))
+
+    def _cite_ids(self, ids) -> None:
+        """Record the evidence figures behind derived numbers as shown (manifest, changes, issues)."""
+        ids = [i for i in dict.fromkeys(ids) if i]
+        if ids:
+            self._cite(self.pkg.figures.filter(pl.col("id").is_in(ids)))
+
     def _section_demand_workforce(self) -> list[str]:
         figs = self._figs(["prevalence", "demand", "workforce"])
         if figs.height == 0:
             return self._none("demand and workforce")
-        out = ['<p>Growth in need and demand set beside growth in the children and young people\'s mental health workforce. '
-               'Percentages are as printed in the sources and measure change over different periods: read the period column before comparing bars.</p>']
-        growth = figs.filter((pl.col("unit") == "percent") & pl.col("label").str.to_lowercase().str.contains("|".join(GROWTH_WORDS)))
+        out = ["<p>Growth in need and demand set beside growth in the children and young people's mental health workforce and in access. "
+               "Each bar is either a percentage printed in a source or a change computed from two printed figures of the same measure "
+               "(the formula column shows which). The periods differ: read the period before comparing bars; where the period is known, "
+               "the table also gives the compound rate a year.</p>"]
+        growth = m.frame(r for r in m.growth_measures(self.pkg) if r.group in ("Need and demand", "Workforce", "Access"))
         if growth.height:
+            self._cite_ids(i for i in self._ids(growth, "inputs") if ":" not in i)  # figure ids (table cells are table:row:column)
             growth = growth.with_columns(
-                pl.when(pl.col("theme") == "workforce").then(pl.lit("Workforce")).otherwise(pl.lit("Demand and need")).alias("group")
-            ).sort("group", "value", descending=[False, True])
-            out.append(self._bar_figure(growth, "Reported percentage growth in demand and in the CYP mental health workforce", 
-                                        "Horizontal bar chart of percentage increases as printed in the sources. " + "; ".join(f"{r['label']}: {r['printed']} ({r['period']})" for r in growth.iter_rows(named=True)),
-                                        "Increase as printed (%)", "group"))
+                pl.format("{} ({})", "label", "period").alias("bar"),
+                pl.when(pl.col("formula").str.starts_with("as printed")).then(pl.lit("as printed")).otherwise(pl.lit("derived")).alias("how"),
+                pl.col("value").map_elements(lambda v: m.fmt(v) + "%", return_dtype=pl.String).alias("change"),
+                pl.when(pl.col("unit") == "percent").then(pl.lit("total")).otherwise(pl.lit("a year")).alias("basis"),
+            )
+            totals = growth.filter(pl.col("unit") == "percent").sort("group", "value", descending=[False, True])
+            alt_text = ("Horizontal bar chart of percentage change in need and demand, workforce and access, printed or derived. "
+                        + "; ".join(f"{r['label']} ({r['period']}, {r['group']}, {r['how']}): {r['change']}" for r in totals.iter_rows(named=True)))
+            chart = alt.Chart(totals.select("bar", "value", "change", "period", "group", "how")).mark_bar().encode(
+                y=alt.Y("bar:N", sort=None, title=None, axis=alt.Axis(labelLimit=620)),
+                x=alt.X("value:Q", title="Change over the period stated (%)"),
+                color=alt.Color("group:N", title="Group", scale=alt.Scale(range=PALETTE)),
+                tooltip=[alt.Tooltip("bar:N", title="Measure"), alt.Tooltip("change:N", title="Change"), alt.Tooltip("group:N", title="Group"), alt.Tooltip("how:N", title="How obtained")],
+            ).properties(width=260, height=alt.Step(26))
+            n = self._next_figure()
+            cites = sorted({c for cs in totals["citations"] for c in cs.split("; ")})
+            table = h.table(growth.sort("group", "unit", "value", descending=[False, False, True]), f"Data for figure {n}, with the rate a year where the period is known",
+                            [("label", "Measure"), ("group", "Group"), ("period", "Period"), ("change", "Change"), ("basis", "Basis"), ("formula", "How obtained"), ("citations", "Source")])
+            out.append(h.figure(n, described(chart, alt_text), "Growth in need and demand against growth in workforce and access (printed and derived)", alt_text, cites, table))
         out.append(self._figures_table(figs.sort("theme", "id"), "Prevalence, demand and workforce figures"))
         return out
 
     def _section_access_commitments(self) -> list[str]:
         out = []
-        recs = self.pkg.recommendations.filter(pl.col("set") == "nhs-long-term-plan")
-        figs = self.pkg.figures
-        rows = []
-        for r in recs.iter_rows(named=True):
-            targets = figs.filter(pl.col("id").is_in((r["target_figure_ids"] or "").split()))
-            progress = figs.filter(pl.col("id").is_in((r["progress_figure_ids"] or "").split()))
-            rows.append({
-                "title": r["title"],
-                "target": "; ".join(targets["printed"].to_list()) or "not stated",
-                "due": r["due_printed"] or "not stated",
-                "reported": "; ".join(f"{p['printed']} ({p['period']})" for p in progress.iter_rows(named=True)) or "none reported in the sources",
-                "status": recommendation_status(r["due_date"], r["progress_quote"] or (progress.height > 0 or None), self.params.meeting_date),
-                "citation": source_label(self.pkg, r["source_id"]) + ", " + r["locator"],
-            })
-            self._cite(targets)
-            self._cite(progress)
+        commitments = m.commitments(self.pkg, self.params.meeting_date)
         access = self._figs(["access", "funding", "commitments"], kinds=("observed", "estimate", "target", "allocation"))
-        if not rows and access.height == 0:
+        if commitments.height == 0 and access.height == 0:
             return self._none("access and the Long Term Plan commitments")
-        if rows:
-            df = pl.DataFrame(rows)
+        if commitments.height:
+            self._cite_ids(self._ids(commitments, "target_ids", "reported_ids"))
+            recs = {r["id"]: r for r in self.pkg.recommendations.iter_rows(named=True)}
+            own = [source_label(self.pkg, recs[c]["source_id"]) + ", " + recs[c]["locator"] if c in recs else cite_figure(self.pkg, c)
+                   for c in commitments["commitment_id"]]
+            df = commitments.with_columns(
+                pl.Series("source", own, dtype=pl.String),
+                pl.when(pl.col("share_of_target").is_not_null()).then(pl.col("formula"))
+                .when(pl.col("formula") != "").then(pl.col("formula")).otherwise(pl.lit("no reported figure to compare")).alias("share_text"),
+            ).sort(pl.col("set").str.contains("long-term-plan"), descending=True, maintain_order=True)
             n = self._next_table()
-            out.append(h.exhibit_table(n, df, "NHS Long Term Plan commitments for children and young people: target, progress reported and status at the meeting date",
-                                       [("title", "Commitment"), ("target", "Target"), ("due", "Due"), ("reported", "Reported"), ("status", "Status at meeting"), ("citation", "Source")],
-                                       sorted(set(df["citation"]))))
+            out.append(f"<p>Commitments with their targets, what the sources report against them, and their status at the meeting date "
+                       f"({self.params.meeting_date:%-d %B %Y}). The share of target is computed only where the reported figure and the target "
+                       f"measure the same thing in the same unit. {h.esc(STATUS_NOTE)}</p>")
+            out.append(h.exhibit_table(n, df, "NHS Long Term Plan and other commitments for children and young people: target, progress reported, share of target and status at the meeting date",
+                                       [("title", "Commitment"), ("target", "Target"), ("due_printed", "Due"), ("reported", "Reported"), ("share_text", "Share of target (derived)"), ("status", "Status at meeting"), ("source", "Source")],
+                                       sorted(set(df["source"]) | set(cite_many(self.pkg, self._ids(df, "target_ids", "reported_ids"))))))
         pct = access.filter(pl.col("unit") == "percent")
         if pct.height:
             pct = pct.with_columns(pl.col("kind").str.to_titlecase().alias("kind_label")).sort("kind_label", "id")
@@ -254,27 +254,25 @@ class Briefing:
             out.append(self._figures_table(key, "Key figures on the Framework for Integrated Care: vanguards, funding, referrals and intervention findings (as printed)"))
         for t in self.pkg.tables.filter(pl.col("table_id") != tid).iter_rows(named=True):
             tc = cells.filter(pl.col("table_id") == t["table_id"])
-            totals = tc.filter(pl.col("kind") == "row_total")
-            if totals.height == 0:
+            shares = m.total_shares(self.pkg, t["table_id"])
+            if shares.height == 0:
                 continue
-            grand = tc.filter(pl.col("kind") == "grand_total")
-            denom = grand["value"][0] if grand.height else totals["value"].sum()
             self._shown_tables.add(t["table_id"])
-            shares = totals.select(pl.col("row").alias("category"), "value", "printed").with_columns(
-                (pl.col("value") / denom * 100).round(1).alias("share")
+            shares = shares.with_columns(
+                pl.col("share").map_elements(lambda v: m.fmt_share(v) + "%", return_dtype=pl.String).alias("share_text"),
             )
+            denom = m.fmt(shares["denominator"][0])
             cite = cite_table(self.pkg, t["table_id"])
             alt_text = f"Bar chart of accepted referrals by {t['row_dimension']}, all vanguards, all quarters together. " + "; ".join(
-                f"{r['category']}: {r['printed']} ({r['share']:g}%)" for r in shares.iter_rows(named=True))
-            ch = alt.Chart(shares).mark_bar().encode(
-                y=alt.Y("category:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
+                f"{r['row']}: {r['printed']} ({r['share_text']})" for r in shares.iter_rows(named=True))
+            ch = alt.Chart(shares.select("row", "value", "printed", "share_text")).mark_bar().encode(
+                y=alt.Y("row:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
                 x=alt.X("value:Q", title="Accepted referrals (all quarters)"),
-                tooltip=[alt.Tooltip("category:N", title=t["row_dimension"].capitalize()), alt.Tooltip("printed:N", title="Count as printed"), alt.Tooltip("share:Q", title="Share of total (%)")],
+                tooltip=[alt.Tooltip("row:N", title=t["row_dimension"].capitalize()), alt.Tooltip("printed:N", title="Count as printed"), alt.Tooltip("share_text:N", title="Share of total (derived)")],
             ).properties(width=420, height=alt.Step(20))
             n = self._next_figure()
-            shares_tbl = shares.with_columns(pl.format("{}%", pl.col("share")).alias("share_text"))
-            out.append(h.figure(n, described(ch, alt_text), f"{t['title']} (share computed from the printed counts and total {denom:g})", alt_text, [cite],
-                                h.table(shares_tbl, f"Data for figure {n}", [("category", t["row_dimension"].capitalize()), ("printed", "Count as printed"), ("share_text", "Share of total (derived)")])))
+            out.append(h.figure(n, described(ch, alt_text), f"{t['title']} (shares computed from the printed counts and the total {denom})", alt_text, [cite],
+                                h.table(shares, f"Data for figure {n}", [("row", t["row_dimension"].capitalize()), ("printed", "Count as printed"), ("share_text", "Share of total (derived)"), ("formula", "How obtained")])))
         return out
 
     def _section_send(self) -> list[str]:
@@ -289,9 +287,13 @@ class Briefing:
             out.append(self._recs_table(recs, "SEND inspection findings, system proposals and statutory timescales"))
         return out
 
+    def _status(self, rec: dict) -> str:
+        """A recommendation's status at the meeting date (measures.status_at)."""
+        return m.status_at(rec["due_date"], bool(rec["progress_quote"] or rec["progress_figure_ids"]), self.params.meeting_date)
+
     def _recs_table(self, recs: pl.DataFrame, caption: str) -> str:
         df = recs.with_columns(
-            pl.Series("status", [recommendation_status(r["due_date"], r["progress_quote"], self.params.meeting_date) for r in recs.iter_rows(named=True)], dtype=pl.String),
+            pl.Series("status", [self._status(r) for r in recs.iter_rows(named=True)], dtype=pl.String),
             pl.Series("citation", [source_label(self.pkg, r["source_id"]) + ", " + r["locator"] for r in recs.iter_rows(named=True)], dtype=pl.String),
             pl.col("due_printed").fill_null("not stated"),
             pl.col("response_quote").fill_null(""),
@@ -303,20 +305,25 @@ class Briefing:
         recs = self.pkg.recommendations.filter(pl.col("set").is_in(["lenehan-review-2017", "education-committee-2016", "cypmh-programme-2024"]))
         if recs.height == 0:
             return self._none("recommendations and commitments")
-        out = []
+        out = [f"<p>{h.esc(STATUS_NOTE)}</p>"]
         status = recs.with_columns(
-            pl.Series("status", [recommendation_status(r["due_date"], r["progress_quote"], self.params.meeting_date).split(" (")[0].split(";")[0] for r in recs.iter_rows(named=True)], dtype=pl.String)
-        ).group_by("set", "status").len("count").sort("set", "status")
-        alt_text = "Stacked bar chart of recommendations and commitments by status at the meeting date: " + "; ".join(f"{r['set']}, {r['status']}: {r['count']}" for r in status.iter_rows(named=True))
-        chart = alt.Chart(status).mark_bar().encode(
-            y=alt.Y("set:N", title=None), x=alt.X("count:Q", title="Number of recommendations or commitments"),
-            color=alt.Color("status:N", title="Status at meeting date", scale=alt.Scale(range=PALETTE), legend=alt.Legend(orient="bottom", labelLimit=400, columns=1)),
-            tooltip=["set:N", "status:N", "count:Q"],
-        ).properties(width=420, height=alt.Step(30))
+            pl.Series("status", [self._status(r) for r in recs.iter_rows(named=True)], dtype=pl.String),
+            pl.col("set").replace_strict(RECOMMENDATION_SETS, default=pl.col("set")).alias("list"),
+        ).group_by("list", "status").len("count").with_columns(
+            pl.col("status").replace_strict({s: i for i, s in enumerate(m.STATUSES)}, default=len(m.STATUSES)).alias("order")
+        ).sort("list", "order")
+        alt_text = "Stacked bar chart of recommendations and commitments by status at the meeting date: " + "; ".join(f"{r['list']}, {r['status']}: {r['count']}" for r in status.iter_rows(named=True))
+        chart = alt.Chart(status.drop("order")).mark_bar().encode(
+            y=alt.Y("list:N", title=None, axis=alt.Axis(labelLimit=320)), x=alt.X("count:Q", title="Number of recommendations or commitments"),
+            color=alt.Color("status:N", title="Status at meeting date", scale=alt.Scale(domain=list(m.STATUSES), range=PALETTE[: len(m.STATUSES)]),
+                            sort=list(m.STATUSES), legend=alt.Legend(orient="bottom", labelLimit=400, columns=1)),
+            order=alt.Order("status_order:Q"),
+            tooltip=[alt.Tooltip("list:N", title="List"), alt.Tooltip("status:N", title="Status"), alt.Tooltip("count:Q", title="Number")],
+        ).transform_calculate(status_order=f"indexof({list(m.STATUSES)!r}, datum.status)").properties(width=420, height=alt.Step(30))
         n = self._next_figure()
         cites = sorted({source_label(self.pkg, s) for s in recs["source_id"]})
         out.append(h.figure(n, described(chart, alt_text), "Recommendations and commitments by status at the meeting date (derived from due dates and progress quoted in the sources)", alt_text, cites,
-                            h.table(status, f"Data for figure {n}", [("set", "List"), ("status", "Status"), ("count", "Number")])))
+                            h.table(status, f"Data for figure {n}", [("list", "List"), ("status", "Status"), ("count", "Number")])))
         for s, title in (("lenehan-review-2017", "Lenehan review (These are our children): recommendations and the government's actions"),
                          ("education-committee-2016", "Education Committee: recommendations on looked-after children's mental health"),
                          ("cypmh-programme-2024", "NHS England CYP mental health programme: other commitments")):

@@ -1,0 +1,69 @@
+"""The annex content, built in process (no kernel): derived numbers come from measures with
+their formulas, statuses are measures.status_at's, and every figure behind them is recorded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as htmllib
+import re
+
+import pytest
+
+from cyp_evidence import measures as m
+from cyp_evidence.briefing.annex import Briefing
+from cyp_evidence.evidence import load
+from cyp_evidence.evidence.cut import evidence_as_of
+
+
+@pytest.fixture(scope="module")
+def briefing():
+    return Briefing.from_parameters(board="lga-cyp-board", meeting="2024-03-12")
+
+
+def text(html: str) -> str:
+    return htmllib.unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_growth_section_shows_printed_and_derived_growth_with_formulas(briefing):
+    section = text(briefing.section_html("demand-workforce"))
+    pkg = evidence_as_of(load(), dt.date(2024, 3, 12))
+    derived = [r for r in m.growth_measures(pkg) if r.group in ("Need and demand", "Workforce", "Access")]
+    assert any(r.id.startswith("change:") for r in derived) and any(r.id.startswith("annual:") for r in derived)
+    for r in derived:
+        assert r.formula in section, r.id
+        for fid in r.inputs:
+            assert fid in briefing.shown()["figures"], f"{r.id}: input {fid} not recorded as shown"
+
+
+def test_commitments_show_share_of_target_and_status(briefing):
+    section = text(briefing.section_html("access-commitments"))
+    c = m.commitments(briefing.pkg, dt.date(2024, 3, 12))
+    computed = c.filter(c["share_of_target"].is_not_null())
+    assert computed.height >= 2
+    for f in computed["formula"]:
+        assert f in section
+    assert "35 ÷ 25 × 100 = 140%" in section
+    assert "does not mean met" in section
+    for tid in briefing._ids(c, "target_ids", "reported_ids"):
+        assert tid in briefing.shown()["figures"]
+
+
+def test_statuses_are_the_measures_categories(briefing):
+    section = text(briefing.section_html("recommendations"))
+    found = {s for s in m.STATUSES if s in section}
+    assert found and "Due date passed: no progress reported" in found  # Lenehan actions due in 2018
+    assert "not yet due (due" not in section  # the old free-text statuses are gone
+
+
+def test_breakdown_shares_come_from_total_shares(briefing):
+    section = text(briefing.section_html("vanguards"))
+    pkg = briefing.pkg
+    from cyp_evidence.evidence.cut import vanguard_table_id
+
+    breakdowns = [t for t in pkg.tables["table_id"] if t != vanguard_table_id(pkg) and m.total_shares(pkg, t).height]
+    assert len(breakdowns) >= 5
+    for tid in breakdowns:
+        for f in m.total_shares(pkg, tid)["formula"]:
+            assert f in section, tid
+        assert tid in briefing.shown()["tables"]
+    assert "= 0%" not in section  # a small share (2 of 4,111) never reads as 0%
