@@ -39,6 +39,13 @@ def _legend_pick(field: str, name: str = "pick") -> alt.Parameter:
     return alt.selection_point(name=name, fields=[field], bind="legend")
 
 
+def _highlight(pick: alt.Parameter) -> alt.OpacityValue:
+    """Full opacity for the picked categories, muted for the rest. (Built as a schema object,
+    not the dict ``alt.condition`` returns: altair would rebuild its class table to wrap a dict,
+    which is most of the time a chart takes to build.)"""
+    return alt.OpacityValue(MUTED, condition={"param": pick.name, "value": 1})
+
+
 def _scale(n: int) -> alt.Scale:
     return alt.Scale(range=PALETTE if n <= len(PALETTE) else EXTENDED)
 
@@ -69,7 +76,7 @@ def bars(
         n = df[color].n_unique()
         pick = _legend_pick(color)
         enc["color"] = alt.Color(f"{color}:N", title=color_title or color, scale=_scale(n), legend=alt.Legend(orient="bottom", columns=2, labelLimit=320))
-        enc["opacity"] = alt.condition(pick, alt.value(1), alt.value(MUTED))
+        enc["opacity"] = _highlight(pick)
         chart = chart.add_params(pick)
     chart = chart.encode(**enc).properties(width=WIDTH - 200, height=alt.Step(22))
     return described(chart, description)
@@ -94,7 +101,7 @@ def dated_points(
         x=alt.X(f"{date}:T", title="End of period"),
         y=alt.Y(f"{value}:Q", title=value_title),
         color=alt.Color(f"{color}:N", title=color_title, scale=_scale(df[color].n_unique()), legend=alt.Legend(orient="bottom", columns=1, labelLimit=420)),
-        opacity=alt.condition(pick, alt.value(1), alt.value(MUTED)),
+        opacity=_highlight(pick),
         tooltip=tooltip,
     )
     chart = (base.mark_line() + base.mark_point(filled=True, size=70)).add_params(pick).properties(width=WIDTH, height=300)
@@ -124,39 +131,49 @@ def stacked_with_totals(
     out on the left; shift-click adds more; double-click clears."""
     if df.height == 0:
         return empty("No figures match the current choices.")
-    pick = alt.selection_point(name="pick", fields=[category], bind="legend")
+    # Built as one set of schema objects (data and the selection at the top, the right-hand view
+    # named for it) rather than by chaining ``mark_bar().encode().properties()`` and
+    # ``alt.hconcat``: each step copies the chart, and this chart is redrawn on every change of
+    # the vanguard explorer's controls. The spec is the same apart from the view's name.
     colour = alt.Color(
         f"{category}:N", title=category_title, sort=category_order, scale=_scale(len(category_order)),
         legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
     )
-    opacity = alt.condition(pick, alt.value(1), alt.value(MUTED))
-    left = (
-        alt.Chart(df)
-        .mark_bar()
-        .encode(
+    opacity = _highlight(alt.Parameter(name="pick"))
+    left = alt.Chart(
+        mark=alt.MarkDef(type="bar"),
+        encoding=alt.FacetedEncoding(
             x=alt.X(f"{x}:N", sort=x_order, title=x_title, axis=alt.Axis(labelAngle=0)),
             y=alt.Y(f"{value}:Q", title=value_title),
             color=colour,
             order=alt.Order("order:Q"),
             opacity=opacity,
             tooltip=tooltip,
-        )
-        .properties(width=WIDTH - 140, height=320)
+        ),
+        width=WIDTH - 140,
+        height=320,
     )
-    right = (
-        alt.Chart(df)
-        .mark_bar()
-        .encode(
+    right = alt.Chart(
+        mark=alt.MarkDef(type="bar"),
+        encoding=alt.FacetedEncoding(
             y=alt.Y(f"{category}:N", sort=category_order, title=None, axis=alt.Axis(labelLimit=220)),
             x=alt.X(f"sum({total}):Q", title=total_title),
             color=colour,
             opacity=opacity,
             tooltip=[alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"sum({total}):Q", title=total_title, format=",")],
-        )
-        .add_params(pick)
-        .properties(width=180, height=alt.Step(16))
+        ),
+        name="totals",
+        width=180,
+        height=alt.Step(16),
     )
-    return described(alt.hconcat(left, right).resolve_scale(color="shared"), description)
+    pick = alt.TopLevelSelectionParameter(
+        name="pick", select=alt.PointSelectionConfig(type="point", fields=[category]), bind="legend", views=["totals"],
+    )
+    chart = alt.HConcatChart(
+        hconcat=[left, right], data=df, resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="shared")), description=description,
+    )
+    chart.params = [pick]  # set after: the constructor would re-check (validate) a top-level param
+    return chart
 
 
 def grouped_bars(
@@ -182,7 +199,7 @@ def grouped_bars(
             yOffset=alt.YOffset(f"{group}:N"),
             x=alt.X(f"{value}:Q", title=value_title),
             color=alt.Color(f"{group}:N", scale=_scale(df[group].n_unique()), legend=alt.Legend(orient="bottom")),
-            opacity=alt.condition(pick, alt.value(1), alt.value(MUTED)),
+            opacity=_highlight(pick),
             tooltip=tooltip,
         )
         .add_params(pick)
@@ -212,7 +229,7 @@ def timeline(
         x=alt.X(f"{date}:T", title="Date"),
         y=alt.Y(f"{row}:N", title=row_title or None, axis=alt.Axis(labelLimit=340)),
         color=alt.Color(f"{color}:N", sort=color_order, scale=alt.Scale(domain=color_order, range=EXTENDED[: len(color_order)]), legend=alt.Legend(orient="bottom", columns=2, labelLimit=360)),
-        opacity=alt.condition(pick, alt.value(1), alt.value(MUTED)),
+        opacity=_highlight(pick),
         tooltip=tooltip,
     )
     if shape:

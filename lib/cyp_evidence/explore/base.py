@@ -13,17 +13,25 @@ An explorer is driven without a browser::
 ``alt.JupyterChart`` drawn with the JavaScript bundled offline, so no CDN is needed), the
 source citation under it, a toggle that shows the figures behind the chart, and a button that
 saves them as CSV. Changing a control redraws the chart in place.
+
+Redrawing is kept fast (``refresh``): the chart is built without altair's validation of every
+object as it is made, and its Vega-Lite spec is validated against the schema only the first time
+a spec of its shape is drawn (``spec_shape``: the spec less what cannot make it invalid, such as
+the inline rows, the text alternative and titles); the spec then goes straight to the
+``alt.JupyterChart`` rather than through its ``chart`` setter, which would validate it again.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 
 import altair as alt
 import ipywidgets as widgets
 import polars as pl
+from altair.utils.schemapi import debug_mode
 
 from .. import charts  # noqa: F401  (registers and enables the project theme)
 from ..evidence import EvidencePackage, load
@@ -66,6 +74,86 @@ def html_table(df: pl.DataFrame, caption: str, max_rows: int = MAX_TABLE_ROWS) -
         f'<table style="border-collapse:collapse;font-size:12px"><caption style="text-align:left;font-weight:bold">{esc(caption)}</caption>'
         f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}"
     )
+
+
+# Shapes of spec already validated against the Vega-Lite schema (see ``spec_shape``).
+_VALID_SHAPES: set[str] = set()
+_MAX_SHAPES = 1024
+_FREE_TEXT = ("description", "title")
+_GENERATED_NAME = re.compile(r"^(data-[0-9a-f]{32}|view_[0-9a-f]+_\d+|view_\d+|param_\d+)$")
+
+
+def spec_shape(spec: dict) -> str:
+    """The spec as the schema sees it: what decides whether a Vega-Lite spec is valid.
+
+    Left out, because no value of theirs can make a spec invalid: the inline rows (``datasets``:
+    arrays of objects), free text (``description``, ``title`` strings), the orders in ``sort``
+    lists (arrays of strings or numbers) and the names altair generates for data and views.
+    Everything else (marks, encodings, field types, formats, params, scales) is kept, so two
+    specs of one shape are both valid or both invalid."""
+
+    def walk(v, key=None):
+        if isinstance(v, dict):
+            return {k: ([] if k == "datasets" and key is None else walk(x, k)) for k, x in v.items()}
+        if isinstance(v, list):
+            items = [walk(x, key) for x in v]
+            if key == "sort" and all(isinstance(x, (str, int, float)) for x in v):
+                return sorted({type(x).__name__ for x in v})
+            return items
+        if isinstance(v, str):
+            if key in _FREE_TEXT:
+                return ""
+            if _GENERATED_NAME.match(v):
+                return "name"
+        return v
+
+    return json.dumps(walk(spec), sort_keys=True, default=str)
+
+
+def checked_spec(chart: alt.TopLevelMixin) -> dict:
+    """``chart``'s Vega-Lite spec, validated against the schema the first time a spec of its
+    shape is seen (altair's ``to_dict()``), built without validation after that."""
+    spec = chart.to_dict(validate=False)
+    shape = spec_shape(spec)
+    if shape not in _VALID_SHAPES:
+        spec = chart.to_dict()  # raises altair's SchemaValidationError if the spec is invalid
+        if len(_VALID_SHAPES) >= _MAX_SHAPES:
+            _VALID_SHAPES.clear()
+        _VALID_SHAPES.add(shape)
+    return spec
+
+
+def _params_signature(spec: dict | None) -> str:
+    """What ``alt.JupyterChart`` sets up from a chart besides its spec (``_on_change_chart``):
+    each top-level param's name and kind (a point, index or interval selection, or a variable
+    and its value) and the params that transforms define."""
+    if spec is None:
+        return "none"
+    params = []
+    for p in spec.get("params", []):
+        select = p.get("select")
+        if select is None:
+            params.append([p.get("name"), "variable", p.get("value")])
+            continue
+        select = {"type": select} if isinstance(select, str) else select
+        kind = select.get("type")
+        if kind == "point" and not (select.get("fields") or select.get("encodings")):
+            kind = "index"
+        params.append([p.get("name"), kind])
+    transform_params = []
+
+    def walk(v):
+        if isinstance(v, dict):
+            for t in v.get("transform", []) or []:
+                if isinstance(t, dict) and "param" in t:
+                    transform_params.append(t["param"])
+            for k in ("layer", "concat", "hconcat", "vconcat", "spec"):
+                child = v.get(k)
+                for c in child if isinstance(child, list) else [child]:
+                    walk(c)
+
+    walk(spec)
+    return json.dumps([params, sorted(transform_params)], sort_keys=True, default=str)
 
 
 def slug(text: str, limit: int = 80) -> str:
@@ -184,12 +272,28 @@ class Explorer:
     def refresh(self) -> None:
         self._data = self.compute()
         if self._widget is not None:
-            self._jchart.chart = self.chart()
+            self._redraw()
             self._cite.value = self._citation_html()
             self._notes.value = self.notes()
             if self._show.value:
                 self._table_html.value = self._table_block()
             self._saved.value = ""
+
+    def _redraw(self) -> None:
+        """Send the current chart to the widget (see the module docstring)."""
+        with debug_mode(False):  # no validation of each altair object as it is built
+            chart = self.chart()
+            spec = checked_spec(chart)
+        jc = self._jchart
+        if _params_signature(spec) != _params_signature(jc.spec):
+            jc.chart = chart  # new selections or params: let altair set them up (validates again)
+            return
+        selections = {p["name"]: {"value": None, "store": []} for p in spec.get("params", []) if "select" in p}
+        # Keep ``jc.chart`` current without its observer, which would validate the spec again.
+        jc._trait_values["chart"] = chart
+        with jc.hold_sync():
+            jc.spec = spec
+            jc._vl_selections = selections  # a new chart starts with nothing picked
 
     def csv_path(self) -> Path:
         """outputs/explore/<explorer>--<control values>.csv (one file per set of choices)."""
@@ -215,6 +319,7 @@ class Explorer:
     def _build_widget(self) -> ExplorerWidget:
         enable_offline()
         self._jchart = alt.JupyterChart(self.chart(), embed_options={"renderer": "svg", "actions": False})
+        _VALID_SHAPES.add(spec_shape(self._jchart.spec))  # altair has just validated it
         self._cite = widgets.HTML(self._citation_html())
         self._notes = widgets.HTML(self.notes())
         self._show = widgets.ToggleButton(value=self.show_table_at_start, description="Show the figures behind the chart", icon="table",

@@ -81,7 +81,7 @@ class OverviewExplorer(Explorer):
 
     def build_chart(self, data):
         total = int(data["figures"].sum()) if data.height else 0
-        by_theme = data.group_by("theme_label").agg(pl.col("figures").sum()).sort("figures", descending=True)
+        by_theme = data.group_by("theme_label").agg(pl.col("figures").sum()).sort("figures", "theme_label", descending=[True, False])
         desc = f"Bar chart of the number of figures in the evidence base by theme, coloured by source document ({total} figures match): " + ch.alt_items(by_theme, "theme_label", "figures")
         return ch.bars(
             data, category="theme_label", value="figures", value_title="Figures in the evidence base", color="source", color_title="Source",
