@@ -253,7 +253,6 @@ class Briefing:
         if key.height:
             out.append(self._figures_table(key, "Key figures on the Framework for Integrated Care: vanguards, funding, referrals and intervention findings (as printed)"))
         for t in self.pkg.tables.filter(pl.col("table_id") != tid).iter_rows(named=True):
-            tc = cells.filter(pl.col("table_id") == t["table_id"])
             shares = m.total_shares(self.pkg, t["table_id"])
             if shares.height == 0:
                 continue
@@ -399,7 +398,7 @@ class Briefing:
     def sources_html(self) -> str:
         used = {v["source_id"] for v in self._shown_figures.values()} | set(self.pkg.tables.filter(pl.col("table_id").is_in(list(self._shown_tables)))["source_id"])
         src = self.pkg.sources.with_columns(pl.col("source_id").is_in(list(used)).map_elements(lambda b: "yes" if b else "no", return_dtype=pl.String).alias("cited"))
-        return (f'<section id="sources" aria-labelledby="sources-title"><h2 id="sources-title">Sources</h2>'
+        return ('<section id="sources" aria-labelledby="sources-title"><h2 id="sources-title">Sources</h2>'
                 + h.table(src, "Source documents published on or before the cut-off date", [("title", "Title"), ("publisher", "Publisher"), ("published_printed", "Published"), ("file", "File"), ("cited", "Cited in this annex")])
                 + "</section>")
 

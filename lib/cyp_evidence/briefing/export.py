@@ -21,11 +21,12 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 
 import nbformat
+
+from ..fsutil import write_text_atomic
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 TEMPLATE_NAME = "annex"
@@ -96,15 +97,8 @@ def _read_cached(path: Path) -> str | None:
 
 def _write_cached(path: Path, code: str) -> None:
     """Best effort (an unwritable cache only costs the ~1.5 s rebuild next time); atomic."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(hashlib.sha256(code.encode("utf-8")).hexdigest() + "\n" + code)
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError, UnboundLocalError):
-            os.unlink(tmp)
+    with contextlib.suppress(OSError):
+        write_text_atomic(path, hashlib.sha256(code.encode("utf-8")).hexdigest() + "\n" + code)
 
 
 @functools.lru_cache(maxsize=4)
@@ -221,22 +215,5 @@ def export_html(nb: nbformat.NotebookNode, title: str, lang: str = "en-GB") -> s
 
 
 def write_html(nb: nbformat.NotebookNode, path: str | os.PathLike, title: str, lang: str = "en-GB") -> Path:
-    """Export and write atomically: a temporary file in the same folder, then ``os.replace``."""
-    path = Path(path)
-    text = export_html(nb, title, lang)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    """Export and write atomically (``fsutil.write_text_atomic``)."""
+    return write_text_atomic(path, export_html(nb, title, lang))

@@ -22,13 +22,12 @@ import datetime as dt
 import fcntl
 import html
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from ..fsutil import write_text_atomic
 from ..paths import SCHEDULE_FILE
 from . import publish as pub
 
@@ -312,18 +311,7 @@ def write_index(out: Path, *, schedule_path: Path | None = None) -> Path:
     target = out / INDEX_NAME
     with _locked(out):
         text = render_index(out, schedule_path=schedule_path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{INDEX_NAME}.", suffix=".tmp", dir=out)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        write_text_atomic(target, text)
     return target
 
 

@@ -17,12 +17,11 @@ The PDF is written atomically (temporary file in the same folder, then ``os.repl
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import html
 import os
-import tempfile
 from pathlib import Path
 
+from ..fsutil import atomic_path
 from .render import RenderError
 
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
@@ -121,11 +120,8 @@ def _print(html_path: Path, pdf_path: Path, board: str, meeting: str, timeout_s:
             blocked.append(url)
             r.abort()
 
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{pdf_path.name}.", suffix=".tmp", dir=pdf_path.parent)
-    os.close(fd)
     try:
-        with sync_playwright() as p:
+        with atomic_path(pdf_path) as tmp, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS, headless=True)
             try:
                 context = browser.new_context(offline=False, java_script_enabled=True)
@@ -153,13 +149,8 @@ def _print(html_path: Path, pdf_path: Path, board: str, meeting: str, timeout_s:
                 )
             finally:
                 browser.close()
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, pdf_path)
     except PlaywrightError as exc:
         raise PdfError(f"printing {html_path} failed: {exc}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
     return pdf_path
 
 
