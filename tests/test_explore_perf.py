@@ -20,16 +20,7 @@ from test_explore_support import make_package
 from cyp_evidence import explore as ex
 from cyp_evidence.explore import base
 
-ALL_EXPLORERS = [
-    ex.OverviewExplorer,
-    lambda pkg: ex.ThemeExplorer(pkg, themes=("prevalence", "demand")),
-    ex.DemandGrowthExplorer,
-    ex.CommitmentExplorer,
-    ex.FundingExplorer,
-    ex.VanguardExplorer,
-    ex.RecommendationExplorer,
-    ex.SourceIssueExplorer,
-]
+from test_explore import ALL_EXPLORERS  # noqa: E402  (one list of explorers for both files)
 NAMES = lambda m: getattr(m, "__name__", "ThemeExplorer")  # noqa: E731
 
 

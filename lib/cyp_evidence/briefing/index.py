@@ -17,9 +17,7 @@ example render-batch workers) never leave a partial or stale page.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import fcntl
 import html
 import json
 import sys
@@ -293,23 +291,12 @@ def render_index(out: Path, *, schedule_path: Path | None = None, now: dt.dateti
     return "\n".join(parts)
 
 
-@contextlib.contextmanager
-def _locked(out: Path):
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".index.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def write_index(out: Path, *, schedule_path: Path | None = None) -> Path:
     """Rebuild ``<out>/index.html`` atomically. Scanning happens under the lock, so the last
     writer always saw every version published before it."""
     out = Path(out).resolve()
     target = out / INDEX_NAME
-    with _locked(out):
+    with pub.locked(out, ".index.lock"):
         text = render_index(out, schedule_path=schedule_path)
         write_text_atomic(target, text)
     return target

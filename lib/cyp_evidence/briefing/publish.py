@@ -80,9 +80,10 @@ def previous_for_board(out: Path, board: str, meeting: str, variant: str | None 
 
 
 @contextlib.contextmanager
-def locked(mdir: Path) -> Iterator[None]:
+def locked(mdir: Path, name: str = ".lock") -> Iterator[None]:
+    """An exclusive lock on the file ``name`` in ``mdir`` (created if missing)."""
     mdir.mkdir(parents=True, exist_ok=True)
-    with open(mdir / ".lock", "w") as fh:
+    with open(mdir / name, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
