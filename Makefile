@@ -11,7 +11,7 @@ BOARD   ?= lga-cyp-board
 MEETING ?= 2024-03-12
 OUT     ?= outputs
 
-.PHONY: help env chromium briefing test test-fast validate bench lab lock clean
+.PHONY: help env chromium briefing test test-fast validate dictionary notebooks bench lab lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,6 +41,14 @@ test-fast: $(STAMP) ## Unit tests only (no notebooks, no browser)
 
 validate: $(STAMP) ## Validate the evidence base against the source texts
 	$(VENV)/bin/cyp-evidence validate
+
+dictionary: $(STAMP) ## Regenerate docs/data-dictionary.md (every field, every derived measure)
+	$(VENV)/bin/cyp-evidence dictionary > docs/data-dictionary.md
+
+notebooks: $(STAMP) ## Re-execute every notebook in place (stored outputs that nbval compares)
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.store_widget_state=False --ExecutePreprocessor.record_timing=False \
+	  notebooks/briefing.ipynb notebooks/explore_*.ipynb
 
 bench: $(STAMP) chromium ## Run the benchmarks (prints ratios against a floor measured in the same run)
 	$(PY) benchmarks/bench.py

@@ -188,3 +188,21 @@ def test_annex_offline_in_chromium_charts_drawn_no_errors_axe_clean(published):
 def test_make_briefing_is_documented():
     readme = (ROOT / "README.md").read_text()
     assert "make briefing" in readme and "make test" in readme
+
+
+def test_briefing_notebook_is_stored_with_the_default_annex_outputs():
+    """nbval compares the stored annex text strictly, so the stored outputs must be there and be
+    those of the default parameters (make notebooks re-executes it)."""
+    import nbformat
+
+    from cyp_evidence.paths import NOTEBOOKS_DIR
+
+    nb = nbformat.read(NOTEBOOKS_DIR / "briefing.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    params = next(c for c in code if "parameters" in c.metadata.get("tags", []))
+    assert 'board = "lga-cyp-board"' in params.source and 'meeting = "2024-03-12"' in params.source
+    shows = [c for c in code if "briefing.show(" in c.source]
+    assert len(shows) >= 10
+    assert all(c.outputs for c in shows), "run `make notebooks`: briefing.ipynb has a show() cell without stored output"
+    title = "".join(o.get("data", {}).get("text/html", "") for o in shows[0].outputs)
+    assert "LGA Children &amp; Young People Board" in title and "12 March 2024" in title
