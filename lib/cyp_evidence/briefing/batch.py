@@ -8,18 +8,26 @@ unchanged inputs renders nothing ("up to date").
 
 Before anything runs, the schedule, the evidence base (once) and every variant's parameters are
 validated: an invalid evidence base stops the batch; an invalid variant fails alone. Variants
-are then rendered in worker processes (``spawn``). Every worker process loads the heavy modules
-and builds the vega/vega-lite/vega-embed bundle once (``initializer``), then reuses them for
-each variant it renders. Variants whose latest version already has the same inputs are found
-in the parent (the same ``prepare``/``input_key`` as ``render()``, about 10 ms each) and never
-reach a worker, so a re-run with nothing to do starts no process and no kernel. Each render
-in a worker still re-checks its inputs, so every manifest records the evidence that was really
-used, even if the evidence changes during a batch.
+are then rendered in worker processes (``spawn``). Every worker process starts one Jupyter
+kernel, loads the heavy modules and the vega/vega-lite/vega-embed bundle once (``initializer``),
+then reuses them for each variant it renders: every variant's notebook runs in the worker's
+kernel, after its namespace and execution count are reset (``render.Kernel.begin``), so a
+kernel start (about 1 s) and the annex code's import in it (about 0.6 s) are paid once per
+worker, not once per variant. A kernel in which a notebook failed, or that died, is replaced
+before the next variant. Variants whose latest version already has the same inputs are found
+in the parent (the same ``prepare``/``input_key`` as ``render()``) and never reach a worker, so
+a re-run with nothing to do starts no process and no kernel; the others are handed to the
+workers as soon as they are checked, so workers start while the parent checks the rest. Each
+render in a worker still re-checks its inputs, so every manifest records the evidence that was
+really used, even if the evidence changes during a batch.
 
 Why processes and not papermill in threads: on 2 cores threads were about as fast, but
-``papermill.execute_notebook(cwd=...)`` changes the working directory of the whole process
-(``os.chdir``), so concurrent renders in threads run in each other's build folders (measured:
+``papermill.execute_notebook(cwd=...)`` changed the working directory of the whole process
+(``os.chdir``), so concurrent renders in threads ran in each other's build folders (measured:
 a variant failed with FileNotFoundError on another variant's build folder in 1 of 5 runs).
+``render()`` no longer passes ``cwd=`` when it has its own kernel (the kernel is moved into the
+build folder instead), but the export and the manifest are CPU-bound Python: processes still
+use both cores.
 
 One failing variant does not stop or corrupt the others (a failed render publishes nothing);
 a worker process that dies is replaced and the variants it was running are retried once, each
@@ -28,7 +36,9 @@ in a fresh process. The summary names every failure and why.
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures as cf
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -155,20 +165,45 @@ def load_variants(path: Path | str, common: dict | None = None) -> list[Variant]
 
 
 # ---------------------------------------------------------------------------- workers
-def warm() -> None:
-    """Worker initializer: import the render stack and build the chart bundle once per process."""
-    try:
-        from . import render  # noqa: F401  (papermill, altair, polars, the evidence layer)
-        from .export import vega_bundle
+_kernel = None  # this worker process's kernel (render.Kernel), reused for every variant it renders
 
-        vega_bundle()
+
+def worker_kernel():
+    """This worker's kernel: started on first use, replaced if a notebook failed in it or it
+    died (so a failing variant never leaves its state to the next one); None if no kernel can
+    start (``render()`` then starts its own and reports why)."""
+    global _kernel
+    if _kernel is not None and (_kernel.failed or not _kernel.alive()):
+        _kernel.shutdown()
+        _kernel = None
+    if _kernel is None:
+        from .render import start_kernel
+
+        _kernel = start_kernel()
+        if _kernel is not None:
+            atexit.register(_kernel.shutdown)
+    return _kernel
+
+
+def warm() -> None:
+    """Worker initializer: start the worker's kernel first (it boots and imports the annex code
+    in its own process meanwhile), then import the render stack and load the chart bundle and
+    the export templates once per process."""
+    try:
+        from . import render  # noqa: F401  (papermill, polars, the evidence layer)
+
+        worker_kernel()
+        from . import export
+
+        export.warm()  # the chart bundle and the compiled nbconvert templates
         import papermill  # noqa: F401
     except Exception:  # noqa: BLE001 - a render reports the real error
         pass
 
 
 def render_variant(job: dict) -> dict:
-    """Render one variant (runs in a worker). Never raises: returns a plain, picklable dict."""
+    """Render one variant (runs in a worker) in the worker's kernel. Never raises: returns a
+    plain, picklable dict."""
     from .due import reason
     from .render import render
 
@@ -176,10 +211,13 @@ def render_variant(job: dict) -> dict:
     try:
         r = render(job["raw"], Path(job["out"]), pdf=job["pdf"], evidence_dir=Path(job["evidence_dir"]),
                    sources_dir=Path(job["sources_dir"]) if job["sources_dir"] else None,
-                   schedule_path=Path(job["schedule_path"]), variant=job["name"])
+                   schedule_path=Path(job["schedule_path"]), variant=job["name"], kernel=worker_kernel())
         return {"name": job["name"], "status": r.status, "version": r.version, "path": str(r.annex), "seconds": time.perf_counter() - t0}
     except Exception as exc:  # noqa: BLE001 - one variant never stops the others
         return {"name": job["name"], "status": "failed", "reason": reason(exc), "detail": str(exc), "seconds": time.perf_counter() - t0}
+    finally:
+        if _kernel is not None and _kernel.failed:
+            worker_kernel()  # replace it now: the new one boots while this result goes back
 
 
 def _executor(workers: int, initializer: Callable[[], None] | None) -> cf.ProcessPoolExecutor:
@@ -218,7 +256,7 @@ def render_batch(
 
     from ..evidence import EvidenceError, validate
     from . import publish as pub
-    from .annex import vanguard_names
+    from ..evidence.cut import vanguard_names  # polars only: the parent never imports altair
     from .due import reason
     from .index import refresh
     from .params import ParameterError, validate_parameters
@@ -235,36 +273,22 @@ def render_batch(
     validate_parameters({"board": board, "meeting": meeting}, vanguards=vanguards, schedule=schedule)
 
     outcomes: dict[str, VariantOutcome] = {}
-    jobs = []
-    for v in variants:
-        raw = {**v.params, "board": board, "meeting": meeting}
-        try:
-            # the same checks and input key render() computes: an up-to-date variant needs no worker
-            params, checks = prepare(raw, evidence_dir=evidence_dir, sources_dir=sources_dir, schedule_path=schedule_path)
-        except (ParameterError, EvidenceError, OSError) as exc:
-            outcomes[v.name] = VariantOutcome(v.name, "failed", reason=reason(exc), detail=str(exc))
-            continue
-        last = pub.latest(pub.meeting_dir(out, board, params.meeting, v.name))
-        if last and pub.read_manifest(last[1]).get("input_key") == input_key(params, checks):
-            outcomes[v.name] = VariantOutcome(v.name, "up to date", last[0], str(last[1] / "annex.html"))
-            continue
-        jobs.append({"name": v.name, "raw": raw, "out": str(out), "pdf": pdf, "evidence_dir": str(evidence_dir),
-                     "sources_dir": str(sources_dir) if sources_dir else None, "schedule_path": str(schedule_path)})
 
     def emit(o: VariantOutcome, bar) -> None:
+        outcomes[o.name] = o
         text = o.line()
         if log is not None:
             log(text)
         else:
             bar.write(text, file=sys.stdout)
+        bar.update(1)
 
-    workers = max(1, min(workers or default_workers(), len(jobs) or 1))
+    workers = max(1, min(workers or default_workers(), len(variants)))
     with tqdm(total=len(variants), desc=f"{board} {meeting}", unit="variant", file=sys.stderr,
-              disable=None if progress else True, dynamic_ncols=True, leave=True) as bar:
-        for o in outcomes.values():
-            emit(o, bar)
-            bar.update(1)
+              disable=None if progress else True, dynamic_ncols=True, leave=True) as bar, contextlib.ExitStack() as stack:
         broken: list[dict] = []
+        futures: dict[cf.Future, dict] = {}
+        pool = None
 
         def take(job: dict, fut: cf.Future) -> None:
             try:
@@ -274,28 +298,45 @@ def render_batch(
                 return
             except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be pickled
                 res = {"name": job["name"], "status": "failed", "reason": reason(exc)}
-            o = VariantOutcome(res["name"], res["status"], res.get("version"), res.get("path"), res.get("reason", ""), res.get("seconds", 0.0), res.get("detail", ""))
-            outcomes[o.name] = o
-            emit(o, bar)
-            bar.update(1)
+            emit(VariantOutcome(res["name"], res["status"], res.get("version"), res.get("path"), res.get("reason", ""),
+                                res.get("seconds", 0.0), res.get("detail", "")), bar)
 
-        if jobs:
-            with _executor(workers, initializer) as pool:
-                futures = {pool.submit(worker, job): job for job in jobs}
-                for fut in cf.as_completed(futures):
-                    take(futures[fut], fut)
+        for v in variants:
+            raw = {**v.params, "board": board, "meeting": meeting}
+            try:
+                # the same checks and input key render() computes: an up-to-date variant needs no worker
+                params, checks = prepare(raw, evidence_dir=evidence_dir, sources_dir=sources_dir, schedule_path=schedule_path)
+            except (ParameterError, EvidenceError, OSError) as exc:
+                emit(VariantOutcome(v.name, "failed", reason=reason(exc), detail=str(exc)), bar)
+                continue
+            last = pub.latest(pub.meeting_dir(out, board, params.meeting, v.name))
+            if last and pub.read_manifest(last[1]).get("input_key") == input_key(params, checks):
+                emit(VariantOutcome(v.name, "up to date", last[0], str(last[1] / "annex.html")), bar)
+                continue
+            job = {"name": v.name, "raw": raw, "out": str(out), "pdf": pdf, "evidence_dir": str(evidence_dir),
+                   "sources_dir": str(sources_dir) if sources_dir else None, "schedule_path": str(schedule_path)}
+            for _ in range(2):
+                if pool is None:  # the first variant to render: workers start while the rest are checked
+                    pool = stack.enter_context(_executor(workers, initializer))
+                try:
+                    futures[pool.submit(worker, job)] = job
+                    break
+                except cf.BrokenExecutor:  # a worker died while variants were being handed out
+                    pool = None  # its variants are retried below; the others go to a new pool
+            else:
+                broken.append(job)
+        for fut in cf.as_completed(futures):
+            take(futures[fut], fut)
+        stack.close()
         # a worker process died (killed, out of memory): retry each of its variants alone, once
         retry, broken = broken, []
         for job in retry:
-            with _executor(1, initializer) as pool:
-                fut = pool.submit(worker, job)
+            with _executor(1, initializer) as retry_pool:
+                fut = retry_pool.submit(worker, job)
                 cf.wait([fut])
                 take(job, fut)
         for job in broken:
-            o = VariantOutcome(job["name"], "failed", reason="the worker process rendering it died twice (killed or out of memory?)")
-            outcomes[o.name] = o
-            emit(o, bar)
-            bar.update(1)
+            emit(VariantOutcome(job["name"], "failed", reason="the worker process rendering it died twice (killed or out of memory?)"), bar)
     refresh(out, schedule_path=schedule_path)
     return [outcomes[v.name] for v in variants]
 

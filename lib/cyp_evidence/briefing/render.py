@@ -1,13 +1,22 @@
 """Render one briefing: validate -> (up to date?) -> execute with papermill -> export offline
-HTML -> manifest -> publish atomically as the next immutable version."""
+HTML -> manifest -> publish atomically as the next immutable version.
+
+The Jupyter kernel is started before validation, so that its start (about 0.8 s) and its import
+of the annex code (about 0.6 s) overlap the parent's imports and checks (:class:`Kernel`).
+Nothing of the notebook runs in it before validation has passed; if validation fails or the
+briefing is up to date, the kernel is shut down and nothing is written.
+"""
 
 from __future__ import annotations
 
+import ast
 import concurrent.futures as cf
 import datetime as dt
 import hashlib
 import json
+import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -58,6 +67,178 @@ def _versions() -> dict[str, str]:
     return found
 
 
+# ---------------------------------------------------------------------------- the kernel
+KERNEL_NAME = "python3"
+KERNEL_TIMEOUT = 60.0  # seconds to wait for the kernel to start / answer (papermill's start_timeout)
+# imported in the kernel while the parent validates; __import__ binds no name in the notebook's namespace
+WARM_MODULES = ("cyp_evidence.briefing.annex", "cyp_evidence.briefing.display")
+# what papermill's own kernel gets from nbclient: no IPython history file is written
+KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
+PAPERMILL_ENGINE = "cyp-evidence"
+
+
+class Kernel:
+    """One ``python3`` Jupyter kernel (jupyter_client's ``AsyncKernelManager``) that papermill
+    executes the briefing notebook in (``km=``); nbclient does not shut down a kernel manager it
+    was given, so the owner calls :meth:`shutdown`.
+
+    Started, it imports :data:`WARM_MODULES` with a silent execute (no execution count, no
+    history, nothing bound in the namespace). :meth:`begin` is called once validation has
+    passed, before each notebook: it resets the namespace and the execution count (a kernel can
+    run several notebooks one after another, see ``batch.py``) and moves the kernel into the
+    build folder, the working directory papermill's ``cwd=`` gave the kernel before. All the
+    silent executes go over this object's own shell channel; papermill's client has its own."""
+
+    def __init__(self, *, warm: bool = True) -> None:
+        from jupyter_client.blocking import BlockingKernelClient
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_client.session import Session
+        from jupyter_core.utils import run_sync
+
+        self._run_sync = run_sync
+        self.km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+        self.runs = 0  # notebooks begun in this kernel
+        self.failed = False  # a notebook failed (or was interrupted) in it: do not reuse it
+        self._kc = None
+        try:
+            run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
+            # shell channel only; its messages queue until the kernel is listening
+            info = self.km.get_connection_info(session=True)
+            info["session"] = Session(key=info["session"].key, signature_scheme=info["session"].signature_scheme)
+            self._kc = BlockingKernelClient(**info)
+            self._kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+            if warm:
+                self._send("".join(f"__import__({m!r})\n" for m in WARM_MODULES))
+        except BaseException:
+            self.shutdown()
+            raise
+
+    def _send(self, code: str, user_expressions: dict | None = None) -> str:
+        return self._kc.execute(code, silent=True, store_history=False, user_expressions=user_expressions or {},
+                                allow_stdin=False, stop_on_error=False)
+
+    def _reply(self, msg_id: str, timeout: float = KERNEL_TIMEOUT) -> dict:
+        """The execute_reply to ``msg_id`` (earlier replies on this channel are skipped)."""
+        import queue
+
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RenderError(f"the Jupyter kernel did not answer within {timeout:.0f} s")
+            try:
+                msg = self._kc.get_shell_msg(timeout=min(left, 1.0))
+            except queue.Empty:
+                if not self.alive():
+                    raise RenderError("the Jupyter kernel died") from None
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg["content"]
+
+    def alive(self) -> bool:
+        try:
+            return self.km is not None and bool(self._run_sync(self.km.is_alive)())
+        except Exception:  # noqa: BLE001
+            return False
+
+    def begin(self, cwd: Path) -> None:
+        """Reset the namespace and execution count, and chdir to ``cwd``; waits for the kernel."""
+        code = f"__import__('os').chdir({str(cwd)!r})\nget_ipython().reset(new_session=True)\n"
+        content = self._reply(self._send(code))
+        if content.get("status") != "ok":
+            self.failed = True
+            raise RenderError(f"could not prepare the Jupyter kernel: {content.get('ename')}: {content.get('evalue')}")
+        self.runs += 1
+
+    def evaluate_json(self, expression: str):
+        """``json.loads`` of the string the expression gives in the kernel's namespace, or None."""
+        content = self._reply(self._send("", {"v": expression}))
+        found = content.get("user_expressions", {}).get("v", {}) if content.get("status") == "ok" else {}
+        if found.get("status") != "ok":
+            return None
+        try:
+            return json.loads(ast.literal_eval(found["data"]["text/plain"]))
+        except (KeyError, ValueError, SyntaxError, TypeError):
+            return None
+
+    def kill(self) -> None:
+        """SIGKILL the kernel's process group without waiting; :meth:`shutdown` still reaps it."""
+        try:
+            self._run_sync(self.km.signal_kernel)(signal.SIGKILL)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def shutdown(self) -> None:
+        """Stop the kernel now (never raises); the object is unusable afterwards."""
+        kc, self._kc = self._kc, None
+        if kc is not None:
+            try:
+                kc.stop_channels()
+            except Exception:  # noqa: BLE001
+                pass
+        km, self.km = self.km, None
+        if km is not None:
+            try:
+                self._run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001
+                pass
+
+    def __enter__(self) -> "Kernel":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+
+
+def start_kernel() -> Kernel | None:
+    """A warm kernel, or None if it cannot start here (papermill then starts its own, and
+    reports the real error after validation)."""
+    try:
+        return Kernel()
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _papermill_engine() -> str:
+    """papermill's nbclient engine, except that the kernel client it opens on a kernel it does
+    not own (``km=``) is closed when the notebook is done (nbclient leaves it open)."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    if PAPERMILL_ENGINE in papermill_engines._engines:
+        return PAPERMILL_ENGINE
+
+    class Client(PapermillNotebookClient):
+        def execute(self, **kwargs):
+            try:
+                return super().execute(**kwargs)
+            finally:
+                if not self.owns_km and self.kc is not None:
+                    self.kc.stop_channels()
+                    self.kc = None
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                     start_timeout=60, execution_timeout=None, **kwargs):
+            # as NBClientEngine.execute_managed_notebook (papermill 2.7), with Client
+            from papermill.engines import logger
+            from papermill.utils import merge_kwargs, remove_args
+
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout, kernel_name=kernel_name, log=logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file,
+            )
+            return Client(nb_man, **final_kwargs).execute()
+
+    papermill_engines.register(PAPERMILL_ENGINE, Engine)
+    return PAPERMILL_ENGINE
+
+
+# ---------------------------------------------------------------------------- render
 def prepare(raw: dict, *, evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None, schedule_path: Path = SCHEDULE_FILE) -> tuple[BriefingParameters, dict]:
     """Validate evidence and parameters before any analysis; return parameters and checksums."""
     report = validate(evidence_dir, sources_dir)
@@ -96,15 +277,35 @@ def _warm_export() -> None:
         pass
 
 
-def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None, schedule_path: Path = SCHEDULE_FILE, engine=None, variant: str | None = None) -> RenderResult:
+# the figures shown, from the notebook's own ``briefing`` (evaluated silently after its last cell)
+SHOWN_EXPRESSION = "__import__('json').dumps(briefing.shown())"
+
+
+def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None, schedule_path: Path = SCHEDULE_FILE, engine=None, variant: str | None = None, kernel: Kernel | None = None) -> RenderResult:
     """Render (or find up to date) the briefing for these raw parameters; a named ``variant``
-    publishes to its own series under ``<meeting>/variants/<variant>/``."""
+    publishes to its own series under ``<meeting>/variants/<variant>/``.
+
+    ``kernel``: a started :class:`Kernel` to run the notebook in, left running afterwards (a
+    batch worker's); by default one is started here, before validation, and always shut down."""
+    started = dt.datetime.now(dt.UTC)
+    own = kernel is None
+    if own:
+        kernel = start_kernel()  # first: it boots and imports while this process imports and validates
+    try:
+        return _render(raw, Path(out), started=started, kernel=kernel, own_kernel=own, pdf=pdf, evidence_dir=evidence_dir,
+                       sources_dir=sources_dir, schedule_path=schedule_path, engine=engine, variant=variant)
+    finally:
+        if own and kernel is not None:
+            kernel.shutdown()
+
+
+def _render(raw: dict, out: Path, *, started: dt.datetime, kernel: Kernel | None, own_kernel: bool, pdf: bool, evidence_dir: Path,
+            sources_dir: Path | None, schedule_path: Path, engine, variant: str | None) -> RenderResult:
     import papermill as pm
 
     from .export import write_html
 
-    started = dt.datetime.now(dt.UTC)
-    out = Path(out).resolve()
+    out = out.resolve()
     params, checks = prepare(raw, evidence_dir=evidence_dir, sources_dir=sources_dir, schedule_path=schedule_path)
     key = input_key(params, checks)
     mdir = pub.meeting_dir(out, params.board, params.meeting, variant)
@@ -115,20 +316,33 @@ def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVID
     nb_params = {**params.as_dict(), "previous_manifest": str(previous) if previous else "", "evidence_dir": str(Path(evidence_dir).resolve())}
     with pub.build_dir(mdir) as tmp, cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-side") as side:
         # While the kernel runs the notebook (another process, another core), this process
-        # prepares the export (nbconvert templates, chart bundle) and builds the list of
-        # figures shown; nothing here reads the working directory papermill changes.
+        # prepares the export (nbconvert templates, chart bundle).
         side.submit(_warm_export)
-        shown_future = side.submit(_shown, nb_params)
+        shown_future = side.submit(_shown, nb_params) if kernel is None else None
         executed = tmp / "briefing.ipynb"
+        # with our kernel, papermill must not chdir this process: the kernel is moved into tmp instead
+        where = {"cwd": str(tmp)} if kernel is None else {"km": kernel.km}
+        shown = None
         try:
+            if kernel is not None:
+                kernel.begin(tmp)
             nb = pm.execute_notebook(
-                str(BRIEFING_NOTEBOOK), str(executed), parameters=nb_params, kernel_name="python3",
-                progress_bar=False, cwd=str(tmp), engine_name=engine,
+                str(BRIEFING_NOTEBOOK), str(executed), parameters=nb_params, kernel_name=KERNEL_NAME,
+                progress_bar=False, engine_name=engine or _papermill_engine(), request_save_on_cell_execute=False, **where,
             )
-        except pm.PapermillExecutionError as exc:
-            raise RenderError(f"the briefing notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}") from None
+            if kernel is not None:
+                shown = kernel.evaluate_json(SHOWN_EXPRESSION)
+        except BaseException as exc:
+            if kernel is not None:
+                kernel.failed = True
+            if isinstance(exc, pm.PapermillExecutionError):
+                raise RenderError(f"the briefing notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}") from None
+            raise
+        if own_kernel and kernel is not None:
+            kernel.kill()  # done with it: free its core for the export (render() reaps it)
+        if shown is None:
+            shown = shown_future.result() if shown_future is not None else _shown(nb_params)
         write_html(nb, tmp / "annex.html", title=f"{params.title} ({params.meeting})")
-        shown = shown_future.result()
         manifest = {
             "parameters": params.identity(),
             "input_key": key,
