@@ -166,3 +166,53 @@ def test_second_batch_renders_nothing(ops):
     assert "render-batch: 3 variant(s): 0 rendered, 2 up to date, 1 failed" in second.stdout.splitlines()
     assert "vanguard-focus: up to date" in second.stdout
     assert not list((ops.out / "briefings" / BOARD / MEETING / "variants").glob("*/v2"))
+
+
+# --------------------------------------------------------------------------- one kernel per worker
+def kernel_worker(job: dict) -> dict:
+    """The real worker, recording which kernel rendered each variant and whether a name left in
+    that kernel by an earlier variant is still visible; 'leak-*' variants leave such a name,
+    'kill-*' variants kill their kernel afterwards (as if it died while idle)."""
+    res = batch.render_variant(job)
+    k = batch._kernel
+    rec = {"name": job["name"], "status": res["status"], "reason": res.get("reason", ""), "pid": os.getpid(),
+           "kernel": k.km.kernel_id if k is not None and k.km is not None else None, "runs": k.runs if k is not None else 0}
+    if k is not None and k.km is not None:
+        rec["sees_leaked_name"] = k.evaluate_json("__import__('json').dumps('leaked_name' in globals())")
+        if job["name"].startswith("leak"):
+            k._reply(k._send("leaked_name = 1"))
+        if job["name"].startswith("kill"):
+            k.kill()
+            deadline = time.monotonic() + 10
+            while k.alive() and time.monotonic() < deadline:
+                time.sleep(0.05)
+    with open(Path(job["out"]) / "kernels.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(rec) + "\n")
+    return res
+
+
+@pytest.mark.slow
+def test_a_worker_renders_its_variants_in_one_kernel_reset_between_them(tmp_path):
+    """Fewer kernel starts than variants: one worker, four variants, two kernels (the second
+    only because the first was killed); nothing leaks from one variant to the next."""
+    variants = [Variant("leak-a", {"themes": ["vanguards"]}), Variant("b", {"themes": ["send"]}),
+                Variant("kill-c", {"themes": ["vanguards"], "focus": "Surrey"}), Variant("d", {"themes": ["vanguards"]})]
+    out = tmp_path / "out"
+    out.mkdir()
+    outcomes = batch.render_batch(BOARD, MEETING, variants, out=out, workers=1, progress=False, log=lambda _: None,
+                                  worker=kernel_worker)
+    assert [o.status for o in outcomes] == ["rendered"] * 4, [o.line() for o in outcomes]
+    recs = {r["name"]: r for r in map(json.loads, (out / "kernels.jsonl").read_text().splitlines())}
+    assert len({r["pid"] for r in recs.values()}) == 1  # one worker process
+    assert recs["leak-a"]["kernel"] == recs["b"]["kernel"] == recs["kill-c"]["kernel"]
+    assert [recs[n]["runs"] for n in ("leak-a", "b", "kill-c")] == [1, 2, 3]
+    assert recs["d"]["kernel"] not in (None, recs["leak-a"]["kernel"]) and recs["d"]["runs"] == 1  # the dead one was replaced
+    assert len({r["kernel"] for r in recs.values()}) == 2 < len(variants)
+    assert not any(r["sees_leaked_name"] for r in recs.values())  # the namespace is reset before each variant
+    mdir = out / "briefings" / BOARD / MEETING / "variants"
+    for v in variants:
+        nb = json.loads((mdir / v.name / "v1" / "briefing.ipynb").read_text())
+        counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1)), (v.name, counts)  # as in a fresh kernel
+    manifest = json.loads((mdir / "b" / "v1" / "manifest.json").read_text())
+    assert manifest["parameters"]["themes"] == ["send"] and manifest["shown"]["figures"]

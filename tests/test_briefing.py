@@ -206,3 +206,75 @@ def test_briefing_notebook_is_stored_with_the_default_annex_outputs():
     assert all(c.outputs for c in shows), "run `make notebooks`: briefing.ipynb has a show() cell without stored output"
     title = "".join(o.get("data", {}).get("text/html", "") for o in shows[0].outputs)
     assert "LGA Children &amp; Young People Board" in title and "12 March 2024" in title
+
+
+# --------------------------------------------------------------------------- the kernel started before validation
+def test_manifest_lists_the_figures_the_notebook_showed(published):
+    """The list comes from the notebook's own ``briefing`` (a silent expression after its last
+    cell); it is what the same build in this process gives."""
+    from cyp_evidence.paths import EVIDENCE_DIR
+
+    _, result = published
+    m = json.loads((result.path / "manifest.json").read_text())
+    nb_params = {**result.params.as_dict(), "previous_manifest": "", "evidence_dir": str(EVIDENCE_DIR.resolve())}
+    assert m["shown"] == json.loads(json.dumps(render_mod._shown(nb_params)))
+
+
+@pytest.fixture
+def kernels(monkeypatch):
+    """Every kernel render() starts, with its process id."""
+    import os
+
+    started = []
+    real = render_mod.start_kernel
+
+    def spy():
+        k = real()
+        started.append((k, k.km.provisioner.process.pid))
+        return k
+
+    monkeypatch.setattr(render_mod, "start_kernel", spy)
+
+    def gone(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    return started, gone
+
+
+def test_kernel_is_shut_down_when_validation_fails_and_nothing_is_written(tmp_path, kernels):
+    from cyp_evidence.briefing.params import ParameterError
+
+    started, gone = kernels
+    with pytest.raises(ParameterError, match="unknown theme 'weather'"):
+        render({**DEFAULT, "themes": ["weather"]}, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    [(k, pid)] = started
+    assert k.km is None and gone(pid)
+
+
+def test_kernel_is_shut_down_when_up_to_date(published, kernels):
+    out, first = published
+    started, gone = kernels
+    again = render(DEFAULT, out)
+    assert again.status == "up to date" and again.version == first.version
+    [(k, pid)] = started
+    assert k.km is None and gone(pid)
+
+
+def test_kernel_begin_resets_namespace_and_count_and_moves_into_the_build_folder(tmp_path):
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    with render_mod.Kernel() as k:
+        k.begin(tmp_path / "one")
+        state = "__import__('json').dumps([get_ipython().execution_count, 'x' in globals(), __import__('os').getcwd(), 'cyp_evidence' in globals(), 'cyp_evidence.briefing.annex' in __import__('sys').modules])"
+        assert k.evaluate_json(state) == [1, False, str(tmp_path / "one"), False, True]  # warm imports bind no name
+        reply = k._reply(k._kc.execute("x = 1"))  # an ordinary cell: counted
+        assert reply["status"] == "ok" and k.evaluate_json(state)[:2] == [2, True]
+        k.begin(tmp_path / "two")
+        assert k.evaluate_json(state) == [1, False, str(tmp_path / "two"), False, True]
+        assert k.runs == 2 and not k.failed
+    assert k.km is None
