@@ -102,6 +102,12 @@ def fmt_share(x: float | None) -> str:
     return f"{x:.2g}"
 
 
+def _lower_first(label: str) -> str:
+    """'Children and young people ...' -> 'children and young people ...' (mid-sentence);
+    acronyms and names ('NHS', 'CYPMH') are left alone."""
+    return label[0].lower() + label[1:] if len(label) > 1 and label[0].isupper() and label[1].islower() else label
+
+
 def money(x: float | None) -> str:
     if x is None:
         return "n/a"
@@ -172,7 +178,7 @@ def percent_change(pkg: EvidencePackage, earlier_id: str, later_id: str, group: 
         caveats.append("geography or population differs between the two figures")
     return Derived(
         id=f"change:{earlier_id}:{later_id}",
-        label=f"Change in {a['label'].rstrip('.')}",
+        label=f"Change in {_lower_first(a['label'].rstrip('.'))}",
         value=value,
         unit="percent",
         formula=f"({tb} − {ta}) ÷ {ta} × 100 = {fmt(value)}%",
