@@ -278,3 +278,20 @@ def test_kernel_begin_resets_namespace_and_count_and_moves_into_the_build_folder
         assert k.evaluate_json(state) == [1, False, str(tmp_path / "two"), False, True]
         assert k.runs == 2 and not k.failed
     assert k.km is None
+
+
+def test_validation_is_reused_only_while_the_bytes_are_the_same(evidence_copy, monkeypatch):
+    import cyp_evidence.briefing.render as R
+
+    calls = []
+    real = R.validate
+    monkeypatch.setattr(R, "validate", lambda *a, **k: calls.append(a) or real(*a, **k))
+    first = R.validated(evidence_copy)
+    assert not first.errors and R.validated(evidence_copy) is first and len(calls) == 1
+    figs = sorted((evidence_copy / "figures").glob("*.csv"))[0]
+    lines = figs.read_text(encoding="utf-8").splitlines()
+    figs.write_text("\n".join(lines + [lines[-1]]) + "\n", encoding="utf-8")  # a duplicated figure id
+    assert R.validated(evidence_copy).errors and len(calls) == 2
+    with pytest.raises(R.EvidenceError):
+        R.prepare(DEFAULT, evidence_dir=evidence_copy)
+    assert len(calls) == 3  # an invalid evidence base is never taken from the cache

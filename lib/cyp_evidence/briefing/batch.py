@@ -254,19 +254,19 @@ def render_batch(
     exist for tests."""
     from tqdm import tqdm
 
-    from ..evidence import EvidenceError, validate
+    from ..evidence import EvidenceError
     from . import publish as pub
     from ..evidence.cut import vanguard_names  # polars only: the parent never imports altair
     from .due import reason
     from .index import refresh
     from .params import ParameterError, validate_parameters
-    from .render import input_key, prepare
+    from .render import input_key, prepare, validated
     from .schedule import load_schedule
 
     check_variants(variants)
     out = Path(out).resolve()
     schedule = load_schedule(schedule_path)
-    report = validate(evidence_dir, sources_dir)  # once, for the whole batch
+    report = validated(evidence_dir, sources_dir)  # once, for the whole batch (prepare() below reuses it)
     if report.errors:
         raise EvidenceError(report.errors)
     vanguards = vanguard_names(report.package)
