@@ -103,6 +103,8 @@ class Kernel:
         try:
             run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
             # shell channel only; its messages queue until the kernel is listening
+            # with its own Session (same key): sharing the manager's Session object with
+            # papermill's client made the kernel's replies to this client go missing (observed)
             info = self.km.get_connection_info(session=True)
             info["session"] = Session(key=info["session"].key, signature_scheme=info["session"].signature_scheme)
             self._kc = BlockingKernelClient(**info)
