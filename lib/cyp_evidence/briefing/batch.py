@@ -39,6 +39,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures as cf
 import contextlib
+import gc
 import json
 import multiprocessing as mp
 import os
@@ -189,6 +190,10 @@ def warm() -> None:
     """Worker initializer: start the worker's kernel first (it boots and imports the annex code
     in its own process meanwhile), then import the render stack and load the chart bundle and
     the export templates once per process."""
+    # Registered first, so it runs last at exit (after the kernel's shutdown): the worker's
+    # objects are moved out of the cyclic GC's reach, so the interpreter's final collections
+    # skip them; the pool waits for its workers to exit, and this saves about 0.25 s there.
+    atexit.register(gc.freeze)
     try:
         from . import render  # noqa: F401  (papermill, polars, the evidence layer)
 
