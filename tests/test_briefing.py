@@ -295,3 +295,20 @@ def test_validation_is_reused_only_while_the_bytes_are_the_same(evidence_copy, m
     with pytest.raises(R.EvidenceError):
         R.prepare(DEFAULT, evidence_dir=evidence_copy)
     assert len(calls) == 3  # an invalid evidence base is never taken from the cache
+
+
+def test_a_failing_notebook_cell_publishes_nothing_and_marks_a_given_kernel_failed(tmp_path, monkeypatch):
+    import nbformat
+
+    nb = nbformat.read(render_mod.BRIEFING_NOTEBOOK, as_version=4)
+    broken = nbformat.v4.new_notebook(metadata=nb.metadata)
+    broken.cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])] + [nbformat.v4.new_code_cell("raise ValueError('boom')")]
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(broken, path)
+    monkeypatch.setattr(render_mod, "BRIEFING_NOTEBOOK", path)
+    with render_mod.Kernel() as k:
+        with pytest.raises(render_mod.RenderError, match=r"failed in cell 2: ValueError: boom"):  # after papermill's injected cell
+            render(DEFAULT, tmp_path / "out", kernel=k)
+        assert k.failed and k.alive()  # left running for its owner, who must not reuse it
+    mdir = tmp_path / "out" / "briefings" / "lga-cyp-board" / "2024-03-12"
+    assert versions(mdir) == [] and not [p for p in mdir.iterdir() if p.name.startswith(BUILD_PREFIX)]
