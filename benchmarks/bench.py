@@ -73,11 +73,23 @@ def env() -> dict:
     return e
 
 
+LAST_CPU: list[float] = [0.0]  # CPU seconds (user + sys) of the last run() and all its descendants
+
+
+def _children_cpu() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def run(cmd: list[str], cwd: Path | None = None) -> float:
-    """Wall time of one command from the shell (fails loudly)."""
+    """Wall time of one command from the shell (fails loudly); its CPU time in LAST_CPU[0]."""
+    c = _children_cpu()
     t = time.perf_counter()
     p = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True)
     dt_ = time.perf_counter() - t
+    LAST_CPU[0] = _children_cpu() - c
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout[-2000:]}\n{p.stderr[-4000:]}")
     return dt_
@@ -151,14 +163,16 @@ def bench_ours(runs: int) -> Path:
         with fresh_dir("ours-cold") as d:
             cold = run(cyp("render", "--board", BOARD, "--meeting", MEETING, "--out", str(d)))
         log(f"  ours (cold cache, first run after install): {cold:.3f} s")
-    samples = []
+    samples, cpu = [], []
     keep = Path(tempfile.mkdtemp(prefix="cyp-bench-annex-"))
     for i in range(runs):
         with fresh_dir("ours") as d:
             samples.append(run(cyp("render", "--board", BOARD, "--meeting", MEETING, "--out", str(d))))
+            cpu.append(round(LAST_CPU[0], 2))  # the CLI process and its kernel
             if i == 0:
                 shutil.copy(_annex_path(d), keep / "annex.html")
-    record("ours", samples, cold_cache_seconds=cold)
+    log(f"  ours: CPU seconds (user + sys, CLI and kernel) {cpu}")
+    record("ours", samples, cold_cache_seconds=cold, cpu_seconds=cpu)
     return keep / "annex.html"
 
 
@@ -177,15 +191,17 @@ def bench_batch(runs: int) -> None:
             seq.append(t)
     record("batch_sequential", seq, variants=len(vanguards))
     log("batch: cyp-evidence render-batch --per vanguard --workers 2")
-    par = []
+    par, cpu = [], []
     for _ in range(runs):
         with fresh_dir("par") as d:
             par.append(run(cyp("render-batch", "--board", BOARD, "--meeting", MEETING, "--per", "vanguard", "--workers", "2",
                                "--no-progress", "--out", str(d))))
+            cpu.append(round(LAST_CPU[0], 2))  # the parent, its workers and their kernels
             n = len(list((d / "briefings" / BOARD / MEETING / "variants").glob("*/v1/annex.html")))
             if n != len(vanguards):
                 raise RuntimeError(f"render-batch published {n} variants, expected {len(vanguards)}")
-    record("batch_parallel", par, variants=len(vanguards), workers=2)
+    log(f"  batch_parallel: CPU seconds (user + sys, every process) {cpu}")
+    record("batch_parallel", par, variants=len(vanguards), workers=2, cpu_seconds=cpu)
 
 
 def bench_evidence(runs: int) -> None:
