@@ -67,3 +67,38 @@ def test_breakdown_shares_come_from_total_shares(briefing):
             assert f in section, tid
         assert tid in briefing.shown()["tables"]
     assert "= 0%" not in section  # a small share (2 of 4,111) never reads as 0%
+
+
+@pytest.mark.parametrize("params", [
+    {},  # every section
+    {"focus": "Affinity"},
+    {"as_of": "2023-12-31"},  # before the board papers: most sections are empty
+    {"themes": ["vanguards", "recommendations"]},
+])
+def test_every_annex_chart_is_valid_vega_lite(params, monkeypatch):
+    """Annexes are built without schema validation (speed); here every chart is validated."""
+    from altair.utils.schemapi import SchemaValidationError
+
+    from cyp_evidence.briefing import html as h
+
+    monkeypatch.setattr(h, "VALIDATE_CHARTS", True)
+    checked = []
+    real = h.chart_html
+
+    def spy(chart):
+        checked.append(chart.to_dict())  # validates; raises SchemaValidationError if invalid
+        return real(chart)
+
+    monkeypatch.setattr(h, "chart_html", spy)
+    Briefing.from_parameters(board="lga-cyp-board", meeting="2024-03-12", **params)
+    if not params.get("as_of"):
+        assert checked, "no chart was built"
+    broken = alt_chart_with_bad_encoding()
+    with pytest.raises(SchemaValidationError):
+        real(broken)
+
+
+def alt_chart_with_bad_encoding():
+    import altair as alt
+
+    return alt.Chart(alt.Data(values=[{"a": 1}])).mark_bar().encode(x=alt.X("a:Q", bin="yes-please"))

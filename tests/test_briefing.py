@@ -150,7 +150,7 @@ def test_failed_or_interrupted_render_leaves_no_partial_version(tmp_path, monkey
     assert not [p for p in mdir.iterdir() if p.name.startswith(BUILD_PREFIX)]
 
 
-def test_markup_in_evidence_is_shown_as_text(tmp_path, evidence_copy):
+def test_markup_in_evidence_is_shown_as_text(tmp_path, evidence_copy, chromium):
     path = evidence_copy / "figures" / "lga-cyp-board-2024-01-23-vanguards.csv"
     rows = list(csv.DictReader(path.open(newline="")))
     payload = "<script>window.__pwned=1</script><b>bold</b> & more"
@@ -165,15 +165,15 @@ def test_markup_in_evidence_is_shown_as_text(tmp_path, evidence_copy):
     html = result.annex.read_text()
     assert "<script>window.__pwned" not in html
     assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt; &amp; more" in html
-    with open_offline(result.annex) as (page, report):
+    with open_offline(result.annex, chromium) as (page, report):
         assert page.evaluate("typeof window.__pwned") == "undefined"
         assert page.get_by_text(payload).count() >= 1
 
 
 @pytest.mark.browser
-def test_annex_offline_in_chromium_charts_drawn_no_errors_axe_clean(published):
+def test_annex_offline_in_chromium_charts_drawn_no_errors_axe_clean(published, chromium):
     _, result = published
-    with open_offline(result.annex) as (page, report):
+    with open_offline(result.annex, chromium) as (page, report):
         assert report.charts_expected >= 5
         assert report.charts_drawn == report.charts_expected, report.summary()
         assert report.blocked == [], report.summary()

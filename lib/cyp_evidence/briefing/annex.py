@@ -14,6 +14,7 @@ from pathlib import Path
 
 import altair as alt
 import polars as pl
+from altair.utils.schemapi import debug_mode
 
 from .. import __version__
 from .. import measures as m
@@ -71,9 +72,12 @@ class Briefing:
     def _build(self) -> None:
         self.blocks: dict[str, list[str]] = {}
         self.section_titles: dict[str, str] = {}
-        for number, key in enumerate(self.params.sections, start=1):
-            self.section_titles[key] = f"{number}. {SECTIONS[key]}"
-            self.blocks[key] = getattr(self, f"_section_{key.replace('-', '_')}")()
+        # altair checks each object against the schema as it is built unless debug mode is off;
+        # the whole spec is checked (or not) once, in html.chart_html
+        with debug_mode(h.VALIDATE_CHARTS):
+            for number, key in enumerate(self.params.sections, start=1):
+                self.section_titles[key] = f"{number}. {SECTIONS[key]}"
+                self.blocks[key] = getattr(self, f"_section_{key.replace('-', '_')}")()
 
     def _cite(self, df: pl.DataFrame) -> pl.DataFrame:
         for r in df.iter_rows(named=True):

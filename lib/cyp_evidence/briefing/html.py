@@ -52,9 +52,16 @@ def table(
     )
 
 
+# Annex charts are not validated against the Vega-Lite schema while an annex is built (about
+# 0.15 s per annex, on the render's critical path): tests/test_annex.py sets this to True and
+# builds annexes for every section, a focus and an early cut-off, so an invalid spec fails there.
+VALIDATE_CHARTS = False
+
+
 def chart_html(chart: alt.TopLevelMixin) -> str:
-    """The chart as altair's html renderer draws it (vegaEmbed into a div)."""
-    bundle = chart._repr_mimebundle_()
+    """The chart as altair's html renderer draws it (vegaEmbed into a div): the same bytes as
+    ``chart._repr_mimebundle_()``, validated only when :data:`VALIDATE_CHARTS` is set."""
+    bundle = alt.renderers.get()(chart.to_dict(validate=VALIDATE_CHARTS))
     if isinstance(bundle, tuple):
         bundle = bundle[0]
     return bundle["text/html"]
