@@ -50,9 +50,18 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from .briefing.cli import render_command
+    from .briefing.kernel import start_kernel
 
-    return render_command(args)
+    # first of all: the kernel boots and imports the annex code while this process imports
+    # polars, papermill and the evidence layer and validates (render shuts it down)
+    kernel = start_kernel()
+    try:
+        from .briefing.cli import render_command
+    except BaseException:
+        if kernel is not None:
+            kernel.shutdown()
+        raise
+    return render_command(args, kernel)
 
 
 def _date_arg(value: str):

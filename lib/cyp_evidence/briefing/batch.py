@@ -11,7 +11,7 @@ validated: an invalid evidence base stops the batch; an invalid variant fails al
 are then rendered in worker processes (``spawn``). Every worker process starts one Jupyter
 kernel, loads the heavy modules and the vega/vega-lite/vega-embed bundle once (``initializer``),
 then reuses them for each variant it renders: every variant's notebook runs in the worker's
-kernel, after its namespace and execution count are reset (``render.Kernel.begin``), so a
+kernel, after its namespace and execution count are reset (``kernel.Kernel.begin``), so a
 kernel start (about 1 s) and the annex code's import in it (about 0.6 s) are paid once per
 worker, not once per variant. A kernel in which a notebook failed, or that died, is replaced
 before the next variant. Variants whose latest version already has the same inputs are found
@@ -166,7 +166,7 @@ def load_variants(path: Path | str, common: dict | None = None) -> list[Variant]
 
 
 # ---------------------------------------------------------------------------- workers
-_kernel = None  # this worker process's kernel (render.Kernel), reused for every variant it renders
+_kernel = None  # this worker process's kernel (kernel.Kernel), reused for every variant it renders
 
 
 def worker_kernel():
@@ -178,7 +178,7 @@ def worker_kernel():
         _kernel.shutdown()
         _kernel = None
     if _kernel is None:
-        from .render import start_kernel
+        from .kernel import start_kernel
 
         _kernel = start_kernel()
         if _kernel is not None:

@@ -23,11 +23,13 @@ def raw_parameters(args: argparse.Namespace) -> dict:
     return raw
 
 
-def render_command(args: argparse.Namespace) -> int:
+def render_command(args: argparse.Namespace, kernel=None) -> int:
+    """``kernel``: a :class:`~cyp_evidence.briefing.kernel.Kernel` the caller started early;
+    this render owns it (it is shut down whatever happens)."""
     from .render import RenderError, render
 
     try:
-        result = render(raw_parameters(args), args.out, pdf=args.pdf)
+        result = render(raw_parameters(args), args.out, pdf=args.pdf, kernel=kernel, owns_kernel=kernel is not None)
     except (ParameterError, ScheduleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

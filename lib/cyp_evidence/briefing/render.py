@@ -9,31 +9,26 @@ briefing is up to date, the kernel is shut down and nothing is written.
 
 from __future__ import annotations
 
-import ast
 import concurrent.futures as cf
 import datetime as dt
 import hashlib
 import json
-import signal
 import subprocess
-import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from .. import __version__
-from ..evidence import EvidenceError, load, validate
+from ..evidence import EvidenceError, validate
 from ..evidence.cut import evidence_as_of, vanguard_names
 from ..paths import BRIEFING_NOTEBOOK, EVIDENCE_DIR, PACKAGE_DIR, ROOT, SCHEDULE_FILE, default_sources_dir
 from . import index, publish as pub
+from .errors import RenderError
+from .kernel import KERNEL_NAME, Kernel, _papermill_engine, start_kernel
 from .params import BriefingParameters, validate_parameters
 from .schedule import load_schedule
 
 PINNED = ("altair", "vega-datasets", "vl-convert-python", "polars", "papermill", "nbconvert", "nbformat", "ipykernel", "jupyterlab", "ipywidgets")
-
-
-class RenderError(Exception):
-    """A render failed; nothing was published."""
 
 
 @dataclass
@@ -65,215 +60,6 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     return found
-
-
-# ---------------------------------------------------------------------------- the kernel
-KERNEL_NAME = "python3"
-KERNEL_TIMEOUT = 60.0  # seconds to wait for the kernel to start / answer (papermill's start_timeout)
-# imported in the kernel while the parent validates; __import__ binds no name in the notebook's namespace
-WARM_MODULES = ("cyp_evidence.briefing.annex", "cyp_evidence.briefing.display")
-# what papermill's own kernel gets from nbclient: no IPython history file is written
-KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
-PAPERMILL_ENGINE = "cyp-evidence"
-
-
-class Kernel:
-    """One ``python3`` Jupyter kernel (jupyter_client's ``AsyncKernelManager``) that papermill
-    executes the briefing notebook in (``km=``); nbclient does not shut down a kernel manager it
-    was given, so the owner calls :meth:`shutdown`.
-
-    Started, it imports :data:`WARM_MODULES` with a silent execute (no execution count, no
-    history, nothing bound in the namespace). :meth:`begin` is called once validation has
-    passed, before each notebook: it resets the namespace and the execution count (a kernel can
-    run several notebooks one after another, see ``batch.py``) and moves the kernel into the
-    build folder, the working directory papermill's ``cwd=`` gave the kernel before. All the
-    silent executes go over this object's own shell channel; papermill's client has its own."""
-
-    def __init__(self, *, warm: bool = True) -> None:
-        from jupyter_client.blocking import BlockingKernelClient
-        from jupyter_client.manager import AsyncKernelManager
-        from jupyter_client.session import Session
-        from jupyter_core.utils import run_sync
-
-        self._run_sync = run_sync
-        self.km = AsyncKernelManager(kernel_name=KERNEL_NAME)
-        self.runs = 0  # notebooks begun in this kernel
-        self.failed = False  # a notebook failed (or was interrupted) in it: do not reuse it
-        self._kc = None
-        try:
-            run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
-            # shell channel only; its messages queue until the kernel is listening
-            # with its own Session (same key): sharing the manager's Session object with
-            # papermill's client made the kernel's replies to this client go missing (observed)
-            info = self.km.get_connection_info(session=True)
-            info["session"] = Session(key=info["session"].key, signature_scheme=info["session"].signature_scheme)
-            self._kc = BlockingKernelClient(**info)
-            self._kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
-            if warm:
-                self._send("".join(f"__import__({m!r})\n" for m in WARM_MODULES))
-        except BaseException:
-            self.shutdown()
-            raise
-
-    def _send(self, code: str, user_expressions: dict | None = None) -> str:
-        return self._kc.execute(code, silent=True, store_history=False, user_expressions=user_expressions or {},
-                                allow_stdin=False, stop_on_error=False)
-
-    def _reply(self, msg_id: str, timeout: float = KERNEL_TIMEOUT) -> dict:
-        """The execute_reply to ``msg_id`` (earlier replies on this channel are skipped)."""
-        import queue
-
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise RenderError(f"the Jupyter kernel did not answer within {timeout:.0f} s")
-            try:
-                msg = self._kc.get_shell_msg(timeout=min(left, 1.0))
-            except queue.Empty:
-                if not self.alive():
-                    raise RenderError("the Jupyter kernel died") from None
-                continue
-            if msg["parent_header"].get("msg_id") == msg_id:
-                return msg["content"]
-
-    def alive(self) -> bool:
-        try:
-            return self.km is not None and bool(self._run_sync(self.km.is_alive)())
-        except Exception:  # noqa: BLE001
-            return False
-
-    def begin(self, cwd: Path) -> None:
-        """Reset the namespace and execution count, and chdir to ``cwd``; waits for the kernel."""
-        code = f"__import__('os').chdir({str(cwd)!r})\nget_ipython().reset(new_session=True)\n"
-        content = self._reply(self._send(code))
-        if content.get("status") != "ok":
-            self.failed = True
-            raise RenderError(f"could not prepare the Jupyter kernel: {content.get('ename')}: {content.get('evalue')}")
-        self.runs += 1
-
-    def evaluate_json(self, expression: str):
-        """``json.loads`` of the string the expression gives in the kernel's namespace, or None."""
-        content = self._reply(self._send("", {"v": expression}))
-        found = content.get("user_expressions", {}).get("v", {}) if content.get("status") == "ok" else {}
-        if found.get("status") != "ok":
-            return None
-        try:
-            return json.loads(ast.literal_eval(found["data"]["text/plain"]))
-        except (KeyError, ValueError, SyntaxError, TypeError):
-            return None
-
-    def kill(self) -> None:
-        """SIGKILL the kernel's process group without waiting; :meth:`shutdown` still reaps it."""
-        try:
-            self._run_sync(self.km.signal_kernel)(signal.SIGKILL)
-        except Exception:  # noqa: BLE001
-            pass
-
-    def shutdown(self) -> None:
-        """Stop the kernel now (never raises); the object is unusable afterwards."""
-        kc, self._kc = self._kc, None
-        if kc is not None:
-            try:
-                kc.stop_channels()
-            except Exception:  # noqa: BLE001
-                pass
-        km, self.km = self.km, None
-        if km is not None:
-            try:
-                self._run_sync(km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001
-                pass
-
-    def __enter__(self) -> "Kernel":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.shutdown()
-
-
-def start_kernel() -> Kernel | None:
-    """A warm kernel, or None if it cannot start here (papermill then starts its own, and
-    reports the real error after validation)."""
-    try:
-        return Kernel()
-    except Exception:  # noqa: BLE001
-        return None
-
-
-def _papermill_engine() -> str:
-    """papermill's nbclient engine, except that the kernel client it opens on a kernel it does
-    not own (``km=``) is closed when the notebook is done (nbclient leaves it open)."""
-    import queue
-
-    from nbclient.util import ensure_async, run_hook, run_sync
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-
-    if PAPERMILL_ENGINE in papermill_engines._engines:
-        return PAPERMILL_ENGINE
-
-    class Client(PapermillNotebookClient):
-        async def async_start_new_kernel_client(self):
-            if self.owns_km:
-                return await super().async_start_new_kernel_client()
-            # Our kernel has already answered (Kernel.begin); only IOPub must be connected.
-            # jupyter_client's wait_for_ready waits 0.2 s for an IOPub message after each
-            # kernel_info reply, and a fresh subscription usually misses the first one: the
-            # same check, polled every 10 ms, saves about 0.2 s per notebook.
-            self.kc = self.km.client()
-            await ensure_async(self.kc.start_channels())
-            deadline = time.monotonic() + (self.startup_timeout or KERNEL_TIMEOUT)
-            while True:
-                msg_id = self.kc.kernel_info()
-                try:
-                    reply = await ensure_async(self.kc.shell_channel.get_msg(timeout=1))
-                except queue.Empty:
-                    reply = None
-                if reply is not None and reply["parent_header"].get("msg_id") == msg_id:
-                    for _ in range(10):
-                        try:
-                            await ensure_async(self.kc.iopub_channel.get_msg(timeout=0.01))
-                        except queue.Empty:
-                            continue
-                        self.kc._handle_kernel_info_reply(reply)
-                        self.kc.allow_stdin = False
-                        await run_hook(self.on_notebook_start, notebook=self.nb)
-                        return self.kc
-                if not await ensure_async(self.km.is_alive()):
-                    raise RuntimeError("Kernel died before replying to kernel_info")
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"Kernel didn't respond in {self.startup_timeout} seconds")
-
-        start_new_kernel_client = run_sync(async_start_new_kernel_client)
-
-        def execute(self, **kwargs):
-            try:
-                return super().execute(**kwargs)
-            finally:
-                if not self.owns_km and self.kc is not None:
-                    self.kc.stop_channels()
-                    self.kc = None
-
-    class Engine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                     start_timeout=60, execution_timeout=None, **kwargs):
-            # as NBClientEngine.execute_managed_notebook (papermill 2.7), with Client
-            from papermill.engines import logger
-            from papermill.utils import merge_kwargs, remove_args
-
-            kwargs = remove_args(["input_path"], **kwargs)
-            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
-            final_kwargs = merge_kwargs(
-                safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-                startup_timeout=start_timeout, kernel_name=kernel_name, log=logger, log_output=log_output,
-                stdout_file=stdout_file, stderr_file=stderr_file,
-            )
-            return Client(nb_man, **final_kwargs).execute()
-
-    papermill_engines.register(PAPERMILL_ENGINE, Engine)
-    return PAPERMILL_ENGINE
 
 
 # ---------------------------------------------------------------------------- render
@@ -356,15 +142,16 @@ def _warm_export() -> None:
 SHOWN_EXPRESSION = "__import__('json').dumps(briefing.shown())"
 
 
-def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None, schedule_path: Path = SCHEDULE_FILE, engine=None, variant: str | None = None, kernel: Kernel | None = None) -> RenderResult:
+def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None, schedule_path: Path = SCHEDULE_FILE, engine=None, variant: str | None = None, kernel: Kernel | None = None, owns_kernel: bool = False) -> RenderResult:
     """Render (or find up to date) the briefing for these raw parameters; a named ``variant``
     publishes to its own series under ``<meeting>/variants/<variant>/``.
 
     ``kernel``: a started :class:`Kernel` to run the notebook in, left running afterwards (a
-    batch worker's); by default one is started here, before validation, and always shut down."""
+    batch worker's) unless ``owns_kernel`` (the command line starts it before its imports);
+    by default one is started here, before validation. A kernel render owns is always shut down."""
     started = dt.datetime.now(dt.UTC)
-    own = kernel is None
-    if own:
+    own = kernel is None or owns_kernel
+    if kernel is None:
         kernel = start_kernel()  # first: it boots and imports while this process imports and validates
     try:
         return _render(raw, Path(out), started=started, kernel=kernel, own_kernel=own, pdf=pdf, evidence_dir=evidence_dir,

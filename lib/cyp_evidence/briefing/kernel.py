@@ -1,0 +1,235 @@
+"""The Jupyter kernel a briefing notebook runs in, started before anything else so that its
+boot (about 0.6 s) and its import of the annex code (about 0.8 s) overlap the parent's imports
+and checks.
+
+This module imports only the standard library at the top (jupyter_client and papermill are
+imported when used), so ``cyp-evidence render`` can start the kernel before it imports polars,
+the evidence layer or papermill. Nothing of the notebook runs in the kernel before validation
+has passed (:meth:`Kernel.begin`).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+from .errors import RenderError
+
+KERNEL_NAME = "python3"
+KERNEL_TIMEOUT = 60.0  # seconds to wait for the kernel to start / answer (papermill's start_timeout)
+# imported in the kernel while the parent validates; __import__ binds no name in the notebook's namespace
+WARM_MODULES = ("cyp_evidence.briefing.annex", "cyp_evidence.briefing.display")
+# what papermill's own kernel gets from nbclient: no IPython history file is written
+KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
+PAPERMILL_ENGINE = "cyp-evidence"
+
+
+class Kernel:
+    """One ``python3`` Jupyter kernel (jupyter_client's ``AsyncKernelManager``) that papermill
+    executes the briefing notebook in (``km=``); nbclient does not shut down a kernel manager it
+    was given, so the owner calls :meth:`shutdown`.
+
+    Started, it imports :data:`WARM_MODULES` with a silent execute (no execution count, no
+    history, nothing bound in the namespace). :meth:`begin` is called once validation has
+    passed, before each notebook: it resets the namespace and the execution count (a kernel can
+    run several notebooks one after another, see ``batch.py``) and moves the kernel into the
+    build folder, the working directory papermill's ``cwd=`` gave the kernel before. All the
+    silent executes go over this object's own shell channel; papermill's client has its own."""
+
+    def __init__(self, *, warm: bool = True) -> None:
+        from jupyter_client.blocking import BlockingKernelClient
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_client.session import Session
+        from jupyter_core.utils import run_sync
+
+        self._run_sync = run_sync
+        # IPC (Unix sockets in a private folder), not TCP on localhost: no port other local users
+        # could connect to, and no "running over TCP without encryption" warning on stderr
+        self._ipc_dir = tempfile.mkdtemp(prefix="cyp-evidence-kernel-")
+        self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=os.path.join(self._ipc_dir, "k"))
+        self.runs = 0  # notebooks begun in this kernel
+        self.failed = False  # a notebook failed (or was interrupted) in it: do not reuse it
+        self._kc = None
+        try:
+            run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
+            # shell channel only; its messages queue until the kernel is listening
+            # with its own Session (same key): sharing the manager's Session object with
+            # papermill's client made the kernel's replies to this client go missing (observed)
+            info = self.km.get_connection_info(session=True)
+            info["session"] = Session(key=info["session"].key, signature_scheme=info["session"].signature_scheme)
+            self._kc = BlockingKernelClient(**info)
+            self._kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
+            if warm:
+                self._send("".join(f"__import__({m!r})\n" for m in WARM_MODULES))
+        except BaseException:
+            self.shutdown()
+            raise
+
+    def _send(self, code: str, user_expressions: dict | None = None) -> str:
+        return self._kc.execute(code, silent=True, store_history=False, user_expressions=user_expressions or {},
+                                allow_stdin=False, stop_on_error=False)
+
+    def _reply(self, msg_id: str, timeout: float = KERNEL_TIMEOUT) -> dict:
+        """The execute_reply to ``msg_id`` (earlier replies on this channel are skipped)."""
+        import queue
+
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RenderError(f"the Jupyter kernel did not answer within {timeout:.0f} s")
+            try:
+                msg = self._kc.get_shell_msg(timeout=min(left, 1.0))
+            except queue.Empty:
+                if not self.alive():
+                    raise RenderError("the Jupyter kernel died") from None
+                continue
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg["content"]
+
+    def alive(self) -> bool:
+        try:
+            return self.km is not None and bool(self._run_sync(self.km.is_alive)())
+        except Exception:  # noqa: BLE001
+            return False
+
+    def begin(self, cwd: Path) -> None:
+        """Reset the namespace and execution count, and chdir to ``cwd``; waits for the kernel."""
+        code = f"__import__('os').chdir({str(cwd)!r})\nget_ipython().reset(new_session=True)\n"
+        content = self._reply(self._send(code))
+        if content.get("status") != "ok":
+            self.failed = True
+            raise RenderError(f"could not prepare the Jupyter kernel: {content.get('ename')}: {content.get('evalue')}")
+        self.runs += 1
+
+    def evaluate_json(self, expression: str):
+        """``json.loads`` of the string the expression gives in the kernel's namespace, or None."""
+        content = self._reply(self._send("", {"v": expression}))
+        found = content.get("user_expressions", {}).get("v", {}) if content.get("status") == "ok" else {}
+        if found.get("status") != "ok":
+            return None
+        try:
+            return json.loads(ast.literal_eval(found["data"]["text/plain"]))
+        except (KeyError, ValueError, SyntaxError, TypeError):
+            return None
+
+    def kill(self) -> None:
+        """SIGKILL the kernel's process group without waiting; :meth:`shutdown` still reaps it."""
+        try:
+            self._run_sync(self.km.signal_kernel)(signal.SIGKILL)
+        except Exception:  # noqa: BLE001
+            pass
+
+    def shutdown(self) -> None:
+        """Stop the kernel now (never raises); the object is unusable afterwards."""
+        kc, self._kc = self._kc, None
+        if kc is not None:
+            try:
+                kc.stop_channels()
+            except Exception:  # noqa: BLE001
+                pass
+        km, self.km = self.km, None
+        if km is not None:
+            try:
+                self._run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001
+                pass
+        ipc_dir, self._ipc_dir = getattr(self, "_ipc_dir", None), None
+        if ipc_dir:
+            shutil.rmtree(ipc_dir, ignore_errors=True)
+
+    def __enter__(self) -> "Kernel":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.shutdown()
+
+
+def start_kernel() -> Kernel | None:
+    """A warm kernel, or None if it cannot start here (papermill then starts its own, and
+    reports the real error after validation)."""
+    try:
+        return Kernel()
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _papermill_engine() -> str:
+    """papermill's nbclient engine, except that the kernel client it opens on a kernel it does
+    not own (``km=``) is closed when the notebook is done (nbclient leaves it open)."""
+    import queue
+
+    from nbclient.util import ensure_async, run_hook, run_sync
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    if PAPERMILL_ENGINE in papermill_engines._engines:
+        return PAPERMILL_ENGINE
+
+    class Client(PapermillNotebookClient):
+        async def async_start_new_kernel_client(self):
+            if self.owns_km:
+                return await super().async_start_new_kernel_client()
+            # Our kernel has already answered (Kernel.begin); only IOPub must be connected.
+            # jupyter_client's wait_for_ready waits 0.2 s for an IOPub message after each
+            # kernel_info reply, and a fresh subscription usually misses the first one: the
+            # same check, polled every 10 ms, saves about 0.2 s per notebook.
+            self.kc = self.km.client()
+            await ensure_async(self.kc.start_channels())
+            deadline = time.monotonic() + (self.startup_timeout or KERNEL_TIMEOUT)
+            while True:
+                msg_id = self.kc.kernel_info()
+                try:
+                    reply = await ensure_async(self.kc.shell_channel.get_msg(timeout=1))
+                except queue.Empty:
+                    reply = None
+                if reply is not None and reply["parent_header"].get("msg_id") == msg_id:
+                    for _ in range(10):
+                        try:
+                            await ensure_async(self.kc.iopub_channel.get_msg(timeout=0.01))
+                        except queue.Empty:
+                            continue
+                        self.kc._handle_kernel_info_reply(reply)
+                        self.kc.allow_stdin = False
+                        await run_hook(self.on_notebook_start, notebook=self.nb)
+                        return self.kc
+                if not await ensure_async(self.km.is_alive()):
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {self.startup_timeout} seconds")
+
+        start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
+        def execute(self, **kwargs):
+            try:
+                return super().execute(**kwargs)
+            finally:
+                if not self.owns_km and self.kc is not None:
+                    self.kc.stop_channels()
+                    self.kc = None
+
+    class Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                     start_timeout=60, execution_timeout=None, **kwargs):
+            # as NBClientEngine.execute_managed_notebook (papermill 2.7), with Client
+            from papermill.engines import logger
+            from papermill.utils import merge_kwargs, remove_args
+
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout, kernel_name=kernel_name, log=logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file,
+            )
+            return Client(nb_man, **final_kwargs).execute()
+
+    papermill_engines.register(PAPERMILL_ENGINE, Engine)
+    return PAPERMILL_ENGINE
