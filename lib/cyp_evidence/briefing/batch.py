@@ -195,9 +195,8 @@ def warm() -> None:
     # skip them; the pool waits for its workers to exit, and this saves about 0.25 s there.
     atexit.register(gc.freeze)
     try:
+        worker_kernel()  # kernel.py imports only the standard library: the kernel boots first
         from . import render  # noqa: F401  (papermill, polars, the evidence layer)
-
-        worker_kernel()
         from . import export
 
         export.warm()  # the chart bundle and the compiled nbconvert templates
