@@ -312,3 +312,22 @@ def test_a_failing_notebook_cell_publishes_nothing_and_marks_a_given_kernel_fail
         assert k.failed and k.alive()  # left running for its owner, who must not reuse it
     mdir = tmp_path / "out" / "briefings" / "lga-cyp-board" / "2024-03-12"
     assert versions(mdir) == [] and not [p for p in mdir.iterdir() if p.name.startswith(BUILD_PREFIX)]
+
+
+def test_notebook_checksum_ignores_stored_outputs_but_not_sources(tmp_path):
+    """Re-executing briefing.ipynb in place (make notebooks) must not make a new annex version;
+    changing a cell must."""
+    import nbformat
+
+    nb = nbformat.read(render_mod.BRIEFING_NOTEBOOK, as_version=4)
+    base = render_mod.notebook_checksum(render_mod.BRIEFING_NOTEBOOK)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    cleared = tmp_path / "cleared.ipynb"
+    nbformat.write(nb, cleared)
+    assert render_mod.notebook_checksum(cleared) == base
+    nb.cells[-1].source += "\n# changed"
+    nbformat.write(nb, cleared)
+    assert render_mod.notebook_checksum(cleared) != base

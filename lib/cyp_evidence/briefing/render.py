@@ -99,6 +99,16 @@ def validated(evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None
     return report
 
 
+def notebook_checksum(path: Path) -> str:
+    """sha256 of what papermill executes: each cell's type, source and tags, and the kernel.
+    Stored outputs (which nbval compares, and which papermill discards before running) and
+    execution counts are left out, so re-executing the notebook in place makes no new version."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    cells = [(c.get("cell_type"), "".join(c.get("source", "")), sorted(c.get("metadata", {}).get("tags", []))) for c in nb.get("cells", [])]
+    kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name")
+    return hashlib.sha256(json.dumps([kernel, cells], sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def prepare(raw: dict, *, evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None, schedule_path: Path = SCHEDULE_FILE) -> tuple[BriefingParameters, dict]:
     """Validate evidence and parameters before any analysis; return parameters and checksums."""
     evidence_sum = pub.sha256_tree(Path(evidence_dir), EVIDENCE_FILES)
@@ -111,7 +121,7 @@ def prepare(raw: dict, *, evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path |
     checks = {
         "evidence": evidence_sum,
         "sources": {r["file"]: pub.sha256_file(sources_dir / r["file"]) for r in cut.sources.iter_rows(named=True)},
-        "notebook": pub.sha256_file(BRIEFING_NOTEBOOK),
+        "notebook": notebook_checksum(BRIEFING_NOTEBOOK),
         "code": pub.sha256_tree(PACKAGE_DIR, ("*.py", "*.tpl", "*.j2", "*.css", "*.json")),
     }
     return params, checks
