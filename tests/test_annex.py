@@ -102,3 +102,26 @@ def alt_chart_with_bad_encoding():
     import altair as alt
 
     return alt.Chart(alt.Data(values=[{"a": 1}])).mark_bar().encode(x=alt.X("a:Q", bin="yes-please"))
+
+
+def test_no_bar_sums_figures_of_different_periods(monkeypatch):
+    """Each printed figure is its own bar: no two rows of a bar chart share a y category, so
+    vega-lite never stacks (adds up) figures that no source added up."""
+    from cyp_evidence.briefing import html as h
+
+    seen = []
+    real = h.chart_html
+    monkeypatch.setattr(h, "chart_html", lambda chart: (seen.append(chart.to_dict(validate=False)), real(chart))[1])
+    Briefing.from_parameters(board="lga-cyp-board", meeting="2024-03-12")
+
+    def rows(spec):
+        return spec["datasets"][spec["data"]["name"]] if "datasets" in spec else spec["data"]["values"]
+
+    bars = [s for s in seen if s.get("encoding", {}).get("y", {}).get("field") == "bar_label"]
+    assert len(bars) >= 3
+    for spec in bars:
+        values = [row["bar_label"] for row in rows(spec)]
+        assert len(values) == len(set(values)), values
+    inpatient = [s for s in bars if s["description"].startswith("Bar chart of children and young people admitted")]
+    labels = [r["bar_label"].replace("\n", " ") for r in rows(inpatient[0])]
+    assert [lab[-9:] for lab in labels] == ["(2020/21)", "(2021/22)", "(2022/23)"], labels

@@ -18,7 +18,7 @@ from altair.utils.schemapi import debug_mode
 
 from .. import __version__
 from .. import measures as m
-from ..charts import EXTENDED, PALETTE, described
+from ..charts import EXTENDED, PALETTE, described, wrap_label, wrapped_axis
 from ..evidence import EvidencePackage, load
 from ..evidence.cite import cite_figure, cite_many, cite_table, source_label
 from ..evidence.cut import evidence_as_of, vanguard_names, vanguard_table_id
@@ -99,17 +99,23 @@ class Briefing:
 
     def _bar_figure(self, df: pl.DataFrame, caption: str, alt_text: str, x_title: str, color_field: str | None = None) -> str:
         df = self._cite(df)
-        data = df.select("label", "value", "printed", "period", *( [color_field] if color_field else []))
+        # one bar per figure: a label printed for several periods gets its period, or the bars
+        # of different periods would be stacked into one sum that no source printed
+        repeated = pl.col("label").is_duplicated()
+        data = df.select("label", "value", "printed", "period", *( [color_field] if color_field else [])).with_columns(
+            pl.when(repeated).then(pl.format("{} ({})", "label", "period")).otherwise(pl.col("label"))
+            .map_elements(wrap_label, return_dtype=pl.String).alias("bar_label"))
+        lines = max((v.count("\n") + 1 for v in data["bar_label"]), default=1)
         enc = dict(
-            y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=380)),
+            y=alt.Y("bar_label:N", sort=None, title=None, axis=wrapped_axis()),
             x=alt.X("value:Q", title=x_title),
             tooltip=[alt.Tooltip("label:N", title="Measure"), alt.Tooltip("printed:N", title="As printed"), alt.Tooltip("period:N", title="Period")],
         )
         if color_field:
-            enc["color"] = alt.Color(f"{color_field}:N", title=color_field.replace("_", " ").capitalize(), scale=alt.Scale(range=PALETTE))
-        chart = described(alt.Chart(data).mark_bar().encode(**enc).properties(width=420, height=alt.Step(26)), alt_text)
+            enc["color"] = alt.Color(f"{color_field}:N", title=color_field.removesuffix("_label").replace("_", " ").capitalize(), scale=alt.Scale(range=PALETTE))
+        chart = described(alt.Chart(data).mark_bar().encode(**enc).properties(width=420, height=alt.Step(max(26, 14 * lines + 8))), alt_text)
         n = self._next_figure()
-        cols = [("label", "Measure"), ("printed", "As printed"), ("period", "Period")] + ([(color_field, color_field.replace("_", " ").capitalize())] if color_field else []) + [("citation", "Source")]
+        cols = [("label", "Measure"), ("printed", "As printed"), ("period", "Period")] + ([(color_field, color_field.removesuffix("_label").replace("_", " ").capitalize())] if color_field else []) + [("citation", "Source")]
         table = h.table(df, f"Data for figure {n}", cols)
         return h.figure(n, chart, caption, alt_text, sorted(set(df["citation"])), table)
 
@@ -148,15 +154,16 @@ class Briefing:
                 pl.col("value").map_elements(lambda v: m.fmt(v) + "%", return_dtype=pl.String).alias("change"),
                 pl.when(pl.col("unit") == "percent").then(pl.lit("total")).otherwise(pl.lit("a year")).alias("basis"),
             )
-            totals = growth.filter(pl.col("unit") == "percent").sort("group", "value", descending=[False, True])
+            totals = growth.filter(pl.col("unit") == "percent").sort("group", "value", descending=[False, True]).with_columns(
+                pl.col("bar").map_elements(wrap_label, return_dtype=pl.String).alias("bar_label"))
             alt_text = ("Horizontal bar chart of percentage change in need and demand, workforce and access, printed or derived. "
                         + "; ".join(f"{r['label']} ({r['period']}, {r['group']}, {r['how']}): {r['change']}" for r in totals.iter_rows(named=True)))
-            chart = alt.Chart(totals.select("bar", "value", "change", "period", "group", "how")).mark_bar().encode(
-                y=alt.Y("bar:N", sort=None, title=None, axis=alt.Axis(labelLimit=620)),
+            chart = alt.Chart(totals.select("bar", "bar_label", "value", "change", "period", "group", "how")).mark_bar().encode(
+                y=alt.Y("bar_label:N", sort=None, title=None, axis=wrapped_axis()),
                 x=alt.X("value:Q", title="Change over the period stated (%)"),
                 color=alt.Color("group:N", title="Group", scale=alt.Scale(range=PALETTE)),
                 tooltip=[alt.Tooltip("bar:N", title="Measure"), alt.Tooltip("change:N", title="Change"), alt.Tooltip("group:N", title="Group"), alt.Tooltip("how:N", title="How obtained")],
-            ).properties(width=260, height=alt.Step(26))
+            ).properties(width=360, height=alt.Step(max(26, 14 * max(v.count("\n") + 1 for v in totals["bar_label"]) + 8)))
             n = self._next_figure()
             cites = sorted({c for cs in totals["citations"] for c in cs.split("; ")})
             table = h.table(growth.sort("group", "unit", "value", descending=[False, False, True]), f"Data for figure {n}, with the rate a year where the period is known",
@@ -217,10 +224,14 @@ class Briefing:
             return self._none("inpatient care")
         out = []
         counts = figs.filter((pl.col("unit").is_in(["count", "beds", "services", "people"])) & (pl.col("kind") == "observed"))
-        if counts.height >= 2:
-            counts = counts.sort("value", descending=True)
-            out.append(self._bar_figure(counts, "Inpatient care counts as printed (admissions, service lines, beds)",
-                                        "Horizontal bar chart of inpatient counts: " + "; ".join(f"{r['label']}: {r['printed']}" for r in counts.iter_rows(named=True)),
+        # the measure printed for the most periods (admissions by year), drawn over time; counts
+        # of different things (admissions, service lines, beds) are not put on one axis
+        dated = counts.filter(pl.col("period_end").is_not_null()).group_by("measure").len().sort("len", "measure", descending=[True, False])
+        if dated.height and dated["len"][0] >= 2:
+            series = counts.filter((pl.col("measure") == dated["measure"][0]) & pl.col("period_end").is_not_null()).sort("period_end")
+            label = series["label"][0]
+            out.append(self._bar_figure(series, f"{label}, by period, as printed",
+                                        f"Bar chart of {label.lower()} by period: " + "; ".join(f"{r['period']}: {r['printed']}" for r in series.iter_rows(named=True)),
                                         "Number (as printed)", None))
         out.append(self._figures_table(figs.sort("id"), "Inpatient care figures: admissions, lengths of stay, beds and funding"))
         return out

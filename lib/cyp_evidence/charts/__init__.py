@@ -54,6 +54,19 @@ class Figure:
         return self.chart.to_dict()
 
 
+def wrap_label(text: str, width: int = 48) -> str:
+    """A long category label broken into lines of at most ``width`` characters (joined by
+    newlines), for :func:`wrapped_axis`: nothing is cut off, as it would be at a label limit."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
+
+
+def wrapped_axis(**kwargs) -> alt.Axis:
+    """An axis that draws :func:`wrap_label` labels on several lines."""
+    return alt.Axis(labelExpr="split(datum.value, '\\n')", labelLimit=0, **kwargs)
+
+
 def described(chart: alt.TopLevelMixin, alt_text: str) -> alt.TopLevelMixin:
     """Attach the text alternative (it becomes the chart's aria-label)."""
     return chart.properties(description=alt_text)
