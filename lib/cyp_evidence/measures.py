@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import polars as pl
 
 from .evidence import EvidencePackage
-from .evidence.cite import cite_figure, cite_many, cite_table, source_label
+from .evidence.cite import cite_figure, cite_many, cite_table, row_by, source_label
 
 MONEY_UNITS = {"gbp": 1.0, "gbp_thousand": 1e3, "gbp_million": 1e6, "gbp_billion": 1e9}
 COUNT_UNITS = ("count", "people")
@@ -115,10 +115,10 @@ def money(x: float | None) -> str:
 
 
 def figure(pkg: EvidencePackage, figure_id: str) -> dict:
-    rows = pkg.figures.filter(pl.col("id") == figure_id)
-    if rows.height == 0:
+    row = row_by(pkg.figures, "id", figure_id)
+    if row is None:
         raise KeyError(f"unknown figure id {figure_id!r}")
-    return rows.row(0, named=True)
+    return dict(row)
 
 
 def in_pounds(value: float, unit: str) -> float:

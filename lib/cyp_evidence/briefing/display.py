@@ -9,6 +9,9 @@ altair's 5,000-row limit stays on on purpose: aggregate in polars before chartin
 
 from __future__ import annotations
 
+# vega-embed options for every chart of an annex: no actions menu (see setup_altair)
+EMBED_OPTIONS = {"actions": False}
+
 
 def setup_altair() -> None:
     """altair's default renderer (``"default"``, the ``html`` renderer), without the actions menu.
@@ -19,4 +22,4 @@ def setup_altair() -> None:
     import altair as alt
 
     alt.renderers.enable("default")  # the html renderer; resets any other renderer
-    alt.renderers.set_embed_options(actions=False)
+    alt.renderers.set_embed_options(**EMBED_OPTIONS)

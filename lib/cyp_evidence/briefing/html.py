@@ -60,8 +60,15 @@ VALIDATE_CHARTS = False
 
 def chart_html(chart: alt.TopLevelMixin) -> str:
     """The chart as altair's html renderer draws it (vegaEmbed into a div): the same bytes as
-    ``chart._repr_mimebundle_()``, validated only when :data:`VALIDATE_CHARTS` is set."""
-    bundle = alt.renderers.get()(chart.to_dict(validate=VALIDATE_CHARTS))
+    ``chart._repr_mimebundle_()`` after ``display.setup_altair()``, validated only when
+    :data:`VALIDATE_CHARTS` is set."""
+    from altair.vegalite.v6.display import html_renderer
+
+    from .display import EMBED_OPTIONS
+
+    # altair's html renderer itself, whatever renderer is enabled globally (an explorer in the
+    # same process may have enabled another one)
+    bundle = html_renderer(chart.to_dict(validate=VALIDATE_CHARTS), embed_options=dict(EMBED_OPTIONS))
     if isinstance(bundle, tuple):
         bundle = bundle[0]
     return bundle["text/html"]

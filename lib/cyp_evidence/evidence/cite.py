@@ -18,25 +18,46 @@ SHORT_TITLES = {
 }
 
 
+# (frame, column) -> {key: row}; the frame is held in the value so its id is never reused while
+# cached. Frames are immutable in this package (a cut-off makes new frames), so an index never
+# goes stale. Bounded: cleared when it holds many frames.
+_INDEXES: dict[tuple[int, str], tuple[pl.DataFrame, dict]] = {}
+
+
+def row_by(frame: pl.DataFrame, column: str, key: str) -> dict | None:
+    """The first row of ``frame`` whose ``column`` is ``key`` (as a dict), or None; one pass
+    over the frame builds a lookup that later calls reuse (citations are looked up hundreds of
+    times per annex)."""
+    hit = _INDEXES.get((id(frame), column))
+    if hit is None or hit[0] is not frame:
+        if len(_INDEXES) > 64:
+            _INDEXES.clear()
+        index: dict = {}
+        for row in frame.iter_rows(named=True):
+            index.setdefault(row[column], row)
+        hit = _INDEXES[(id(frame), column)] = (frame, index)
+    return hit[1].get(key)
+
+
 def source_label(pkg: EvidencePackage, source_id: str) -> str:
-    row = pkg.sources.filter(pl.col("source_id") == source_id).row(0, named=True)
+    row = row_by(pkg.sources, "source_id", source_id)
+    if row is None:
+        raise KeyError(f"unknown source id {source_id!r}")
     title = SHORT_TITLES.get(source_id, row["title"])
     return f"{title} ({row['publisher']}, {row['published_printed']})"
 
 
 def cite_figure(pkg: EvidencePackage, figure_id: str) -> str:
-    rows = pkg.figures.filter(pl.col("id") == figure_id)
-    if rows.height == 0:
+    r = row_by(pkg.figures, "id", figure_id)
+    if r is None:
         raise KeyError(f"unknown figure id {figure_id!r}")
-    r = rows.row(0, named=True)
     return f"{source_label(pkg, r['source_id'])}, {r['locator']}"
 
 
 def cite_table(pkg: EvidencePackage, table_id: str) -> str:
-    rows = pkg.tables.filter(pl.col("table_id") == table_id)
-    if rows.height == 0:
+    r = row_by(pkg.tables, "table_id", table_id)
+    if r is None:
         raise KeyError(f"unknown table id {table_id!r}")
-    r = rows.row(0, named=True)
     return f"{source_label(pkg, r['source_id'])}, {r['locator']}"
 
 
