@@ -5,6 +5,8 @@ request, no console error, no axe WCAG 2.2 A/AA violation, evidence text never b
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
 import sys
 import time
@@ -204,3 +206,31 @@ def test_evidence_text_is_shown_as_text_never_run(annex, chromium, tmp_path):
     control.write_text(f"<!DOCTYPE html><html lang='en'><title>c</title><p>{EVIL}</p></html>", encoding="utf-8")
     with open_offline(control, chromium) as (page, _):
         assert page.evaluate("window.__pwned") == 1
+
+
+def test_altair_versions_cached_without_importing_altair(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    import altair as alt
+
+    monkeypatch.setenv("CYP_EVIDENCE_CACHE", str(tmp_path))
+    export.altair_versions.cache_clear()
+    try:
+        expected = {"VEGA_VERSION": alt.VEGA_VERSION, "VEGALITE_VERSION": alt.VEGALITE_VERSION, "VEGAEMBED_VERSION": alt.VEGAEMBED_VERSION}
+        assert export.altair_versions() == expected
+        cached = list(tmp_path.glob("altair-versions-*.json"))
+        assert len(cached) == 1
+        # a damaged file is ignored and rewritten
+        cached[0].write_text("{not json", encoding="utf-8")
+        export.altair_versions.cache_clear()
+        assert export.altair_versions() == expected
+        assert json.loads(cached[0].read_text(encoding="utf-8")) == expected
+    finally:
+        export.altair_versions.cache_clear()
+    # a fresh process with the cache in place exports without importing altair
+    code = ("import sys; from cyp_evidence.briefing import export; export.vega_debug(); "
+            "print('altair' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "CYP_EVIDENCE_CACHE": str(tmp_path)})
+    assert out.stdout.strip() == "False", out.stderr
