@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import polars as pl
 
 from .evidence import EvidencePackage
-from .evidence.cite import cite_figure, cite_many, cite_table, row_by, source_label
+from .evidence.cite import cite_figure, cite_many, cite_recommendation, cite_table, row_by
 
 MONEY_UNITS = {"gbp": 1.0, "gbp_thousand": 1e3, "gbp_million": 1e6, "gbp_billion": 1e9}
 COUNT_UNITS = ("count", "people")
@@ -389,6 +389,12 @@ def status_at(due: dt.date | None, has_progress: bool, at: dt.date) -> str:
     return STATUSES[1] if has_progress else STATUSES[2]
 
 
+def recommendation_status(rec: dict, at: dt.date) -> str:
+    """``status_at`` for one recommendations row: progress counts as reported when the row
+    quotes progress or names progress figures."""
+    return status_at(rec["due_date"], bool(rec["progress_quote"] or rec["progress_figure_ids"]), at)
+
+
 def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> Derived:
     """Reported ÷ target × 100 when both are in the same unit; value None (with the reason) otherwise."""
     rep, tgt = figure(pkg, reported_id), figure(pkg, target_id)
@@ -458,7 +464,7 @@ def commitments(pkg: EvidencePackage, at: dt.date) -> pl.DataFrame:
         tids, pids = _ids(r["target_figure_ids"]), _ids(r["progress_figure_ids"])
         linked.update(tids)
         rows.append(_commitment_row(pkg, r["id"], r["title"], r["set"], tids, pids, r["due_printed"], r["due_date"],
-                                    bool(pids or r["progress_quote"]), at, source_label(pkg, r["source_id"]) + ", " + r["locator"]))
+                                    bool(pids or r["progress_quote"]), at, cite_recommendation(pkg, r["id"])))
     for t in figs.filter((pl.col("kind") == "target") & ~pl.col("id").is_in(list(linked))).iter_rows(named=True):
         rows.append(_commitment_row(pkg, t["id"], t["label"], "target figure", [t["id"]], [], t["period"], t["period_end"], False, at, cite_figure(pkg, t["id"])))
     return pl.DataFrame(rows, schema=COMMITMENT_SCHEMA)

@@ -20,7 +20,7 @@ from .. import __version__
 from .. import measures as m
 from ..charts import EXTENDED, PALETTE, described, wrap_label, wrapped_axis
 from ..evidence import EvidencePackage, load
-from ..evidence.cite import cite_figure, cite_many, cite_table, source_label
+from ..evidence.cite import cite_figure, cite_many, cite_recommendation, cite_table, source_label
 from ..evidence.cut import evidence_as_of, vanguard_names, vanguard_table_id
 from . import html as h
 from .params import SECTIONS, BriefingParameters
@@ -180,9 +180,8 @@ class Briefing:
             return self._none("access and the Long Term Plan commitments")
         if commitments.height:
             self._cite_ids(self._ids(commitments, "target_ids", "reported_ids"))
-            recs = {r["id"]: r for r in self.pkg.recommendations.iter_rows(named=True)}
-            own = [source_label(self.pkg, recs[c]["source_id"]) + ", " + recs[c]["locator"] if c in recs else cite_figure(self.pkg, c)
-                   for c in commitments["commitment_id"]]
+            own = [cite_figure(self.pkg, c) if s == "target figure" else cite_recommendation(self.pkg, c)
+                   for c, s in zip(commitments["commitment_id"], commitments["set"])]
             df = commitments.with_columns(
                 pl.Series("source", own, dtype=pl.String),
                 pl.when(pl.col("share_of_target").is_not_null()).then(pl.col("formula"))
@@ -302,13 +301,12 @@ class Briefing:
         return out
 
     def _status(self, rec: dict) -> str:
-        """A recommendation's status at the meeting date (measures.status_at)."""
-        return m.status_at(rec["due_date"], bool(rec["progress_quote"] or rec["progress_figure_ids"]), self.params.meeting_date)
+        return m.recommendation_status(rec, self.params.meeting_date)
 
     def _recs_table(self, recs: pl.DataFrame, caption: str) -> str:
         df = recs.with_columns(
             pl.Series("status", [self._status(r) for r in recs.iter_rows(named=True)], dtype=pl.String),
-            pl.Series("citation", [source_label(self.pkg, r["source_id"]) + ", " + r["locator"] for r in recs.iter_rows(named=True)], dtype=pl.String),
+            pl.Series("citation", [cite_recommendation(self.pkg, i) for i in recs["id"]], dtype=pl.String),
             pl.col("due_printed").fill_null("not stated"),
             pl.col("response_quote").fill_null(""),
         )

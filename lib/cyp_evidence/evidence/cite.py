@@ -47,18 +47,23 @@ def source_label(pkg: EvidencePackage, source_id: str) -> str:
     return f"{title} ({row['publisher']}, {row['published_printed']})"
 
 
-def cite_figure(pkg: EvidencePackage, figure_id: str) -> str:
-    r = row_by(pkg.figures, "id", figure_id)
+def _cite(pkg: EvidencePackage, frame: pl.DataFrame, column: str, key: str, what: str) -> str:
+    r = row_by(frame, column, key)
     if r is None:
-        raise KeyError(f"unknown figure id {figure_id!r}")
+        raise KeyError(f"unknown {what} id {key!r}")
     return f"{source_label(pkg, r['source_id'])}, {r['locator']}"
+
+
+def cite_figure(pkg: EvidencePackage, figure_id: str) -> str:
+    return _cite(pkg, pkg.figures, "id", figure_id, "figure")
 
 
 def cite_table(pkg: EvidencePackage, table_id: str) -> str:
-    r = row_by(pkg.tables, "table_id", table_id)
-    if r is None:
-        raise KeyError(f"unknown table id {table_id!r}")
-    return f"{source_label(pkg, r['source_id'])}, {r['locator']}"
+    return _cite(pkg, pkg.tables, "table_id", table_id, "table")
+
+
+def cite_recommendation(pkg: EvidencePackage, recommendation_id: str) -> str:
+    return _cite(pkg, pkg.recommendations, "id", recommendation_id, "recommendation")
 
 
 def cite_many(pkg: EvidencePackage, figure_ids: Iterable[str]) -> list[str]:

@@ -8,7 +8,7 @@ import polars as pl
 
 from .. import measures
 from ..charts import explore as ch
-from ..evidence.cite import cite_figure, cite_table, source_label
+from ..evidence.cite import cite_figure, cite_recommendation, cite_table, source_label
 from .base import ALL, Explorer, esc
 from .derived import latest_publication
 from .figures import source_short
@@ -35,8 +35,8 @@ class RecommendationExplorer(Explorer):
         recs = self.pkg.recommendations
         if c["set"] != ALL:
             recs = recs.filter(pl.col("set") == c["set"])
-        status = [measures.status_at(r["due_date"], bool(r["progress_quote"] or r["progress_figure_ids"]), at) for r in recs.iter_rows(named=True)]
-        cite = [source_label(self.pkg, r["source_id"]) + ", " + r["locator"] for r in recs.iter_rows(named=True)]
+        status = [measures.recommendation_status(r, at) for r in recs.iter_rows(named=True)]
+        cite = [cite_recommendation(self.pkg, i) for i in recs["id"]]
         recs = recs.with_columns(pl.Series("status", status, dtype=pl.String), pl.Series("citation", cite, dtype=pl.String))
         if c["status"] != ALL:
             recs = recs.filter(pl.col("status") == c["status"])
@@ -136,9 +136,8 @@ class SourceIssueExplorer(Explorer):
             return cite_figure(self.pkg, ref)
         if ref in set(self.pkg.tables["table_id"]):
             return cite_table(self.pkg, ref)
-        rec = self.pkg.recommendations.filter(pl.col("id") == ref)
-        if rec.height:
-            return source_label(self.pkg, rec["source_id"][0]) + ", " + rec["locator"][0]
+        if ref in set(self.pkg.recommendations["id"]):
+            return cite_recommendation(self.pkg, ref)
         return ref
 
     @property
