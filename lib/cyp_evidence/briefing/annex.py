@@ -18,7 +18,7 @@ from altair.utils.schemapi import debug_mode
 
 from .. import __version__
 from .. import measures as m
-from ..charts import EXTENDED, PALETTE, described, wrap_label, wrapped_axis
+from ..charts import EXTENDED, PALETTE, described, wrap_label, wrapped_axis, wrapped_step
 from ..evidence import EvidencePackage, load
 from ..evidence.cite import cite_figure, cite_many, cite_recommendation, cite_table, source_label
 from ..evidence.cut import evidence_as_of, vanguard_names, vanguard_table_id
@@ -105,7 +105,6 @@ class Briefing:
         data = df.select("label", "value", "printed", "period", *( [color_field] if color_field else [])).with_columns(
             pl.when(repeated).then(pl.format("{} ({})", "label", "period")).otherwise(pl.col("label"))
             .map_elements(wrap_label, return_dtype=pl.String).alias("bar_label"))
-        lines = max((v.count("\n") + 1 for v in data["bar_label"]), default=1)
         enc = dict(
             y=alt.Y("bar_label:N", sort=None, title=None, axis=wrapped_axis()),
             x=alt.X("value:Q", title=x_title),
@@ -113,7 +112,7 @@ class Briefing:
         )
         if color_field:
             enc["color"] = alt.Color(f"{color_field}:N", title=color_field.removesuffix("_label").replace("_", " ").capitalize(), scale=alt.Scale(range=PALETTE))
-        chart = described(alt.Chart(data).mark_bar().encode(**enc).properties(width=420, height=alt.Step(max(26, 14 * lines + 8))), alt_text)
+        chart = described(alt.Chart(data).mark_bar().encode(**enc).properties(width=420, height=wrapped_step(data["bar_label"])), alt_text)
         n = self._next_figure()
         cols = [("label", "Measure"), ("printed", "As printed"), ("period", "Period")] + ([(color_field, color_field.removesuffix("_label").replace("_", " ").capitalize())] if color_field else []) + [("citation", "Source")]
         table = h.table(df, f"Data for figure {n}", cols)
@@ -163,7 +162,7 @@ class Briefing:
                 x=alt.X("value:Q", title="Change over the period stated (%)"),
                 color=alt.Color("group:N", title="Group", scale=alt.Scale(range=PALETTE)),
                 tooltip=[alt.Tooltip("bar:N", title="Measure"), alt.Tooltip("change:N", title="Change"), alt.Tooltip("group:N", title="Group"), alt.Tooltip("how:N", title="How obtained")],
-            ).properties(width=360, height=alt.Step(max(26, 14 * max(v.count("\n") + 1 for v in totals["bar_label"]) + 8)))
+            ).properties(width=360, height=wrapped_step(totals["bar_label"]))
             n = self._next_figure()
             cites = sorted({c for cs in totals["citations"] for c in cs.split("; ")})
             table = h.table(growth.sort("group", "unit", "value", descending=[False, False, True]), f"Data for figure {n}, with the rate a year where the period is known",

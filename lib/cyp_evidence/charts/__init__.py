@@ -67,6 +67,12 @@ def wrapped_axis(**kwargs) -> alt.Axis:
     return alt.Axis(labelExpr="split(datum.value, '\\n')", labelLimit=0, **kwargs)
 
 
+def wrapped_step(labels) -> alt.Step:
+    """The band height for :func:`wrap_label` labels: room for the label with the most lines."""
+    lines = max((str(v).count("\n") + 1 for v in labels), default=1)
+    return alt.Step(max(26, 14 * lines + 8))
+
+
 def described(chart: alt.TopLevelMixin, alt_text: str) -> alt.TopLevelMixin:
     """Attach the text alternative (it becomes the chart's aria-label)."""
     return chart.properties(description=alt_text)
