@@ -342,12 +342,10 @@ def scale_annex_notebook(pkg):
     import nbformat
 
     from cyp_evidence.briefing.annex import Briefing, evidence_as_of
-    from cyp_evidence.briefing.display import setup_altair
     from cyp_evidence.briefing.params import validate_parameters
     from cyp_evidence.briefing.annex import vanguard_names
     from cyp_evidence.briefing.schedule import load_schedule
 
-    setup_altair()
     schedule = load_schedule()
     params = validate_parameters({"board": BOARD, "meeting": MEETING}, vanguards=vanguard_names(pkg), schedule=schedule)
     b = Briefing(params, evidence_as_of(pkg, params.as_of_date), board_name=schedule[params.board].name, version="v1")

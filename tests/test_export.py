@@ -41,7 +41,7 @@ def _notebook() -> nbformat.NotebookNode:
         cell(f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix\n{CODE_MARKER} = 1"),
         cell(
             "import altair as alt\nimport polars as pl\n"
-            "from cyp_evidence.briefing.display import setup_altair\nsetup_altair()\n"
+            "alt.renderers.enable('default')\nalt.renderers.set_embed_options(actions=False)\n"
             "areas = pl.DataFrame({'area': ['North', 'South', 'East'], 'referrals': [310, 240, 125]})\n"
             "waits = pl.DataFrame({'quarter': ['2023 Q1', '2023 Q2', '2023 Q3', '2023 Q4'], 'waiting': [1200, 1350, 1410, 1530]})"
         ),
@@ -121,7 +121,7 @@ def test_annex_is_one_self_contained_document(annex):
     assert head.count("window.vegaEmbed=") == 1 and "window.vegaEmbed=" not in body
     assert export.vega_debug() in head
     # no code, no prompts (the lab CSS in the head mentions both, so look at the body)
-    assert CODE_MARKER not in doc and "setup_altair" not in doc
+    assert CODE_MARKER not in doc and "set_embed_options" not in doc
     assert "jp-InputPrompt" not in body and "jp-OutputPrompt" not in body and "jp-InputArea-editor" not in body
     assert not re.search(r"(In|Out)(&nbsp;|\xa0|\s)?\[", body)
     # landmarks: a skip link to <main>

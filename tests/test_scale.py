@@ -45,7 +45,6 @@ def test_quarterly_cells_financial_year_quarters_and_totals():
 
 def test_series_feeds_explorer_and_annex_section(pkg):
     from cyp_evidence.briefing.annex import Briefing
-    from cyp_evidence.briefing.display import setup_altair
     from cyp_evidence.briefing.params import validate_parameters
     from cyp_evidence.briefing.schedule import load_schedule
     from cyp_evidence.explore import VanguardExplorer
@@ -64,7 +63,6 @@ def test_series_feeds_explorer_and_annex_section(pkg):
     ex.set(quarters=("2023/24 Q1", "2023/24 Q2"))
     assert ex.chart_data["count"].sum() == 21_000
 
-    setup_altair()  # the notebook's renderer (other tests may have switched it)
     schedule = load_schedule()
     params = validate_parameters({"board": "lga-cyp-board", "meeting": "2024-03-12"}, vanguards=cut.vanguard_names(big), schedule=schedule)
     b = Briefing(params, cut.evidence_as_of(big, params.as_of_date))

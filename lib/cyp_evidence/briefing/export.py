@@ -4,7 +4,7 @@ The annex makes no network request: no code cells or prompts, no require.js, Mat
 or widget manager (all of which nbconvert loads from CDNs), and the vega / vega-lite /
 vega-embed JavaScript inlined once in the head from ``vl_convert.javascript_bundle``.
 ``VEGA_DEBUG`` is preset from altair's own version constants, so the output of altair's default
-``html`` renderer (see :func:`cyp_evidence.briefing.display.setup_altair`) finds the libraries
+``html`` renderer (see :func:`cyp_evidence.briefing.html.chart_html`) finds the libraries
 already loaded and calls the global ``vegaEmbed`` instead of fetching them. Charts keep their
 tooltips and their ``description`` as aria-label.
 

@@ -56,18 +56,20 @@ def table(
 # 0.15 s per annex, on the render's critical path): tests/test_annex.py sets this to True and
 # builds annexes for every section, a focus and an early cut-off, so an invalid spec fails there.
 VALIDATE_CHARTS = False
+# vega-embed options for every annex chart: no actions menu (it needs the network for the Vega
+# editor, prints into PDFs and fails accessibility checks)
+EMBED_OPTIONS = {"actions": False}
 
 
 def chart_html(chart: alt.TopLevelMixin) -> str:
-    """The chart as altair's html renderer draws it (vegaEmbed into a div): the same bytes as
-    ``chart._repr_mimebundle_()`` after ``display.setup_altair()``, validated only when
-    :data:`VALIDATE_CHARTS` is set."""
+    """The chart as altair's ``html`` renderer draws it, whatever renderer is enabled globally:
+    a div and a script that calls the global ``vegaEmbed``, which the offline annex inlines once
+    (:mod:`cyp_evidence.briefing.export`). Not the ``mimetype``/``jupyterlab`` renderer (its
+    MIME type fails nbformat validation under papermill), nor ``html`` with
+    ``template='inline'`` (only the first chart draws). The chart's ``description`` becomes its
+    aria-label. Validated only when :data:`VALIDATE_CHARTS` is set."""
     from altair.vegalite.v6.display import html_renderer
 
-    from .display import EMBED_OPTIONS
-
-    # altair's html renderer itself, whatever renderer is enabled globally (an explorer in the
-    # same process may have enabled another one)
     bundle = html_renderer(chart.to_dict(validate=VALIDATE_CHARTS), embed_options=dict(EMBED_OPTIONS))
     if isinstance(bundle, tuple):
         bundle = bundle[0]

@@ -24,7 +24,7 @@ from .errors import RenderError
 KERNEL_NAME = "python3"
 KERNEL_TIMEOUT = 60.0  # seconds to wait for the kernel to start / answer (papermill's start_timeout)
 # imported in the kernel while the parent validates; __import__ binds no name in the notebook's namespace
-WARM_MODULES = ("cyp_evidence.briefing.annex", "cyp_evidence.briefing.display")
+WARM_MODULES = ("cyp_evidence.briefing.annex",)
 # what papermill's own kernel gets from nbclient: no IPython history file is written
 KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 PAPERMILL_ENGINE = "cyp-evidence"
