@@ -196,7 +196,7 @@ def warm() -> None:
     atexit.register(gc.freeze)
     try:
         worker_kernel()  # kernel.py imports only the standard library: the kernel boots first
-        from . import render  # noqa: F401  (papermill, polars, the evidence layer)
+        from . import render  # noqa: F401  (polars, the evidence layer; papermill just below)
         from . import export
 
         export.warm()  # the chart bundle and the compiled nbconvert templates
