@@ -11,7 +11,7 @@ BOARD   ?= lga-cyp-board
 MEETING ?= 2024-03-12
 OUT     ?= outputs
 
-.PHONY: help env chromium briefing test test-fast validate dictionary notebooks bench lab lock clean
+.PHONY: help env chromium briefing test test-fast lint format validate dictionary notebooks bench lab lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -19,7 +19,7 @@ help: ## Show this help
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install --quiet uv==0.13.8
-	UV_COMPILE_BYTECODE=1 $(UV) pip install --quiet --python $(PY) --no-deps -r requirements.lock
+	UV_COMPILE_BYTECODE=1 $(UV) pip install --quiet --python $(PY) --no-deps --require-hashes -r requirements.lock
 	UV_COMPILE_BYTECODE=1 $(UV) pip install --quiet --python $(PY) --no-deps -e .
 	@$(PY) -m pip check
 	@touch $@
@@ -39,6 +39,14 @@ test: $(STAMP) chromium ## Run every test: unit, evidence, nbval over notebooks/
 test-fast: $(STAMP) ## Unit tests only (no notebooks, no browser)
 	$(PY) -m pytest tests -m "not browser and not slow" -p no:cacheprovider
 
+lint: $(STAMP) ## Lint and format check (ruff)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP) ## Apply ruff's fixes and formatting to the tree
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
 validate: $(STAMP) ## Validate the evidence base against the source texts
 	$(VENV)/bin/cyp-evidence validate
 
@@ -57,7 +65,7 @@ lab: $(STAMP) ## Open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
 lock: ## Re-resolve requirements.lock from requirements.in (maintainers only)
-	$(UV) pip compile requirements.in --python-version 3.11 --excludes requirements-excludes.txt -o requirements.lock
+	$(UV) pip compile requirements.in --python-version 3.11 --excludes requirements-excludes.txt --generate-hashes -o requirements.lock
 
 clean: ## Remove the environment and rendered outputs
 	rm -rf $(VENV) outputs/briefings outputs/index.html

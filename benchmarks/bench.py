@@ -51,9 +51,18 @@ def median(xs: list[float]) -> float:
 
 def record(name: str, samples: list[float], unit: str = "s", **extra) -> float:
     m = median(samples)
-    results["items"][name] = {"median": m, "unit": unit, "runs": len(samples), "min": min(samples), "max": max(samples),
-                              "samples": samples, **extra}
-    log(f"  {name}: median {fmt(m, unit)} over {len(samples)} run(s) (min {fmt(min(samples), unit)}, max {fmt(max(samples), unit)})")
+    results["items"][name] = {
+        "median": m,
+        "unit": unit,
+        "runs": len(samples),
+        "min": min(samples),
+        "max": max(samples),
+        "samples": samples,
+        **extra,
+    }
+    log(
+        f"  {name}: median {fmt(m, unit)} over {len(samples)} run(s) (min {fmt(min(samples), unit)}, max {fmt(max(samples), unit)})"
+    )
     return m
 
 
@@ -139,12 +148,31 @@ def bench_naive(runs: int) -> None:
     samples = []
     for _ in range(runs):
         with fresh_dir("naive") as d:
-            t = run([str(VENV_BIN / "papermill"), str(ROOT / "notebooks" / "briefing.ipynb"), str(d / "briefing.ipynb"),
-                     "-p", "board", BOARD, "-p", "meeting", MEETING, "--cwd", str(d)], cwd=d)
+            t = run(
+                [
+                    str(VENV_BIN / "papermill"),
+                    str(ROOT / "notebooks" / "briefing.ipynb"),
+                    str(d / "briefing.ipynb"),
+                    "-p",
+                    "board",
+                    BOARD,
+                    "-p",
+                    "meeting",
+                    MEETING,
+                    "--cwd",
+                    str(d),
+                ],
+                cwd=d,
+            )
             t += run([str(VENV_BIN / "jupyter"), "nbconvert", "--to", "html", str(d / "briefing.ipynb")], cwd=d)
             samples.append(t)
             size = (d / "briefing.html").stat().st_size
-    record("naive", samples, html_bytes=size, note="nbconvert's default HTML loads require.js/MathJax/vega from CDNs (not offline)")
+    record(
+        "naive",
+        samples,
+        html_bytes=size,
+        note="nbconvert's default HTML loads require.js/MathJax/vega from CDNs (not offline)",
+    )
 
 
 def _annex_path(out: Path) -> Path:
@@ -194,8 +222,24 @@ def bench_batch(runs: int) -> None:
     par, cpu = [], []
     for _ in range(runs):
         with fresh_dir("par") as d:
-            par.append(run(cyp("render-batch", "--board", BOARD, "--meeting", MEETING, "--per", "vanguard", "--workers", "2",
-                               "--no-progress", "--out", str(d))))
+            par.append(
+                run(
+                    cyp(
+                        "render-batch",
+                        "--board",
+                        BOARD,
+                        "--meeting",
+                        MEETING,
+                        "--per",
+                        "vanguard",
+                        "--workers",
+                        "2",
+                        "--no-progress",
+                        "--out",
+                        str(d),
+                    )
+                )
+            )
             cpu.append(round(LAST_CPU[0], 2))  # the parent, its workers and their kernels
             n = len(list((d / "briefings" / BOARD / MEETING / "variants").glob("*/v1/annex.html")))
             if n != len(vanguards):
@@ -216,8 +260,13 @@ def bench_evidence(runs: int) -> None:
         report = validate()
         samples.append(time.perf_counter() - t)
     pkg = report.package
-    record("evidence", samples, figures=pkg.figures.height, table_cells=pkg.table_cells.height,
-           detections=len(report.detections))
+    record(
+        "evidence",
+        samples,
+        figures=pkg.figures.height,
+        table_cells=pkg.table_cells.height,
+        detections=len(report.detections),
+    )
 
 
 def _changes(explorer) -> list[tuple[str, object]]:
@@ -225,13 +274,23 @@ def _changes(explorer) -> list[tuple[str, object]]:
 
     q = explorer.controls["quarters"].options
     labels = list(explorer.labels)
-    seq = [("measure", V.SHARE), ("measure", V.COUNT), ("top", "5"), ("top", "All"), ("unknown", False), ("unknown", True)]
+    seq = [
+        ("measure", V.SHARE),
+        ("measure", V.COUNT),
+        ("top", "5"),
+        ("top", "All"),
+        ("unknown", False),
+        ("unknown", True),
+    ]
     if len(q) > 2:
         seq += [("quarters", (q[1], q[-1])), ("quarters", (q[0], q[-1])), ("quarters", (q[0], q[len(q) // 2]))]
     seq += [("quarters", (q[0], q[-1]))]
     if len(labels) > 1:
         seq += [("breakdown", labels[1]), ("breakdown", labels[0])]
-    seq += [("vanguards", tuple(explorer.vanguards[: max(1, len(explorer.vanguards) // 2)])), ("vanguards", tuple(explorer.vanguards))]
+    seq += [
+        ("vanguards", tuple(explorer.vanguards[: max(1, len(explorer.vanguards) // 2)])),
+        ("vanguards", tuple(explorer.vanguards)),
+    ]
     return seq
 
 
@@ -305,7 +364,12 @@ def chart_times(path: Path, runs: int) -> tuple[list[float], dict]:
             ctx.close()
             if i:
                 samples.append(elapsed)
-            info = {"charts_expected": expected, "charts_drawn": drawn, "blocked_requests": blocked, "page_errors": errors}
+            info = {
+                "charts_expected": expected,
+                "charts_drawn": drawn,
+                "blocked_requests": blocked,
+                "page_errors": errors,
+            }
     return samples, info
 
 
@@ -329,11 +393,13 @@ def synthetic_series(n: int, vanguards: list[str], seed: int = 7):
     import polars as pl
 
     months = pl.date_range(dt.date(2014, 4, 1), dt.date(2024, 3, 1), "1mo", eager=True)
-    return pl.DataFrame({
-        "month": months.sample(n, with_replacement=True, seed=seed),
-        "vanguard": pl.Series(vanguards).sample(n, with_replacement=True, seed=seed + 1),
-        "referrals": pl.Series(range(5)).sample(n, with_replacement=True, seed=seed + 2),
-    })
+    return pl.DataFrame(
+        {
+            "month": months.sample(n, with_replacement=True, seed=seed),
+            "vanguard": pl.Series(vanguards).sample(n, with_replacement=True, seed=seed + 1),
+            "referrals": pl.Series(range(5)).sample(n, with_replacement=True, seed=seed + 2),
+        }
+    )
 
 
 def scale_annex_notebook(pkg):
@@ -341,17 +407,21 @@ def scale_annex_notebook(pkg):
     outputs ``Briefing.show`` displays), exported exactly as ``cyp-evidence render`` exports."""
     import nbformat
 
-    from cyp_evidence.briefing.annex import Briefing, evidence_as_of
+    from cyp_evidence.briefing.annex import Briefing, evidence_as_of, vanguard_names
     from cyp_evidence.briefing.params import validate_parameters
-    from cyp_evidence.briefing.annex import vanguard_names
     from cyp_evidence.briefing.schedule import load_schedule
 
     schedule = load_schedule()
     params = validate_parameters({"board": BOARD, "meeting": MEETING}, vanguards=vanguard_names(pkg), schedule=schedule)
     b = Briefing(params, evidence_as_of(pkg, params.as_of_date), board_name=schedule[params.board].name, version="v1")
     b._build()
-    parts = {"title": b.title_block, "changes": b.changes_html, "source-issues": b.source_issues_html,
-             "sources": b.sources_html, "provenance": b.provenance_html}
+    parts = {
+        "title": b.title_block,
+        "changes": b.changes_html,
+        "source-issues": b.source_issues_html,
+        "sources": b.sources_html,
+        "provenance": b.provenance_html,
+    }
     nb = nbformat.read(ROOT / "notebooks" / "briefing.ipynb", as_version=4)
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -368,11 +438,11 @@ def scale_annex_notebook(pkg):
 def bench_scale(runs: int) -> None:
     import polars as pl
 
+    from cyp_evidence.briefing.annex import vanguard_names
     from cyp_evidence.briefing.export import write_html
     from cyp_evidence.evidence import load
     from cyp_evidence.evidence.series import with_monthly_series
     from cyp_evidence.explore import VanguardExplorer
-    from cyp_evidence.briefing.annex import vanguard_names
 
     pkg = load()
     log(f"scale: synthetic monthly series of {SCALE_ROWS:,} rows")
@@ -389,8 +459,12 @@ def bench_scale(runs: int) -> None:
     ex = VanguardExplorer(big)
     assert ex.chart_data.height < 5000, ex.chart_data.height
     interaction_samples(ex, 1)
-    record("scale_interaction", interaction_samples(ex, max(runs, 5)), cells_after_aggregation=cells,
-           quarters=len(ex.controls["quarters"].options))
+    record(
+        "scale_interaction",
+        interaction_samples(ex, max(runs, 5)),
+        cells_after_aggregation=cells,
+        quarters=len(ex.controls["quarters"].options),
+    )
     exw = VanguardExplorer(big)
     exw.widget  # noqa: B018
     interaction_samples(exw, 1)
@@ -415,7 +489,14 @@ def get(name: str) -> float | None:
 
 def target(label: str, value: float | None, limit: float, shown: str) -> None:
     ok = value is not None and value <= limit
-    results["targets"].append({"target": label, "value": value, "limit": limit, "result": "PASS" if ok else ("MISS" if value is not None else "not run")})
+    results["targets"].append(
+        {
+            "target": label,
+            "value": value,
+            "limit": limit,
+            "result": "PASS" if ok else ("MISS" if value is not None else "not run"),
+        }
+    )
     results["targets"][-1]["shown"] = shown
 
 
@@ -446,13 +527,18 @@ def report() -> None:
     ratio_t("batch of 12 <= 6 x floor", "batch of 12 (parallel) / floor", 6.0)
     v = get("evidence")
     target("evidence load + validation <= 0.3 s", v, 0.3, fmt(v, "s") if v is not None else "-")
-    for name, label, lim in (("interaction", "interaction (to chart data) <= 30 ms", 30),
-                             ("interaction_widget", "interaction incl. widget chart spec <= 30 ms", 30),
-                             ("scale_interaction", "1M rows: interaction (to chart data) <= 100 ms", 100),
-                             ("scale_interaction_widget", "1M rows: interaction incl. widget spec <= 100 ms", 100)):
+    for name, label, lim in (
+        ("interaction", "interaction (to chart data) <= 30 ms", 30),
+        ("interaction_widget", "interaction incl. widget chart spec <= 30 ms", 30),
+        ("scale_interaction", "1M rows: interaction (to chart data) <= 100 ms", 100),
+        ("scale_interaction_widget", "1M rows: interaction incl. widget spec <= 100 ms", 100),
+    ):
         v = ms(name)
         target(label, v, lim, f"{v:.1f} ms" if v is not None else "-")
-    for name, label, lim in (("annex_bytes", "annex size <= 1.5 MB", 1.5), ("scale_annex_bytes", "1M rows: annex size <= 2 MB", 2.0)):
+    for name, label, lim in (
+        ("annex_bytes", "annex size <= 1.5 MB", 1.5),
+        ("scale_annex_bytes", "1M rows: annex size <= 2 MB", 2.0),
+    ):
         v = get(name)
         target(label, None if v is None else v / MB, lim, f"{v / MB:.2f} MB" if v is not None else "-")
     v = get("annex_charts_drawn")
@@ -460,13 +546,24 @@ def report() -> None:
 
     rows = [("item", "median", "runs", "min", "max")]
     for name, it in results["items"].items():
-        rows.append((name, fmt(it["median"], it["unit"]), str(it["runs"]), fmt(it.get("min", it["median"]), it["unit"]),
-                     fmt(it.get("max", it["median"]), it["unit"])))
+        rows.append(
+            (
+                name,
+                fmt(it["median"], it["unit"]),
+                str(it["runs"]),
+                fmt(it.get("min", it["median"]), it["unit"]),
+                fmt(it.get("max", it["median"]), it["unit"]),
+            )
+        )
     w = [max(len(x[i]) for x in rows) for i in range(5)]
     print()
-    print(f"cyp-evidence benchmarks, {results['machine']['when']} on {results['machine']['cpu']} "
-          f"({results['machine']['cores']} cores), Python {results['machine']['python']}")
-    print(f"load average at start: {results['machine']['load_average_start']}, at end: {results['machine'].get('load_average_end')}")
+    print(
+        f"cyp-evidence benchmarks, {results['machine']['when']} on {results['machine']['cpu']} "
+        f"({results['machine']['cores']} cores), Python {results['machine']['python']}"
+    )
+    print(
+        f"load average at start: {results['machine']['load_average_start']}, at end: {results['machine'].get('load_average_end')}"
+    )
     print()
     for i, row in enumerate(rows):
         print("  ".join(c.ljust(w[j]) if j == 0 else c.rjust(w[j]) for j, c in enumerate(row)))
@@ -492,19 +589,40 @@ def machine() -> dict:
     from importlib import metadata
 
     versions = {}
-    for name in ("cyp-evidence", "papermill", "nbconvert", "ipykernel", "altair", "polars", "vl-convert-python", "playwright"):
+    for name in (
+        "cyp-evidence",
+        "papermill",
+        "nbconvert",
+        "ipykernel",
+        "altair",
+        "polars",
+        "vl-convert-python",
+        "playwright",
+    ):
         with contextlib.suppress(metadata.PackageNotFoundError):
             versions[name] = metadata.version(name)
-    return {"when": dt.datetime.now().isoformat(timespec="seconds"), "cpu": cpu, "cores": os.cpu_count(),
-            "python": platform.python_version(), "platform": platform.platform(), "load_average_start": [round(x, 2) for x in os.getloadavg()],
-            "versions": versions}
+    return {
+        "when": dt.datetime.now().isoformat(timespec="seconds"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "versions": versions,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--runs", type=int, default=5, help="runs per item (default %(default)s; the batch items use at most 2)")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--runs", type=int, default=5, help="runs per item (default %(default)s; the batch items use at most 2)"
+    )
     ap.add_argument("--quick", action="store_true", help="2 runs per item, 1 for the batch items")
-    ap.add_argument("--only", default=",".join(ITEMS), help=f"comma-separated items (default: all of {','.join(ITEMS)})")
+    ap.add_argument(
+        "--only", default=",".join(ITEMS), help=f"comma-separated items (default: all of {','.join(ITEMS)})"
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "outputs" / "bench" / "results.json")
     args = ap.parse_args(argv)
     runs = 2 if args.quick else max(1, args.runs)

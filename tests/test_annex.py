@@ -69,12 +69,15 @@ def test_breakdown_shares_come_from_total_shares(briefing):
     assert "= 0%" not in section  # a small share (2 of 4,111) never reads as 0%
 
 
-@pytest.mark.parametrize("params", [
-    {},  # every section
-    {"focus": "Affinity"},
-    {"as_of": "2023-12-31"},  # before the board papers: most sections are empty
-    {"themes": ["vanguards", "recommendations"]},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},  # every section
+        {"focus": "Affinity"},
+        {"as_of": "2023-12-31"},  # before the board papers: most sections are empty
+        {"themes": ["vanguards", "recommendations"]},
+    ],
+)
 def test_every_annex_chart_is_valid_vega_lite(params, monkeypatch):
     """Annexes are built without schema validation (speed); here every chart is validated."""
     from altair.utils.schemapi import SchemaValidationError

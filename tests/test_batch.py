@@ -9,15 +9,18 @@ import time
 from pathlib import Path
 
 import pytest
+from test_index import BOARD, MEETING, ops  # noqa: F401  (ops: shared session fixture)
 
 from cyp_evidence.briefing import batch
 from cyp_evidence.briefing.batch import Variant, VariantsError
-from test_index import BOARD, MEETING, ops  # noqa: F401  (ops: shared session fixture)
 
 
 # --------------------------------------------------------------------------- variant lists
 def test_slugify_and_per_vanguard_names_are_unique_folder_names():
-    assert batch.slugify("Bristol, North Somerset & South Gloucestershire") == "bristol-north-somerset-south-gloucestershire"
+    assert (
+        batch.slugify("Bristol, North Somerset & South Gloucestershire")
+        == "bristol-north-somerset-south-gloucestershire"
+    )
     assert batch.slugify("???") == "variant"
     vs = batch.per_vanguard(["Surrey", "surrey!", "North East London"], {"themes": ["vanguards"]})
     assert [v.name for v in vs] == ["vanguard-surrey", "vanguard-surrey-2", "vanguard-north-east-london"]
@@ -30,14 +33,19 @@ def test_per_theme_is_one_variant_per_section():
 
     vs = batch.per_theme({"as_of": "2024-03-01", "themes": ["send"]})
     assert [v.name for v in vs] == [f"theme-{k}" for k in SECTIONS]
-    assert all(v.params == {"as_of": "2024-03-01", "themes": [k]} for v, k in zip(vs, SECTIONS))
+    assert all(v.params == {"as_of": "2024-03-01", "themes": [k]} for v, k in zip(vs, SECTIONS, strict=True))
 
 
 def test_load_variants_toml_and_json(tmp_path):
     toml = tmp_path / "v.toml"
-    toml.write_text('[[variants]]\nname = "send"\nthemes = ["send"]\n\n[[variants]]\nname = "surrey"\nfocus = "Surrey"\nas_of = "2024-02-01"\n')
+    toml.write_text(
+        '[[variants]]\nname = "send"\nthemes = ["send"]\n\n[[variants]]\nname = "surrey"\nfocus = "Surrey"\nas_of = "2024-02-01"\n'
+    )
     vs = batch.load_variants(toml, {"as_of": "2024-03-01"})
-    assert vs == [Variant("send", {"as_of": "2024-03-01", "themes": ["send"]}), Variant("surrey", {"as_of": "2024-02-01", "focus": "Surrey"})]
+    assert vs == [
+        Variant("send", {"as_of": "2024-03-01", "themes": ["send"]}),
+        Variant("surrey", {"as_of": "2024-02-01", "focus": "Surrey"}),
+    ]
     js = tmp_path / "v.json"
     js.write_text(json.dumps([{"name": "a", "title": "A"}]))
     assert batch.load_variants(js) == [Variant("a", {"title": "A"})]
@@ -81,16 +89,32 @@ def fake_worker(job: dict) -> dict:
 
 
 def test_a_failing_or_crashing_variant_does_not_stop_the_others(tmp_path):
-    variants = [Variant("a", {"themes": ["send"]}), Variant("crash", {"themes": ["send"]}), Variant("oops", {}),
-                Variant("b", {"focus": "no such vanguard"}), Variant("c", {"themes": ["vanguards"]})]
+    variants = [
+        Variant("a", {"themes": ["send"]}),
+        Variant("crash", {"themes": ["send"]}),
+        Variant("oops", {}),
+        Variant("b", {"focus": "no such vanguard"}),
+        Variant("c", {"themes": ["vanguards"]}),
+    ]
     lines = []
-    outcomes = batch.render_batch(BOARD, MEETING, variants, out=tmp_path, workers=2, progress=False, log=lines.append,
-                                  worker=fake_worker, initializer=None)
+    outcomes = batch.render_batch(
+        BOARD,
+        MEETING,
+        variants,
+        out=tmp_path,
+        workers=2,
+        progress=False,
+        log=lines.append,
+        worker=fake_worker,
+        initializer=None,
+    )
     by = {o.name: o for o in outcomes}
     assert [o.name for o in outcomes] == ["a", "crash", "oops", "b", "c"]  # the order given
     assert by["a"].status == by["c"].status == "rendered"
     assert by["oops"].status == "failed" and by["oops"].reason == "RenderError: boom"
-    assert by["b"].status == "failed" and "unknown vanguard 'no such vanguard'" in by["b"].reason  # caught before any worker
+    assert (
+        by["b"].status == "failed" and "unknown vanguard 'no such vanguard'" in by["b"].reason
+    )  # caught before any worker
     assert by["crash"].status == "failed" and "died twice" in by["crash"].reason
     assert sorted(lines) == sorted(o.line() for o in outcomes)
     s = batch.summary(outcomes)
@@ -103,7 +127,9 @@ def test_invalid_board_or_meeting_stops_the_batch_before_anything_runs(tmp_path)
     from cyp_evidence.briefing.params import ParameterError
 
     with pytest.raises(ParameterError, match="unknown board"):
-        batch.render_batch("no-board", MEETING, [Variant("a")], out=tmp_path, progress=False, worker=fake_worker, initializer=None)
+        batch.render_batch(
+            "no-board", MEETING, [Variant("a")], out=tmp_path, progress=False, worker=fake_worker, initializer=None
+        )
 
 
 def test_invalid_evidence_stops_the_batch(tmp_path, evidence_copy):
@@ -113,8 +139,16 @@ def test_invalid_evidence_stops_the_batch(tmp_path, evidence_copy):
     lines = figs.read_text(encoding="utf-8").splitlines()
     figs.write_text("\n".join(lines + [lines[-1]]) + "\n", encoding="utf-8")  # a duplicated figure id
     with pytest.raises(EvidenceError):
-        batch.render_batch(BOARD, MEETING, [Variant("a")], out=tmp_path / "out", evidence_dir=evidence_copy, progress=False,
-                           worker=fake_worker, initializer=None)
+        batch.render_batch(
+            BOARD,
+            MEETING,
+            [Variant("a")],
+            out=tmp_path / "out",
+            evidence_dir=evidence_copy,
+            progress=False,
+            worker=fake_worker,
+            initializer=None,
+        )
     assert not (tmp_path / "out" / "briefings").exists()
 
 
@@ -125,7 +159,10 @@ def test_cli_usage_errors(tmp_path, capsys):
     assert "--workers must be 1 or more" in capsys.readouterr().err
     bad = tmp_path / "v.toml"
     bad.write_text('[[variants]]\nname = "x"\nwat = 1\n')
-    assert main(["render-batch", "--board", BOARD, "--meeting", MEETING, "--variants", str(bad), "--out", str(tmp_path)]) == 2
+    assert (
+        main(["render-batch", "--board", BOARD, "--meeting", MEETING, "--variants", str(bad), "--out", str(tmp_path)])
+        == 2
+    )
     assert "unknown key(s) ['wat']" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["render-batch", "--board", BOARD, "--meeting", MEETING, "--per", "theme", "--variants", str(bad)])
@@ -142,7 +179,9 @@ def test_variants_publish_to_their_own_folders_and_a_bad_one_fails_alone(ops):
     lines = first.stdout.splitlines()
     for name in ("vanguard-focus", "send-only"):
         assert f"{name}: rendered v1 {mdir}/variants/{name}/v1/annex.html" in lines
-    assert any(re.fullmatch(r"broken: failed: ParameterError: .*unknown theme 'no-such-theme'.*", line) for line in lines), lines
+    assert any(
+        re.fullmatch(r"broken: failed: ParameterError: .*unknown theme 'no-such-theme'.*", line) for line in lines
+    ), lines
     assert "render-batch: 3 variant(s): 2 rendered, 0 up to date, 1 failed" in lines
     # variants are not versions of the main annex nor of each other
     assert sorted(p.name for p in mdir.iterdir() if re.fullmatch(r"v\d+", p.name)) == ["v1"]
@@ -175,8 +214,14 @@ def kernel_worker(job: dict) -> dict:
     'kill-*' variants kill their kernel afterwards (as if it died while idle)."""
     res = batch.render_variant(job)
     k = batch._kernel
-    rec = {"name": job["name"], "status": res["status"], "reason": res.get("reason", ""), "pid": os.getpid(),
-           "kernel": k.km.kernel_id if k is not None and k.km is not None else None, "runs": k.runs if k is not None else 0}
+    rec = {
+        "name": job["name"],
+        "status": res["status"],
+        "reason": res.get("reason", ""),
+        "pid": os.getpid(),
+        "kernel": k.km.kernel_id if k is not None and k.km is not None else None,
+        "runs": k.runs if k is not None else 0,
+    }
     if k is not None and k.km is not None:
         rec["sees_leaked_name"] = k.evaluate_json("__import__('json').dumps('leaked_name' in globals())")
         if job["name"].startswith("leak"):
@@ -195,18 +240,25 @@ def kernel_worker(job: dict) -> dict:
 def test_a_worker_renders_its_variants_in_one_kernel_reset_between_them(tmp_path):
     """Fewer kernel starts than variants: one worker, four variants, two kernels (the second
     only because the first was killed); nothing leaks from one variant to the next."""
-    variants = [Variant("leak-a", {"themes": ["vanguards"]}), Variant("b", {"themes": ["send"]}),
-                Variant("kill-c", {"themes": ["vanguards"], "focus": "Surrey"}), Variant("d", {"themes": ["vanguards"]})]
+    variants = [
+        Variant("leak-a", {"themes": ["vanguards"]}),
+        Variant("b", {"themes": ["send"]}),
+        Variant("kill-c", {"themes": ["vanguards"], "focus": "Surrey"}),
+        Variant("d", {"themes": ["vanguards"]}),
+    ]
     out = tmp_path / "out"
     out.mkdir()
-    outcomes = batch.render_batch(BOARD, MEETING, variants, out=out, workers=1, progress=False, log=lambda _: None,
-                                  worker=kernel_worker)
+    outcomes = batch.render_batch(
+        BOARD, MEETING, variants, out=out, workers=1, progress=False, log=lambda _: None, worker=kernel_worker
+    )
     assert [o.status for o in outcomes] == ["rendered"] * 4, [o.line() for o in outcomes]
     recs = {r["name"]: r for r in map(json.loads, (out / "kernels.jsonl").read_text().splitlines())}
     assert len({r["pid"] for r in recs.values()}) == 1  # one worker process
     assert recs["leak-a"]["kernel"] == recs["b"]["kernel"] == recs["kill-c"]["kernel"]
     assert [recs[n]["runs"] for n in ("leak-a", "b", "kill-c")] == [1, 2, 3]
-    assert recs["d"]["kernel"] not in (None, recs["leak-a"]["kernel"]) and recs["d"]["runs"] == 1  # the dead one was replaced
+    assert (
+        recs["d"]["kernel"] not in (None, recs["leak-a"]["kernel"]) and recs["d"]["runs"] == 1
+    )  # the dead one was replaced
     assert len({r["kernel"] for r in recs.values()}) == 2 < len(variants)
     assert not any(r["sees_leaked_name"] for r in recs.values())  # the namespace is reset before each variant
     mdir = out / "briefings" / BOARD / MEETING / "variants"

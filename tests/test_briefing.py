@@ -57,12 +57,21 @@ def test_annex_has_title_block_sections_and_no_code(published):
     assert '<html lang="en-GB"' in html
     assert "LGA Children &amp; Young People Board" in html
     assert "12 March 2024" in html and "Version</dt><dd>v1" in html
-    for n, title in enumerate(["Demand against workforce growth", "Framework for Integrated Care vanguards"], start=1):
+    for title in ["Demand against workforce growth", "Framework for Integrated Care vanguards"]:
         assert title in html
-    for heading in ("What has changed since the previous version", "Source issues affecting these figures", "Sources", "Parameters and provenance"):
+    for heading in (
+        "What has changed since the previous version",
+        "Source issues affecting these figures",
+        "Sources",
+        "Parameters and provenance",
+    ):
         assert heading in html
     assert "from cyp_evidence" not in html and "briefing.show(" not in html  # no code
-    assert "In&nbsp;[" not in html and "class=\"jp-InputPrompt" not in html and "jp-InputArea" not in html.split("</style>")[-1]  # no prompts, no input areas
+    assert (
+        "In&nbsp;[" not in html
+        and 'class="jp-InputPrompt' not in html
+        and "jp-InputArea" not in html.split("</style>")[-1]
+    )  # no prompts, no input areas
     assert "Board briefing annex (parameterised)" not in html  # analyst-only cells removed
     assert "@@CYP_EVIDENCE_VERSION@@" not in html
 
@@ -92,7 +101,11 @@ def test_vanguard_referral_figures_match_the_evidence(published):
 def test_rerun_with_unchanged_inputs_is_up_to_date_and_writes_nothing(published):
     out, first = published
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
-    proc = subprocess.run([*CLI, "render", "--board", "lga-cyp-board", "--meeting", "2024-03-12", "--out", str(out)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [*CLI, "render", "--board", "lga-cyp-board", "--meeting", "2024-03-12", "--out", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("up to date:") and "v1" in proc.stdout
     after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if not p.name.startswith(".lock")}
@@ -113,7 +126,7 @@ def test_changed_inputs_give_next_version_and_list_changes(published, tmp_path):
     assert {p.name: p.read_bytes() for p in v1.iterdir()} == v1_bytes  # v1 untouched
 
 
-def test_bad_parameters_exit_non_zero_and_write_nothing(tmp_path):
+def test_bad_parameters_exit_non_zero_and_write_nothing(tmp_path, capsys):
     out = tmp_path / "out"
     for args, message in [
         (["--meeting", "2024-03-12", "--board", "lga-cyp-board", "--theme", "weather"], "unknown theme 'weather'"),
@@ -124,13 +137,17 @@ def test_bad_parameters_exit_non_zero_and_write_nothing(tmp_path):
     ]:
         code = main(["render", *args, "--out", str(out)])
         assert code == 2, args
+        assert message in capsys.readouterr().err, args
         assert not out.exists(), f"{args} wrote something"
 
 
 def test_cut_off_before_the_board_papers_excludes_them(tmp_path):
     result = render({**DEFAULT, "as_of": "2023-12-31", "themes": ["vanguards", "recommendations"]}, tmp_path)
     html = result.annex.read_text()
-    assert "No evidence on the Framework for Integrated Care vanguards was published on or before the cut-off date (31 December 2023)" in html
+    assert (
+        "No evidence on the Framework for Integrated Care vanguards was published on or before the cut-off date (31 December 2023)"
+        in html
+    )
     shown = json.loads((result.path / "manifest.json").read_text())["shown"]["figures"]
     assert all(v["source_id"] != "lga-cyp-board-2024-01-23" for v in shown.values())
 
@@ -302,12 +319,16 @@ def test_a_failing_notebook_cell_publishes_nothing_and_marks_a_given_kernel_fail
 
     nb = nbformat.read(render_mod.BRIEFING_NOTEBOOK, as_version=4)
     broken = nbformat.v4.new_notebook(metadata=nb.metadata)
-    broken.cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])] + [nbformat.v4.new_code_cell("raise ValueError('boom')")]
+    broken.cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])] + [
+        nbformat.v4.new_code_cell("raise ValueError('boom')")
+    ]
     path = tmp_path / "broken.ipynb"
     nbformat.write(broken, path)
     monkeypatch.setattr(render_mod, "BRIEFING_NOTEBOOK", path)
     with render_mod.Kernel() as k:
-        with pytest.raises(render_mod.RenderError, match=r"failed in cell 2: ValueError: boom"):  # after papermill's injected cell
+        with pytest.raises(
+            render_mod.RenderError, match=r"failed in cell 2: ValueError: boom"
+        ):  # after papermill's injected cell
             render(DEFAULT, tmp_path / "out", kernel=k)
         assert k.failed and k.alive()  # left running for its owner, who must not reuse it
     mdir = tmp_path / "out" / "briefings" / "lga-cyp-board" / "2024-03-12"

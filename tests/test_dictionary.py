@@ -31,11 +31,13 @@ def test_check_flag_reports_a_stale_file(tmp_path, capsys):
 
 def test_every_derived_function_is_listed():
     public = {
-        name: fn for name, fn in inspect.getmembers(measures, inspect.isfunction)
+        name: fn
+        for name, fn in inspect.getmembers(measures, inspect.isfunction)
         if fn.__module__ == measures.__name__ and not name.startswith("_")
     }
     returns_derived = {
-        name for name, fn in public.items()
+        name
+        for name, fn in public.items()
         if re.search(r"\bDerived\b|DataFrame", str(inspect.signature(fn).return_annotation))
     }
     listed = set(dictionary.DERIVED_FUNCTIONS) | set(dictionary.NOT_DERIVED)

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from test_index import BOARD, MEETING, _manifest, _publish, ops  # noqa: F401  (ops: shared session fixture)
 
 from cyp_evidence.briefing import due
 from cyp_evidence.briefing.schedule import ScheduleError, load_schedule
-from test_index import BOARD, MEETING, _manifest, _publish, ops  # noqa: F401  (ops: shared session fixture)
 
 D = dt.date.fromisoformat
 
@@ -86,7 +86,10 @@ def test_window_is_today_to_today_plus_within_inclusive(schedule_file):
 def test_missed_meetings_are_past_ones_without_any_version(schedule_file, tmp_path):
     s = load_schedule(schedule_file)
     out = tmp_path / "out"
-    assert [m.date.isoformat() for m in due.missed_meetings(s, out, D("2024-03-12"), 14)] == ["2024-03-01", "2024-03-10"]
+    assert [m.date.isoformat() for m in due.missed_meetings(s, out, D("2024-03-12"), 14)] == [
+        "2024-03-01",
+        "2024-03-10",
+    ]
     _publish(out, "board-a", "2024-03-01", 1, _manifest("board-a", "2024-03-01", 1, {}))
     assert [m.date.isoformat() for m in due.missed_meetings(s, out, D("2024-03-12"), 14)] == ["2024-03-10"]
 
@@ -95,9 +98,21 @@ def test_run_due_logs_one_line_per_meeting_and_keeps_going_after_a_failure(sched
     out = tmp_path / "out"
     fake = FakeRender(out, fail={"2024-03-10"}, up_to_date={"2024-03-15"})
     lines, notes = [], []
-    outcomes = due.run_due(today=D("2024-03-01"), within=14, out=out, pdf=True, schedule_path=schedule_file,
-                           log=lines.append, note=notes.append, render_fn=fake)
-    assert [c[:2] for c in fake.calls] == [("board-a", "2024-03-01"), ("board-b", "2024-03-10"), ("board-a", "2024-03-15")]
+    outcomes = due.run_due(
+        today=D("2024-03-01"),
+        within=14,
+        out=out,
+        pdf=True,
+        schedule_path=schedule_file,
+        log=lines.append,
+        note=notes.append,
+        render_fn=fake,
+    )
+    assert [c[:2] for c in fake.calls] == [
+        ("board-a", "2024-03-01"),
+        ("board-b", "2024-03-10"),
+        ("board-a", "2024-03-15"),
+    ]
     assert all(c[2]["pdf"] is True and c[2]["schedule_path"] == schedule_file for c in fake.calls)
     assert [o.status for o in outcomes] == ["rendered", "failed", "up to date"]
     root = out.resolve() / "briefings"
@@ -116,7 +131,15 @@ def test_long_failure_reasons_are_shortened_on_the_line_and_given_in_full_on_std
         raise ValueError("problem " * 200)
 
     lines, notes = [], []
-    due.run_due(today=D("2024-03-10"), within=0, out=tmp_path, schedule_path=schedule_file, log=lines.append, note=notes.append, render_fn=fail)
+    due.run_due(
+        today=D("2024-03-10"),
+        within=0,
+        out=tmp_path,
+        schedule_path=schedule_file,
+        log=lines.append,
+        note=notes.append,
+        render_fn=fail,
+    )
     assert len(lines) == 1 and len(lines[0]) < 400 and lines[0].endswith("…")
     assert any(n.count("problem") == 200 for n in notes)
 

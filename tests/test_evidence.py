@@ -23,9 +23,15 @@ KNOWN_DETECTIONS = {
 }
 
 VANGUARD_TABLES = {
-    "lga24-ffic-accepted-referrals-by-vanguard", "lga24-ffic-age-gender", "lga24-ffic-ethnicity-paper-5q",
-    "lga24-ffic-ethnicity-slides-6q", "lga24-ffic-religion", "lga24-ffic-referral-source",
-    "lga24-ffic-education-status", "lga24-ffic-accommodation", "lga24-ffic-trauma-category",
+    "lga24-ffic-accepted-referrals-by-vanguard",
+    "lga24-ffic-age-gender",
+    "lga24-ffic-ethnicity-paper-5q",
+    "lga24-ffic-ethnicity-slides-6q",
+    "lga24-ffic-religion",
+    "lga24-ffic-referral-source",
+    "lga24-ffic-education-status",
+    "lga24-ffic-accommodation",
+    "lga24-ffic-trauma-category",
 }
 
 
@@ -61,17 +67,26 @@ def test_source_issue_register_is_not_stale(evidence_copy, sources_dir):
     path = evidence_copy / "source_issues" / "lga-cyp-board-2024-01-23.csv"
     path.write_text(path.read_text().replace("arithmetic:lga24-ffic-advocate-share-check", "arithmetic:no-such-check"))
     rep = validate(evidence_copy, sources_dir)
-    assert any("lists detection 'arithmetic:no-such-check', which the validator no longer finds" in str(p) for p in rep.errors)
+    assert any(
+        "lists detection 'arithmetic:no-such-check', which the validator no longer finds" in str(p) for p in rep.errors
+    )
 
 
 def test_every_source_contributes(pkg):
     figs = pkg.figures.group_by("source_id").len()
     counts = dict(figs.iter_rows())
-    for source in ("lga-cyp-board-2024-01-23", "educ-committee-2016-lac", "nhse-2019-send-evidence", "cdc-2014-cfa-health"):
+    for source in (
+        "lga-cyp-board-2024-01-23",
+        "educ-committee-2016-lac",
+        "nhse-2019-send-evidence",
+        "cdc-2014-cfa-health",
+    ):
         assert counts.get(source, 0) >= 1, source
     recs = dict(pkg.recommendations.group_by("set").len().iter_rows())
     assert recs["lenehan-review-2017"] == 11  # the review's 11 recommendations, each with the government's action
-    assert recs["send-inspection-findings-2019"] >= 1 and recs["isos-send-2024"] >= 8 and recs["nhs-long-term-plan"] >= 5
+    assert (
+        recs["send-inspection-findings-2019"] >= 1 and recs["isos-send-2024"] >= 8 and recs["nhs-long-term-plan"] >= 5
+    )
     themes = set(pkg.figures["theme"])
     assert {"prevalence", "workforce", "waiting_times", "eating_disorders", "inpatient", "access", "funding"} <= themes
 
@@ -81,14 +96,18 @@ def test_source_tables_are_kept_whole_with_their_totals(pkg):
     for tid in VANGUARD_TABLES:
         kinds = set(pkg.table_cells.filter(pl.col("table_id") == tid)["kind"])
         assert "cell" in kinds and ({"grand_total", "column_total", "row_total"} & kinds), tid
-    ref = pkg.table_cells.filter((pl.col("table_id") == "lga24-ffic-accepted-referrals-by-vanguard") & (pl.col("kind") == "grand_total"))
+    ref = pkg.table_cells.filter(
+        (pl.col("table_id") == "lga24-ffic-accepted-referrals-by-vanguard") & (pl.col("kind") == "grand_total")
+    )
     assert ref["printed"].to_list() == ["4111"]
 
 
 def _frozen_mismatches(frozen_file: str, frame: pl.DataFrame, key: list[str], cols: list[str]) -> list[str]:
     frozen = pl.read_csv(ROOT / "tests" / "data" / frozen_file, infer_schema=False)
     now = frame.select(*key, *cols).with_columns(pl.col(c).cast(pl.String) for c in cols)
-    frozen = frozen.with_columns(pl.col(c).cast(pl.Float64).cast(pl.String) if c == "value" else pl.col(c) for c in cols)
+    frozen = frozen.with_columns(
+        pl.col(c).cast(pl.Float64).cast(pl.String) if c == "value" else pl.col(c) for c in cols
+    )
     j = frozen.join(now, on=key, how="full", suffix="_now", coalesce=True)
     problems = []
     for r in j.iter_rows(named=True):
@@ -106,7 +125,9 @@ def test_backtest_figures_against_frozen_copy(pkg):
 
 
 def test_backtest_table_cells_against_frozen_copy(pkg):
-    problems = _frozen_mismatches("frozen_table_cells.csv", pkg.table_cells, ["table_id", "row", "column"], ["kind", "value"])
+    problems = _frozen_mismatches(
+        "frozen_table_cells.csv", pkg.table_cells, ["table_id", "row", "column"], ["kind", "value"]
+    )
     assert not problems, f"{len(problems)} change(s):\n" + "\n".join(problems)
 
 
@@ -115,7 +136,19 @@ def test_figures_export_csv_and_json(capsys, pkg):
     out = capsys.readouterr().out
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == pkg.figures.height
-    for col in ("id", "theme", "measure", "value", "unit", "printed", "period", "geography", "source", "locator", "quote"):
+    for col in (
+        "id",
+        "theme",
+        "measure",
+        "value",
+        "unit",
+        "printed",
+        "period",
+        "geography",
+        "source",
+        "locator",
+        "quote",
+    ):
         assert col in rows[0]
     assert main(["figures", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)

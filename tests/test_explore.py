@@ -177,8 +177,14 @@ def test_funding_explorer(sample):
     assert f.controls["money"].value == "ltp-funding"
     row = f.chart_data.filter(pl.col("inputs") == "ltp-funding access-2023").row(0, named=True)
     assert row["value"] == pytest.approx(1232.88)
-    assert set(f.chart_data["inputs"]) == {"ltp-funding access-2023", "ltp-funding access-target"}  # related counts only
-    assert f.chart_data.filter(pl.col("inputs") == "ltp-funding access-target")["why_this_count"][0] == "same source; related theme"
+    assert set(f.chart_data["inputs"]) == {
+        "ltp-funding access-2023",
+        "ltp-funding access-target",
+    }  # related counts only
+    assert (
+        f.chart_data.filter(pl.col("inputs") == "ltp-funding access-target")["why_this_count"][0]
+        == "same source; related theme"
+    )
     d0, d1, s0, s1 = changes(f, basis="area")
     assert d1.height == 0 and "close enough" in s1  # no count of areas relates to LTP funding
     f.set(money="ffic-funding")
@@ -192,9 +198,11 @@ def test_funding_explorer(sample):
 # ---------------------------------------------------------------- registers
 def test_recommendation_tracker(sample):
     r = ex.RecommendationExplorer(sample)
-    assert dict(zip(r.table["id"], r.table["status"])) == {
-        "ltp-access": "Not yet due", "ltp-mhst": "Not yet due",
-        "lenehan-1": "Due date passed: no progress reported", "lenehan-2": "No due date: progress reported",
+    assert dict(zip(r.table["id"], r.table["status"], strict=True)) == {
+        "ltp-access": "Not yet due",
+        "ltp-mhst": "Not yet due",
+        "lenehan-1": "Due date passed: no progress reported",
+        "lenehan-2": "No due date: progress reported",
     }
     d0, d1, s0, s1 = changes(r, set="lenehan-review-2017")
     assert set(d1["set"]) == {"lenehan-review-2017"} and s0 != s1
@@ -269,8 +277,17 @@ NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("explore_*.ipynb"))
 
 def test_all_exploration_notebooks_exist():
     names = [p.stem for p in NOTEBOOKS]
-    for n in ("00_overview", "01_prevalence", "02_workforce", "03_waiting_eating_disorders", "04_inpatient",
-              "05_access_funding_commitments", "06_vanguards", "07_recommendations", "08_source_issues"):
+    for n in (
+        "00_overview",
+        "01_prevalence",
+        "02_workforce",
+        "03_waiting_eating_disorders",
+        "04_inpatient",
+        "05_access_funding_commitments",
+        "06_vanguards",
+        "07_recommendations",
+        "08_source_issues",
+    ):
         assert f"explore_{n}" in names
 
 
@@ -283,7 +300,9 @@ def test_notebook_is_thin_and_uses_the_venv_kernel(path: Path):
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     widget_cells = [c for c in code if "".join(c["source"]).rstrip().endswith(".widget")]
     assert widget_cells, "each exploration notebook shows at least one explorer"
-    assert all(c["outputs"] for c in widget_cells), "execute the notebooks before committing (nbval compares stored outputs)"
+    assert all(c["outputs"] for c in widget_cells), (
+        "execute the notebooks before committing (nbval compares stored outputs)"
+    )
     assert sum(c["cell_type"] == "markdown" for c in nb["cells"]) >= 3
 
 
@@ -301,7 +320,10 @@ def test_growth_per_year_lists_changes_without_dates(sample):
     g = ex.DemandGrowthExplorer(sample)
     g.set(basis=ex.derived.PER_YEAR)
     assert "have no yearly rate" not in g.notes()  # every sample change has dates
-    undated = [dict(f, period_start=None) if f["id"] == "workforce-growth-ltp" else f for f in __import__("test_explore_support").FIGURES]
+    undated = [
+        dict(f, period_start=None) if f["id"] == "workforce-growth-ltp" else f
+        for f in __import__("test_explore_support").FIGURES
+    ]
     g2 = ex.DemandGrowthExplorer(make_package(figures=undated))
     g2.set(basis=ex.derived.PER_YEAR)
     assert "Workforce" not in set(g2.chart_data["group"])
@@ -312,7 +334,11 @@ def test_citations_are_grouped_by_document(sample):
     from cyp_evidence.evidence.cite import cite_figure, cite_table
     from cyp_evidence.explore.base import citation_html
 
-    cites = [cite_figure(sample, "ed-starts-2019-20"), cite_figure(sample, "lenehan-recs"), cite_table(sample, "ffic-referrals-vanguard")]
+    cites = [
+        cite_figure(sample, "ed-starts-2019-20"),
+        cite_figure(sample, "lenehan-recs"),
+        cite_table(sample, "ffic-referrals-vanguard"),
+    ]
     html = citation_html(sample, cites)
     assert "3 places in 2 documents" in html and "<details" not in html
     assert html.count("LGA Children &amp; Young People Board papers") == 1  # the document once, its places after it
@@ -321,10 +347,26 @@ def test_citations_are_grouped_by_document(sample):
 
 
 def test_source_issue_refs_can_be_tables_or_recommendations(sample):
-    issues = make_package(source_issues=[
-        dict(id="i-table", source_id="lga-cyp-board-2024-01-23", kind="total_mismatch", refs="ffic-referrals-vanguard", description="d", explanation="e"),
-        dict(id="i-rec", source_id="dh-2017-lenehan-response", kind="ambiguity", refs="lenehan-1", description="d2", explanation="e2"),
-    ])
+    issues = make_package(
+        source_issues=[
+            dict(
+                id="i-table",
+                source_id="lga-cyp-board-2024-01-23",
+                kind="total_mismatch",
+                refs="ffic-referrals-vanguard",
+                description="d",
+                explanation="e",
+            ),
+            dict(
+                id="i-rec",
+                source_id="dh-2017-lenehan-response",
+                kind="ambiguity",
+                refs="lenehan-1",
+                description="d2",
+                explanation="e2",
+            ),
+        ]
+    )
     s = ex.SourceIssueExplorer(issues)
     assert "Table <b>Accepted referrals by vanguard and quarter</b>" in s.notes()
     s.set(issue="i-rec")
@@ -335,6 +377,6 @@ def test_source_issue_refs_can_be_tables_or_recommendations(sample):
 def test_theme_explorer_draws_what_the_print_means(sample):
     t = ex.ThemeExplorer(sample, themes=("prevalence",))
     assert t.controls["unit"].value == "ratio"
-    drawn = dict(zip(t.chart_data["printed"], t.chart_data["drawn"]))
+    drawn = dict(zip(t.chart_data["printed"], t.chart_data["drawn"], strict=True))
     assert drawn == {"1 in 9": pytest.approx(1 / 9), "1 in 6": pytest.approx(1 / 6)}
     assert '"field": "drawn"' in spec(t)

@@ -15,12 +15,12 @@ import re
 import altair as alt
 import pytest
 from altair.utils import schemapi
+from test_explore import ALL_EXPLORERS  # noqa: E402  (one list of explorers for both files)
 from test_explore_support import make_package
 
 from cyp_evidence import explore as ex
 from cyp_evidence.explore import base
 
-from test_explore import ALL_EXPLORERS  # noqa: E402  (one list of explorers for both files)
 NAMES = lambda m: getattr(m, "__name__", "ThemeExplorer")  # noqa: E731
 
 
@@ -96,14 +96,20 @@ def test_vanguard_redraws_without_validating_once_shapes_are_known(pkg, monkeypa
         v.controls[key].value = value
     validated = []
     real = schemapi.validate_jsonschema
-    monkeypatch.setattr(schemapi, "validate_jsonschema", lambda spec, *a, **k: validated.append(spec) or real(spec, *a, **k))
+    monkeypatch.setattr(
+        schemapi, "validate_jsonschema", lambda spec, *a, **k: validated.append(spec) or real(spec, *a, **k)
+    )
     before = json.dumps(v._jchart.spec)
     for key, value in seq:
         v.controls[key].value = value
     # No chart (or part of one: a view, an encoding, the data) is validated on a redraw of a known
     # shape; altair still checks small pieces (a selection parameter when it copies a chart, a
     # width or a description set with ``properties``), which take well under a millisecond.
-    charts = [s for s in validated if isinstance(s, dict) and set(s) & {"mark", "encoding", "hconcat", "layer", "data", "datasets", "field"}]
+    charts = [
+        s
+        for s in validated
+        if isinstance(s, dict) and set(s) & {"mark", "encoding", "hconcat", "layer", "data", "datasets", "field"}
+    ]
     assert charts == [], [str(c)[:80] for c in charts]
     v.controls["measure"].value = ex.vanguards.SHARE
     assert json.dumps(v._jchart.spec) != before and '"field": "share"' in json.dumps(v._jchart.spec)
@@ -115,10 +121,14 @@ def test_spec_shape_ignores_data_and_text_only():
 
     def chart(values, mark="bar", title="B", desc="one"):
         d = pl.DataFrame(values)
-        return alt.Chart(d, description=desc).mark_bar() if mark == "bar" else alt.Chart(d, description=desc).mark_point()
+        return (
+            alt.Chart(d, description=desc).mark_bar() if mark == "bar" else alt.Chart(d, description=desc).mark_point()
+        )
 
     c1 = chart(df).encode(x=alt.X("a:N", sort=["x", "y"], title="A"), y="b:Q")
-    c2 = chart({"a": ["p", "q", "r"], "b": [5, 6, 7]}, desc="two").encode(x=alt.X("a:N", sort=["r", "q", "p"], title="Other"), y="b:Q")
+    c2 = chart({"a": ["p", "q", "r"], "b": [5, 6, 7]}, desc="two").encode(
+        x=alt.X("a:N", sort=["r", "q", "p"], title="Other"), y="b:Q"
+    )
     c3 = chart(df).encode(x=alt.X("a:N", sort=["x", "y"], title="A"), y="b:N")  # another field type
     c4 = chart(df, mark="point").encode(x=alt.X("a:N", sort=["x", "y"], title="A"), y="b:Q")
     s1, s2, s3, s4 = (base.spec_shape(c.to_dict()) for c in (c1, c2, c3, c4))
@@ -135,7 +145,9 @@ def test_a_spec_of_a_new_shape_is_validated(monkeypatch):
     base.checked_spec(good)
     assert len(base._VALID_SHAPES) == 1
     with schemapi.debug_mode(False):
-        bad = alt.Chart(pl.DataFrame({"a": [1]})).mark_bar().encode(x=alt.X("a:Q", stack="sideways"))  # not a stack offset
+        bad = (
+            alt.Chart(pl.DataFrame({"a": [1]})).mark_bar().encode(x=alt.X("a:Q", stack="sideways"))
+        )  # not a stack offset
     with pytest.raises(schemapi.SchemaValidationError):
         base.checked_spec(bad)
     assert len(base._VALID_SHAPES) == 1

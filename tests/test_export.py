@@ -15,8 +15,8 @@ from types import SimpleNamespace
 
 import nbformat
 import pytest
-
 from browser import axe_violations, describe_violations, open_offline
+
 from cyp_evidence.briefing import export
 
 EVIL = "<script>window.__pwned=1</script><b>bold</b>"
@@ -45,7 +45,9 @@ def _notebook() -> nbformat.NotebookNode:
             "areas = pl.DataFrame({'area': ['North', 'South', 'East'], 'referrals': [310, 240, 125]})\n"
             "waits = pl.DataFrame({'quarter': ['2023 Q1', '2023 Q2', '2023 Q3', '2023 Q4'], 'waiting': [1200, 1350, 1410, 1530]})"
         ),
-        md("## Referrals by area\n\n| Area | Referrals |\n| --- | ---: |\n| North | 310 |\n| South | 240 |\n| East | 125 |"),
+        md(
+            "## Referrals by area\n\n| Area | Referrals |\n| --- | ---: |\n| North | 310 |\n| South | 240 |\n| East | 125 |"
+        ),
         cell(
             "alt.Chart(areas).mark_bar().encode(\n"
             "    x=alt.X('area:N', title='Area'), y=alt.Y('referrals:Q', title='Referrals'),\n"
@@ -80,7 +82,9 @@ def _check_kernel() -> None:
     exe = spec.argv[0]
     bare = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}
     if exe not in bare and Path(exe).resolve() != Path(sys.executable).resolve():
-        pytest.fail(f"the python3 kernel runs {exe}, not {sys.executable}: run {sys.executable} -m ipykernel install --sys-prefix")
+        pytest.fail(
+            f"the python3 kernel runs {exe}, not {sys.executable}: run {sys.executable} -m ipykernel install --sys-prefix"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +118,15 @@ def test_annex_is_one_self_contained_document(annex):
     # nothing is loaded from elsewhere: no external script, stylesheet, or loader library
     assert not re.search(r"<script[^>]*\bsrc\s*=\s*[\"']?(https?:)?//", doc, re.I)
     assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?(https?:)?//", doc, re.I)
-    for needle in ("require.js", "require.min.js", "mathjax", "mermaid", "cdnjs", "unpkg.com", "@jupyter-widgets/html-manager"):
+    for needle in (
+        "require.js",
+        "require.min.js",
+        "mathjax",
+        "mermaid",
+        "cdnjs",
+        "unpkg.com",
+        "@jupyter-widgets/html-manager",
+    ):
         assert needle not in doc.lower(), needle
     # the chart libraries once, in the head, with VEGA_DEBUG preset from altair's constants
     head, _, body = doc.partition('<body class="annex"')  # (the bundle itself contains "</head>" in a string)
@@ -171,7 +183,9 @@ def test_annex_renders_offline_and_passes_axe(annex, chromium):
 
         assert page.evaluate("document.documentElement.lang") == "en-GB"
         assert page.title() == "Test annex <b>&</b> board"
-        labels = page.evaluate("() => [...document.querySelectorAll('.vega-embed')].map(e => e.getAttribute('aria-label'))")
+        labels = page.evaluate(
+            "() => [...document.querySelectorAll('.vega-embed')].map(e => e.getAttribute('aria-label'))"
+        )
         assert labels == CHART_DESCRIPTIONS
         # tooltips survive the export
         page.locator(".vega-embed").first.locator(".mark-rect path").first.hover()
@@ -217,7 +231,11 @@ def test_altair_versions_cached_without_importing_altair(tmp_path, monkeypatch):
     monkeypatch.setenv("CYP_EVIDENCE_CACHE", str(tmp_path))
     export.altair_versions.cache_clear()
     try:
-        expected = {"VEGA_VERSION": alt.VEGA_VERSION, "VEGALITE_VERSION": alt.VEGALITE_VERSION, "VEGAEMBED_VERSION": alt.VEGAEMBED_VERSION}
+        expected = {
+            "VEGA_VERSION": alt.VEGA_VERSION,
+            "VEGALITE_VERSION": alt.VEGALITE_VERSION,
+            "VEGAEMBED_VERSION": alt.VEGAEMBED_VERSION,
+        }
         assert export.altair_versions() == expected
         cached = list(tmp_path.glob("altair-versions-*.json"))
         assert len(cached) == 1
@@ -229,8 +247,12 @@ def test_altair_versions_cached_without_importing_altair(tmp_path, monkeypatch):
     finally:
         export.altair_versions.cache_clear()
     # a fresh process with the cache in place exports without importing altair
-    code = ("import sys; from cyp_evidence.briefing import export; export.vega_debug(); "
-            "print('altair' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "CYP_EVIDENCE_CACHE": str(tmp_path)})
+    code = "import sys; from cyp_evidence.briefing import export; export.vega_debug(); print('altair' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "CYP_EVIDENCE_CACHE": str(tmp_path)},
+    )
     assert out.stdout.strip() == "False", out.stderr

@@ -18,8 +18,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from browser import axe_violations, chromium, describe_violations, open_offline  # noqa: F401  (chromium: the session's one browser)
+
 from cyp_evidence.briefing import index as ix
 
 BOARD = "lga-cyp-board"
@@ -66,12 +66,32 @@ def build_ops(base: Path) -> Ops:
     due_first, due_second = _cli(*due), _cli(*due)
     focus = vanguard_names(load())[0]
     variants = base / "variants.json"
-    variants.write_text(json.dumps({"variants": [
-        {"name": "vanguard-focus", "focus": focus, "themes": ["vanguards"]},
-        {"name": "send-only", "themes": ["send"]},
-        {"name": "broken", "themes": ["no-such-theme"]},
-    ]}), encoding="utf-8")
-    batch = ("render-batch", "--board", BOARD, "--meeting", MEETING, "--variants", str(variants), "--workers", "2", "--out", str(out), "--no-progress")
+    variants.write_text(
+        json.dumps(
+            {
+                "variants": [
+                    {"name": "vanguard-focus", "focus": focus, "themes": ["vanguards"]},
+                    {"name": "send-only", "themes": ["send"]},
+                    {"name": "broken", "themes": ["no-such-theme"]},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    batch = (
+        "render-batch",
+        "--board",
+        BOARD,
+        "--meeting",
+        MEETING,
+        "--variants",
+        str(variants),
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+        "--no-progress",
+    )
     batch_first, batch_second = _cli(*batch), _cli(*batch)
     return Ops(out, due_first, due_second, batch_first, batch_second, focus)
 
@@ -87,7 +107,14 @@ def ops(tmp_path_factory) -> Ops:
 # --------------------------------------------------------------------------- synthetic outputs
 def _manifest(board, meeting, n, figures, *, previous=None, title="Annex", as_of=None, themes=(), focus="all"):
     return {
-        "parameters": {"board": board, "meeting": meeting, "as_of": as_of or meeting, "themes": list(themes), "focus": focus, "title": title},
+        "parameters": {
+            "board": board,
+            "meeting": meeting,
+            "as_of": as_of or meeting,
+            "themes": list(themes),
+            "focus": focus,
+            "title": title,
+        },
         "version": n,
         "previous_manifest": previous,
         "started": "2024-03-01T09:00:00+00:00",
@@ -97,7 +124,14 @@ def _manifest(board, meeting, n, figures, *, previous=None, title="Annex", as_of
 
 
 def _fig(value, printed=None, label="A figure"):
-    return {"value": value, "printed": printed or str(value), "unit": "count", "quote": f"q {value}", "label": label, "source_id": "s"}
+    return {
+        "value": value,
+        "printed": printed or str(value),
+        "unit": "count",
+        "quote": f"q {value}",
+        "label": label,
+        "source_id": "s",
+    }
 
 
 def _publish(out: Path, board, meeting, n, manifest, variant=None, files=("annex.html", "briefing.ipynb")):
@@ -121,16 +155,52 @@ def synthetic(tmp_path) -> Path:
     _publish(out, BOARD, "2024-01-23", 1, _manifest(BOARD, "2024-01-23", 1, jan))
     # 2024-03-12 v1 against January v1: b revised, c removed, d and e new
     mar1 = {"a": _fig(1), "b": _fig(20, "20 (revised)"), "d": _fig(4), "e": _fig(5)}
-    _publish(out, BOARD, MEETING, 1, _manifest(BOARD, MEETING, 1, mar1, previous=f"briefings/{BOARD}/2024-01-23/v1/manifest.json", as_of="2024-02-01"),
-             files=("annex.html", "annex.pdf", "briefing.ipynb"))
+    _publish(
+        out,
+        BOARD,
+        MEETING,
+        1,
+        _manifest(
+            BOARD, MEETING, 1, mar1, previous=f"briefings/{BOARD}/2024-01-23/v1/manifest.json", as_of="2024-02-01"
+        ),
+        files=("annex.html", "annex.pdf", "briefing.ipynb"),
+    )
     # v2 against v1: one new figure; title with markup that must be escaped
     mar2 = {**mar1, "f": _fig(6)}
-    _publish(out, BOARD, MEETING, 2, _manifest(BOARD, MEETING, 2, mar2, previous=f"briefings/{BOARD}/{MEETING}/v1/manifest.json", title=NASTY))
+    _publish(
+        out,
+        BOARD,
+        MEETING,
+        2,
+        _manifest(BOARD, MEETING, 2, mar2, previous=f"briefings/{BOARD}/{MEETING}/v1/manifest.json", title=NASTY),
+    )
     # a variant, compared with the main series
-    _publish(out, BOARD, MEETING, 1, _manifest(BOARD, MEETING, 1, {"d": _fig(4)}, previous=f"briefings/{BOARD}/{MEETING}/v2/manifest.json", themes=["vanguards"], focus="Surrey"),
-             variant="vanguard-surrey")
+    _publish(
+        out,
+        BOARD,
+        MEETING,
+        1,
+        _manifest(
+            BOARD,
+            MEETING,
+            1,
+            {"d": _fig(4)},
+            previous=f"briefings/{BOARD}/{MEETING}/v2/manifest.json",
+            themes=["vanguards"],
+            focus="Surrey",
+        ),
+        variant="vanguard-surrey",
+    )
     # a second board whose previous manifest has gone missing, and a corrupt manifest
-    _publish(out, "other-board", "2024-02-01", 1, _manifest("other-board", "2024-02-01", 1, {"x": _fig(9)}, previous="briefings/other-board/2023-12-01/v1/manifest.json"))
+    _publish(
+        out,
+        "other-board",
+        "2024-02-01",
+        1,
+        _manifest(
+            "other-board", "2024-02-01", 1, {"x": _fig(9)}, previous="briefings/other-board/2023-12-01/v1/manifest.json"
+        ),
+    )
     bad = _publish(out, "other-board", "2024-02-01", 2, {})
     (bad / "manifest.json").write_text("{not json", encoding="utf-8")
     return out
@@ -170,7 +240,16 @@ def test_index_lists_boards_meetings_versions_and_variants_newest_first(syntheti
     assert path == synthetic.resolve() / "index.html"
     text = path.read_text(encoding="utf-8")
     # newest meeting first, newest version first, variants listed under their meeting
-    order = [text.index(s) for s in ("Meeting of 12 March 2024", "Version 2 (latest)", "Version 1", "vanguard-surrey", "Meeting of 23 January 2024")]
+    order = [
+        text.index(s)
+        for s in (
+            "Meeting of 12 March 2024",
+            "Version 2 (latest)",
+            "Version 1",
+            "vanguard-surrey",
+            "Meeting of 23 January 2024",
+        )
+    ]
     assert order == sorted(order)
     assert "LGA Children &amp; Young People Board" in text  # the board's name from schedule.toml
     assert "other-board" in text
@@ -179,7 +258,10 @@ def test_index_lists_boards_meetings_versions_and_variants_newest_first(syntheti
     assert "2 new, 1 revised, 1 removed figures since 2024-01-23 v1" in text
     assert "First version (no earlier version of this board to compare with): 3 figures shown" in text
     assert "0 new, 0 revised, 4 removed figures since 2024-03-12 v2" in text  # the variant against the main annex
-    assert "Not known: the previous manifest (briefings/other-board/2023-12-01/v1/manifest.json) is missing or unreadable" in text
+    assert (
+        "Not known: the previous manifest (briefings/other-board/2023-12-01/v1/manifest.json) is missing or unreadable"
+        in text
+    )
     assert "manifest.json unreadable" in text
     # cut-off dates
     assert "1 February 2024" in text and "12 March 2024" in text
@@ -287,6 +369,8 @@ def test_real_index_after_run_due_and_render_batch(ops, chromium):  # noqa: F811
         assert report.blocked == [] and report.console_errors == [], report.summary()
         violations = axe_violations(page)
         assert violations == [], describe_violations(violations)
-        for href in page.eval_on_selector_all("a[href]:not([href^='#'])", "els => els.map(e => e.getAttribute('href'))"):
+        for href in page.eval_on_selector_all(
+            "a[href]:not([href^='#'])", "els => els.map(e => e.getAttribute('href'))"
+        ):
             assert (ops.out / href).is_file(), href
     assert os.stat(path).st_mode & 0o777 == 0o644

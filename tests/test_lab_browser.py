@@ -65,7 +65,12 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
             last = predicate()
             if last:
                 return last
-        except (urllib.error.URLError, ConnectionError, OSError, ValueError) as exc:  # server starting, HTTP 500 while a kernel starts
+        except (
+            urllib.error.URLError,
+            ConnectionError,
+            OSError,
+            ValueError,
+        ) as exc:  # server starting, HTTP 500 while a kernel starts
             last = exc
         time.sleep(interval)
     raise TimeoutError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
@@ -79,15 +84,26 @@ def lab(tmp_path):
     shutil.copy(NOTEBOOKS_DIR / NOTEBOOK, work / NOTEBOOK)
     port, token = free_port(), secrets.token_hex(16)
     env = dict(os.environ)
-    env.update({
-        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
-        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-        "IPYTHONDIR": str(tmp_path / "ipython"),
-    })
+    env.update(
+        {
+            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+            "IPYTHONDIR": str(tmp_path / "ipython"),
+        }
+    )
     cmd = [
-        str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}", "--LabApp.news_url=", "--ServerApp.port_retries=0",
+        str(Path(sys.executable).with_name("jupyter")),
+        "lab",
+        "--no-browser",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={work}",
+        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+        "--LabApp.news_url=",
+        "--ServerApp.port_retries=0",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # CI and these machines run as root
@@ -95,9 +111,12 @@ def lab(tmp_path):
     proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
+
         def status():
             if proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited ({proc.returncode}): {(tmp_path / 'lab.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"jupyter lab exited ({proc.returncode}): {(tmp_path / 'lab.log').read_text()[-2000:]}"
+                )
             return get_json(f"{base}/api/status?token={token}")
 
         wait_for(status, 60, "the Jupyter server to answer")
@@ -126,7 +145,9 @@ def is_local(url: str) -> bool:
 def offline_chromium(chromium):  # noqa: F811
     """A second Chromium with the network refused, launched by the session's Playwright (one
     sync Playwright per process: a second would fail inside the first one's event loop)."""
-    browser = chromium.browser_type.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS + OFFLINE_ARGS, headless=True)
+    browser = chromium.browser_type.launch(
+        executable_path=chromium_executable(), args=CHROMIUM_ARGS + OFFLINE_ARGS, headless=True
+    )
     try:
         yield browser
     finally:
@@ -157,7 +178,9 @@ def test_vanguard_notebook_runs_and_redraws_offline_in_lab(lab, offline_chromium
         page.click('.lm-MenuBar-itemLabel:text-is("Run")')
         page.click('.lm-Menu-itemLabel:text-is("Run All Cells")')
         page.wait_for_selector(CHART, state="visible", timeout=120_000)
-        before = wait_for(lambda: (lambda s: s if s and s["n"] > 0 else None)(page.evaluate(MARKS_JS)), 60, "bars in the chart")
+        before = wait_for(
+            lambda: (lambda s: s if s and s["n"] > 0 else None)(page.evaluate(MARKS_JS)), 60, "bars in the chart"
+        )
         assert "Vanguard" in before["text"] or "vanguard" in before["aria"].lower()
 
         # change a control: the breakdown dropdown (ipywidgets <select>) to the religion table
@@ -165,19 +188,31 @@ def test_vanguard_notebook_runs_and_redraws_offline_in_lab(lab, offline_chromium
         labels = select.locator("option").all_inner_texts()
         target = next(t for t in labels if t.startswith("Religion") or t.startswith("Referral source"))
         select.select_option(label=target)
-        after = wait_for(lambda: (lambda s: s if s and s["labels"] != before["labels"] else None)(page.evaluate(MARKS_JS)), 60, "the chart to redraw")
+        after = wait_for(
+            lambda: (lambda s: s if s and s["labels"] != before["labels"] else None)(page.evaluate(MARKS_JS)),
+            60,
+            "the chart to redraw",
+        )
         assert after["n"] > 0 and after["labels"] != before["labels"]
-        assert target.split(" (")[0] in after["aria"] or target.split(" (")[0].lower() in after["aria"].lower() or target.split(" (")[0] in after["text"]
+        assert (
+            target.split(" (")[0] in after["aria"]
+            or target.split(" (")[0].lower() in after["aria"].lower()
+            or target.split(" (")[0] in after["text"]
+        )
         # still one chart: it was redrawn in place, not appended
         assert page.locator(CHART).count() == 1
 
         # count vs share: the y axis title changes
         page.get_by_role("button", name="Share (%)").click()
-        wait_for(lambda: "Share of the quarter" in (page.evaluate(MARKS_JS) or {}).get("text", ""), 60, "the share axis")
+        wait_for(
+            lambda: "Share of the quarter" in (page.evaluate(MARKS_JS) or {}).get("text", ""), 60, "the share axis"
+        )
 
         # the recorder and the block work: a request to a CDN is seen and fails
         assert outside == [], f"requests that tried to leave 127.0.0.1: {outside}"
-        probe = page.evaluate("() => fetch('https://cdn.jsdelivr.net/npm/vega@5').then(() => 'loaded', e => 'failed: ' + e)")
+        probe = page.evaluate(
+            "() => fetch('https://cdn.jsdelivr.net/npm/vega@5').then(() => 'loaded', e => 'failed: ' + e)"
+        )
         assert probe.startswith("failed") and outside == ["https://cdn.jsdelivr.net/npm/vega@5"]
         outside.clear()
         page.locator(".jp-OutputArea .vega-embed").first.scroll_into_view_if_needed()

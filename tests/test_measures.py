@@ -57,11 +57,16 @@ def test_years_between_counts_both_ends():
 def test_growth_measures_cover_printed_and_series(sample):
     recs = {d.id: d for d in m.growth_measures(sample)}
     assert set(recs) == {
-        "printed:ed-starts-growth", "annual:printed:ed-starts-growth",
-        "printed:workforce-growth-ltp", "annual:printed:workforce-growth-ltp",
-        "change:ed-starts-2019-20:ed-starts-2022-23", "annual:change:ed-starts-2019-20:ed-starts-2022-23",
-        "change:prev-2017:prev-2022", "annual:change:prev-2017:prev-2022",
-        "change:admissions-2020-21:admissions-2022-23", "annual:change:admissions-2020-21:admissions-2022-23",
+        "printed:ed-starts-growth",
+        "annual:printed:ed-starts-growth",
+        "printed:workforce-growth-ltp",
+        "annual:printed:workforce-growth-ltp",
+        "change:ed-starts-2019-20:ed-starts-2022-23",
+        "annual:change:ed-starts-2019-20:ed-starts-2022-23",
+        "change:prev-2017:prev-2022",
+        "annual:change:prev-2017:prev-2022",
+        "change:admissions-2020-21:admissions-2022-23",
+        "annual:change:admissions-2020-21:admissions-2022-23",
     }
     # printed 46% over 1 Apr 2019 - 31 Mar 2022 (3 years): 1.46 ** (1/3) = 1.13441 -> 13.44% a year
     assert recs["annual:printed:workforce-growth-ltp"].value == pytest.approx(13.441, abs=1e-3)
@@ -112,7 +117,9 @@ def test_table_shares_without_unknown_answers(sample):
 def test_table_shares_per_row(sample):
     s = m.table_shares(sample, "ffic-referrals-vanguard", per="row")
     # Affinity's printed row total 173 + 77 + 49 = 299: Q2 = 77 / 299
-    assert s.filter((pl.col("row") == "Affinity") & (pl.col("column") == "2022/23 Q2"))["share"][0] == pytest.approx(77 / 299 * 100)
+    assert s.filter((pl.col("row") == "Affinity") & (pl.col("column") == "2022/23 Q2"))["share"][0] == pytest.approx(
+        77 / 299 * 100
+    )
 
 
 def test_sum_cells(sample):
@@ -172,7 +179,9 @@ def test_money_per_child_and_per_area(sample):
     assert y.unit == "gbp_per_year" and "÷ 3.00 years" in y.formula
     none = m.per_unit(sample, "ltp-funding", "vanguards-n", per_year=False)
     assert none.value == pytest.approx(75_000_000)
-    assert m.per_unit(sample, "ltp-funding", "access-2023", per_year=True).value == pytest.approx(900e6 / 730_000 / 5.0, rel=1e-3)
+    assert m.per_unit(sample, "ltp-funding", "access-2023", per_year=True).value == pytest.approx(
+        900e6 / 730_000 / 5.0, rel=1e-3
+    )
 
 
 def test_in_pounds_and_formatting():
@@ -224,7 +233,10 @@ def test_denominator_candidates_are_related_counts(sample):
     c = m.denominator_candidates(sample, "ltp-funding", "child")
     # same source and a related theme (funding / access): 2 points each; eating-disorder starts
     # and admissions share only the source (1 point) and are left out
-    assert c.rows() == [("access-2023", 2, "same source; related theme"), ("access-target", 2, "same source; related theme")]
+    assert c.rows() == [
+        ("access-2023", 2, "same source; related theme"),
+        ("access-target", 2, "same source; related theme"),
+    ]
     a = m.denominator_candidates(sample, "ffic-funding", "area")
     assert a.rows() == [("vanguards-n", 4, "same programme (ffic); same source; related theme")]
     assert m.denominator_candidates(sample, "ltp-funding", "area").height == 0
@@ -233,9 +245,34 @@ def test_denominator_candidates_are_related_counts(sample):
 
 def test_counts_printed_with_a_scale_are_multiplied_out():
     extra = [
-        dict(FIG_BASE, id="access-730k", measure="cyp_accessing_nhs_mh", value=730, unit="count", printed="730k", label="CYP accessing support"),
-        dict(FIG_BASE, id="mhst-3-4m", measure="mhst_cyp_covered", value=3.4, unit="count", printed="3.4m", label="CYP covered by MHSTs"),
-        dict(FIG_BASE, id="mhst-5m", measure="mhst_cyp_covered", value=5, unit="count", printed="5m", kind="target", label="CYP covered by MHSTs by 2025"),
+        dict(
+            FIG_BASE,
+            id="access-730k",
+            measure="cyp_accessing_nhs_mh",
+            value=730,
+            unit="count",
+            printed="730k",
+            label="CYP accessing support",
+        ),
+        dict(
+            FIG_BASE,
+            id="mhst-3-4m",
+            measure="mhst_cyp_covered",
+            value=3.4,
+            unit="count",
+            printed="3.4m",
+            label="CYP covered by MHSTs",
+        ),
+        dict(
+            FIG_BASE,
+            id="mhst-5m",
+            measure="mhst_cyp_covered",
+            value=5,
+            unit="count",
+            printed="5m",
+            kind="target",
+            label="CYP covered by MHSTs by 2025",
+        ),
     ]
     pkg = make_package(figures=FIGURES + extra)
     d = m.per_unit(pkg, "ltp-funding", "access-730k")
@@ -243,7 +280,9 @@ def test_counts_printed_with_a_scale_are_multiplied_out():
     assert d.formula == "over £900m = £900,000,000; £900,000,000 ÷ 730,000 ('730k') = £1,233"
     s = m.share_of_target(pkg, "mhst-3-4m", "mhst-5m")
     assert s.value == pytest.approx(68.0) and s.formula == "3,400,000 ÷ 5,000,000 × 100 = 68%"
-    assert m.comparable_value(dict(FIG_BASE, value=900, unit="gbp_million", printed="£900m"))[0] == 900  # money: unit has the scale
+    assert (
+        m.comparable_value(dict(FIG_BASE, value=900, unit="gbp_million", printed="£900m"))[0] == 900
+    )  # money: unit has the scale
     assert m.comparable_value(dict(FIG_BASE, value=4, unit="months", printed="almost 4 months"))[0] == 4
 
 
@@ -275,6 +314,8 @@ def test_total_shares_use_the_printed_grand_total():
         assert all(i.endswith(f":{grand['row']}:{grand['column']}") for i in s["inputs"]), tid
 
 
-@pytest.mark.parametrize("x, expected", [(16.1034, "16.1"), (0.0486, "0.049"), (0.35, "0.35"), (0, "0"), (None, "n/a"), (100.0, "100")])
+@pytest.mark.parametrize(
+    "x, expected", [(16.1034, "16.1"), (0.0486, "0.049"), (0.35, "0.35"), (0, "0"), (None, "n/a"), (100.0, "100")]
+)
 def test_fmt_share(x, expected):
     assert m.fmt_share(x) == expected

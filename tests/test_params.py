@@ -27,14 +27,23 @@ def test_themes_are_put_in_annex_order():
     "raw, message",
     [
         ({"board": "lga-cyp-board", "meeting": "2024-03-12", "colour": "red"}, "unknown parameter 'colour'"),
-        ({"board": "lga-cyp-board", "meeting": "2024-03-12", "themes": "inpatient"}, "parameter 'themes': expected list"),
+        (
+            {"board": "lga-cyp-board", "meeting": "2024-03-12", "themes": "inpatient"},
+            "parameter 'themes': expected list",
+        ),
         ({"board": "lga-cyp-board", "meeting": 20240312}, "parameter 'meeting': expected str"),
         ({"board": "lga-cyp-board", "meeting": "2024-03-12", "themes": ["weather"]}, "unknown theme 'weather'"),
         ({"board": "no-such-board", "meeting": "2024-03-12"}, "unknown board 'no-such-board'"),
         ({"board": "lga-cyp-board", "meeting": "2024-03-12", "focus": "Atlantis"}, "unknown vanguard 'Atlantis'"),
         ({"board": "lga-cyp-board", "meeting": "12/03/2024"}, "'meeting': '12/03/2024' is not a date"),
-        ({"board": "lga-cyp-board", "meeting": "2024-03-12", "as_of": "2024-13-01"}, "'as_of': '2024-13-01' is not a date"),
-        ({"board": "lga-cyp-board", "meeting": "2024-03-12", "as_of": "2024-03-13"}, "cut-off 2024-03-13 is after the meeting"),
+        (
+            {"board": "lga-cyp-board", "meeting": "2024-03-12", "as_of": "2024-13-01"},
+            "'as_of': '2024-13-01' is not a date",
+        ),
+        (
+            {"board": "lga-cyp-board", "meeting": "2024-03-12", "as_of": "2024-03-13"},
+            "cut-off 2024-03-13 is after the meeting",
+        ),
         ({"meeting": "2024-03-12"}, "parameter 'board' is required"),
     ],
 )

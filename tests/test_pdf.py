@@ -10,10 +10,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from browser import chromium, open_offline  # noqa: F401  (chromium: the session's one browser)
-from cyp_evidence.briefing import pdf
 from test_index import BOARD, MEETING, ops  # noqa: F401  (ops: shared session fixture)
+
+from cyp_evidence.briefing import pdf
 
 A4 = (595.0, 842.0)  # points
 
@@ -58,7 +58,10 @@ LONG_PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title
 @pytest.mark.browser
 def test_small_page_gets_header_footer_and_no_network(tmp_path, chromium):  # noqa: F811
     html = tmp_path / "page.html"
-    html.write_text(LONG_PAGE.format(rows="".join(f"<tr><th scope='row'>row {i}</th><td>{i * 7}</td></tr>" for i in range(150))), encoding="utf-8")
+    html.write_text(
+        LONG_PAGE.format(rows="".join(f"<tr><th scope='row'>row {i}</th><td>{i * 7}</td></tr>" for i in range(150))),
+        encoding="utf-8",
+    )
     target = tmp_path / "out" / "page.pdf"
     # works while the session's sync Playwright is open in this thread
     with open_offline(html, chromium) as (page, report):
@@ -75,7 +78,9 @@ def test_small_page_gets_header_footer_and_no_network(tmp_path, chromium):  # no
 @pytest.mark.browser
 def test_a_chart_that_fails_is_reported(tmp_path):
     html = tmp_path / "broken.html"
-    html.write_text('<!DOCTYPE html><html lang="en"><title>t</title><div id="altair-viz-1"><div class="error">Error loading script</div></div></html>')
+    html.write_text(
+        '<!DOCTYPE html><html lang="en"><title>t</title><div id="altair-viz-1"><div class="error">Error loading script</div></div></html>'
+    )
     with pytest.raises(pdf.PdfError, match="altair-viz-1: Error loading script"):
         pdf.write_pdf(html, tmp_path / "broken.pdf", board=BOARD, meeting=MEETING, timeout_s=5)
     assert not (tmp_path / "broken.pdf").exists()

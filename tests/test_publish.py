@@ -1,7 +1,6 @@
 import json
 import multiprocessing as mp
 
-
 import pytest
 
 from cyp_evidence.briefing import publish as pub

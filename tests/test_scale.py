@@ -64,7 +64,9 @@ def test_series_feeds_explorer_and_annex_section(pkg):
     assert ex.chart_data["count"].sum() == 21_000
 
     schedule = load_schedule()
-    params = validate_parameters({"board": "lga-cyp-board", "meeting": "2024-03-12"}, vanguards=cut.vanguard_names(big), schedule=schedule)
+    params = validate_parameters(
+        {"board": "lga-cyp-board", "meeting": "2024-03-12"}, vanguards=cut.vanguard_names(big), schedule=schedule
+    )
     b = Briefing(params, cut.evidence_as_of(big, params.as_of_date))
     b._build()
     html = b.section_html("vanguards")

@@ -15,11 +15,20 @@ def test_committed_schedule_has_both_board_meetings():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ('[boards.b]\nname="B"\norganisation="O"\n[[boards.b.meetings]]\ndate="2024-02-30"\n', "meeting 1: date '2024-02-30' is not an ISO date"),
-        ('[boards.b]\nname="B"\norganisation="O"\n[[boards.b.meetings]]\ndate=2024-01-01\n[[boards.b.meetings]]\ndate=2024-01-01\n', "meeting 2: duplicate meeting 2024-01-01 for board 'b'"),
+        (
+            '[boards.b]\nname="B"\norganisation="O"\n[[boards.b.meetings]]\ndate="2024-02-30"\n',
+            "meeting 1: date '2024-02-30' is not an ISO date",
+        ),
+        (
+            '[boards.b]\nname="B"\norganisation="O"\n[[boards.b.meetings]]\ndate=2024-01-01\n[[boards.b.meetings]]\ndate=2024-01-01\n',
+            "meeting 2: duplicate meeting 2024-01-01 for board 'b'",
+        ),
         ('[boards.b]\nname="B"\norganisation="O"\ncolour="red"\n', "[boards.b]: unknown key(s) ['colour']"),
         ('[boards.b]\norganisation="O"\n', "[boards.b]: 'name' is required"),
-        ('[boards.b]\nname="B"\norganisation="O"\n[[boards.b.meetings]]\nwhen="2024-01-01"\n', "meeting 1: unknown key(s) ['when']"),
+        (
+            '[boards.b]\nname="B"\norganisation="O"\n[[boards.b.meetings]]\nwhen="2024-01-01"\n',
+            "meeting 1: unknown key(s) ['when']",
+        ),
         ("[boards.b\n", "not valid TOML"),
     ],
 )

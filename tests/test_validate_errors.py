@@ -77,7 +77,10 @@ def test_unknown_reference_and_bad_header(evidence_copy, sources_dir):
     report = validate(evidence_copy, sources_dir)
     text = "\n".join(map(str, report.errors))
     assert "field 'source_id': refers to unknown source 'no-such-source'" in text
-    assert "source_issues/cdc-2014-cfa-health.csv:1: header does not match the schema; missing column(s) ['explanation']; unknown column(s) ['explanaton']" in text
+    assert (
+        "source_issues/cdc-2014-cfa-health.csv:1: header does not match the schema; missing column(s) ['explanation']; unknown column(s) ['explanaton']"
+        in text
+    )
 
 
 def test_sources_folder_is_configurable(evidence_copy, tmp_path, capsys):

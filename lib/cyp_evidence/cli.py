@@ -30,7 +30,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         for p in report.errors:
             print(f"  - {p}", file=sys.stderr)
         return 1
-    counts = ", ".join(f"{pkg.frames[t].height} {t.replace('_', ' ')}" for t in ("figures", "tables", "table_cells", "recommendations", "source_issues"))
+    counts = ", ".join(
+        f"{pkg.frames[t].height} {t.replace('_', ' ')}"
+        for t in ("figures", "tables", "table_cells", "recommendations", "source_issues")
+    )
     unreg = len(report.unregistered)
     print(f"evidence valid: {counts}; {len(report.detections)} source discrepancies detected ({unreg} not registered)")
     return 0
@@ -105,14 +108,21 @@ def _cmd_render_batch(args: argparse.Namespace) -> int:
         elif args.per == "theme":
             variants = batch.per_theme(common)
         else:
-            from .evidence.cut import vanguard_names
             from .evidence import load
+            from .evidence.cut import vanguard_names
 
             variants = batch.per_vanguard(vanguard_names(load()), common)
             if not variants:
                 raise UsageError("--per vanguard: the evidence base has no vanguard referrals table")
-        outcomes = batch.render_batch(args.board, args.meeting, variants, out=args.out, workers=args.workers, pdf=args.pdf,
-                                      progress=not args.no_progress)
+        outcomes = batch.render_batch(
+            args.board,
+            args.meeting,
+            variants,
+            out=args.out,
+            workers=args.workers,
+            pdf=args.pdf,
+            progress=not args.no_progress,
+        )
     except (batch.VariantsError, ScheduleError, ValueError) as exc:  # ParameterError is a ValueError
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -140,7 +150,10 @@ def _cmd_dictionary(args: argparse.Namespace) -> int:
     if args.check:
         current = args.check.read_text(encoding="utf-8") if args.check.exists() else ""
         if current != text:
-            print(f"error: {args.check} is out of date; regenerate it with: cyp-evidence dictionary > {args.check}", file=sys.stderr)
+            print(
+                f"error: {args.check} is out of date; regenerate it with: cyp-evidence dictionary > {args.check}",
+                file=sys.stderr,
+            )
             return 1
         print(f"{args.check} is up to date")
         return 0
@@ -157,11 +170,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def evidence_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--evidence", type=Path, default=EVIDENCE_DIR, metavar="DIR", help="evidence data package folder (default: %(default)s)")
+        p.add_argument(
+            "--evidence",
+            type=Path,
+            default=EVIDENCE_DIR,
+            metavar="DIR",
+            help="evidence data package folder (default: %(default)s)",
+        )
 
     p = sub.add_parser("validate", help="check the evidence base against the source texts")
     evidence_args(p)
-    p.add_argument("--sources", type=Path, default=default_sources_dir(), metavar="DIR", help="folder of source texts (default: %(default)s)")
+    p.add_argument(
+        "--sources",
+        type=Path,
+        default=default_sources_dir(),
+        metavar="DIR",
+        help="folder of source texts (default: %(default)s)",
+    )
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("figures", help="write every figure with its provenance to stdout")
@@ -180,28 +205,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true", help="also write annex.pdf")
     p.set_defaults(func=_cmd_render)
 
-    p = sub.add_parser("run-due", help="render every scheduled meeting due soon that has no up-to-date version",
-                       description="Render every meeting in schedule.toml dated from TODAY to TODAY+WITHIN (inclusive) whose latest "
-                       "version is not up to date; past meetings are never rendered (they are noted on stderr when they have no "
-                       "version). One line per meeting; exit status 1 when any render failed. Safe to run repeatedly (cron, systemd timer).")
-    p.add_argument("--today", type=_date_arg, metavar="YYYY-MM-DD", help="treat this as today (default: the system date)")
-    p.add_argument("--within", type=int, default=14, metavar="DAYS", help="look ahead this many days (default: %(default)s)")
+    p = sub.add_parser(
+        "run-due",
+        help="render every scheduled meeting due soon that has no up-to-date version",
+        description="Render every meeting in schedule.toml dated from TODAY to TODAY+WITHIN (inclusive) whose latest "
+        "version is not up to date; past meetings are never rendered (they are noted on stderr when they have no "
+        "version). One line per meeting; exit status 1 when any render failed. Safe to run repeatedly (cron, systemd timer).",
+    )
+    p.add_argument(
+        "--today", type=_date_arg, metavar="YYYY-MM-DD", help="treat this as today (default: the system date)"
+    )
+    p.add_argument(
+        "--within", type=int, default=14, metavar="DAYS", help="look ahead this many days (default: %(default)s)"
+    )
     p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
     p.add_argument("--pdf", action="store_true", help="also write annex.pdf for each new version")
     p.set_defaults(func=_cmd_run_due)
 
-    p = sub.add_parser("render-batch", help="render variants of one meeting in parallel",
-                       description="Render variants of one board meeting in parallel, each to its own series "
-                       "<out>/briefings/<board>/<meeting>/variants/<variant>/v<N>/. A failing variant does not stop the others; "
-                       "exit status 1 when any failed.")
+    p = sub.add_parser(
+        "render-batch",
+        help="render variants of one meeting in parallel",
+        description="Render variants of one board meeting in parallel, each to its own series "
+        "<out>/briefings/<board>/<meeting>/variants/<variant>/v<N>/. A failing variant does not stop the others; "
+        "exit status 1 when any failed.",
+    )
     p.add_argument("--board", required=True, help="board id, e.g. lga-cyp-board")
     p.add_argument("--meeting", required=True, metavar="YYYY-MM-DD", help="meeting date")
     which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("--per", choices=["vanguard", "theme"], help="one variant per vanguard (focus) or per section theme")
-    which.add_argument("--variants", type=Path, metavar="FILE", help="TOML ([[variants]] name/themes/focus/title/as_of) or JSON file")
+    which.add_argument(
+        "--per", choices=["vanguard", "theme"], help="one variant per vanguard (focus) or per section theme"
+    )
+    which.add_argument(
+        "--variants", type=Path, metavar="FILE", help="TOML ([[variants]] name/themes/focus/title/as_of) or JSON file"
+    )
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evidence cut-off for every variant that does not set one")
-    p.add_argument("--theme", action="append", metavar="T", help="sections for every variant that does not set themes (repeatable)")
-    p.add_argument("--workers", type=int, default=None, metavar="N", help="parallel worker processes (default: number of cores, at most 4)")
+    p.add_argument(
+        "--theme", action="append", metavar="T", help="sections for every variant that does not set themes (repeatable)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="parallel worker processes (default: number of cores, at most 4)",
+    )
     p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
     p.add_argument("--pdf", action="store_true", help="also write annex.pdf for each new version")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is drawn on stderr)")
@@ -211,7 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
     p.set_defaults(func=_cmd_index)
 
-    p = sub.add_parser("dictionary", help="write the data dictionary (every field, every derived measure) as Markdown to stdout")
+    p = sub.add_parser(
+        "dictionary", help="write the data dictionary (every field, every derived measure) as Markdown to stdout"
+    )
     p.add_argument("--check", type=Path, metavar="FILE", help="compare with FILE instead; exit 1 when it differs")
     p.set_defaults(func=_cmd_dictionary)
     return parser

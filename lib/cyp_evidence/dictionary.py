@@ -46,7 +46,9 @@ def _fields_table(schema: dict) -> str:
     lines = ["| field | type | required | allowed values / pattern | description |", "| --- | --- | --- | --- | --- |"]
     for f in schema["fields"]:
         c = f.get("constraints", {})
-        allowed = ", ".join(f"`{v}`" for v in c["enum"]) if "enum" in c else (f"`{c['pattern']}`" if "pattern" in c else "")
+        allowed = (
+            ", ".join(f"`{v}`" for v in c["enum"]) if "enum" in c else (f"`{c['pattern']}`" if "pattern" in c else "")
+        )
         desc = f.get("description", "").replace("|", "\\|")
         lines.append(f"| `{f['name']}` | {f['type']} | {'yes' if c.get('required') else 'no'} | {allowed} | {desc} |")
     return "\n".join(lines)
@@ -81,7 +83,12 @@ def render_markdown() -> str:
         files = [r["path"] for r in dp["resources"] if r["schema"] == schema_path]
         schema = json.loads((EVIDENCE_DIR / schema_path).read_text(encoding="utf-8"))
         name = schema_path.rsplit("/", 1)[-1].removesuffix(".json")
-        out += [f"### `{name}`", "", f"Schema `evidence/{schema_path}`; files: " + ", ".join(f"`evidence/{p}`" for p in files) + ".", ""]
+        out += [
+            f"### `{name}`",
+            "",
+            f"Schema `evidence/{schema_path}`; files: " + ", ".join(f"`evidence/{p}`" for p in files) + ".",
+            "",
+        ]
         if schema.get("primaryKey"):
             out += [f"Primary key: {', '.join(f'`{k}`' for k in schema['primaryKey'])}.", ""]
         out += [_fields_table(schema), ""]

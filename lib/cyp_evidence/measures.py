@@ -73,8 +73,16 @@ class Derived:
 
 
 DERIVED_SCHEMA = {
-    "id": pl.String, "label": pl.String, "value": pl.Float64, "unit": pl.String, "formula": pl.String,
-    "inputs": pl.String, "citations": pl.String, "period": pl.String, "group": pl.String, "caveats": pl.String,
+    "id": pl.String,
+    "label": pl.String,
+    "value": pl.Float64,
+    "unit": pl.String,
+    "formula": pl.String,
+    "inputs": pl.String,
+    "citations": pl.String,
+    "period": pl.String,
+    "group": pl.String,
+    "caveats": pl.String,
 }
 
 
@@ -237,7 +245,9 @@ def series(pkg: EvidencePackage) -> list[list[dict]]:
     """Figures of one measure, geography, population and unit at two or more dated periods,
     earliest first (observed or estimated values only)."""
     figs = pkg.figures.filter(
-        pl.col("kind").is_in(["observed", "estimate"]) & pl.col("period_end").is_not_null() & (pl.col("unit") != "percent")
+        pl.col("kind").is_in(["observed", "estimate"])
+        & pl.col("period_end").is_not_null()
+        & (pl.col("unit") != "percent")
     )
     out = []
     for _, g in figs.group_by("measure", "geography", "population", "unit", maintain_order=True):
@@ -278,7 +288,9 @@ def cell_ref(table_id: str, row: str, column: str) -> str:
     return f"{table_id}:{row}:{column}"
 
 
-def table_shares(pkg: EvidencePackage, table_id: str, per: str = "column", include_unknown: bool = True) -> pl.DataFrame:
+def table_shares(
+    pkg: EvidencePackage, table_id: str, per: str = "column", include_unknown: bool = True
+) -> pl.DataFrame:
     """Each printed cell as a share (%) of its column's total (``per='column'``, e.g. of the
     quarter's referrals) or of its row's total (``per='row'``).
 
@@ -302,15 +314,30 @@ def table_shares(pkg: EvidencePackage, table_id: str, per: str = "column", inclu
         k = r[key]
         denom, what = (printed_totals[k], "printed total") if k in printed_totals else (sums[k], "sum of cells shown")
         share = r["value"] / denom * 100 if denom else None
-        rows.append({
-            "row": r["row"], "column": r["column"], "value": r["value"], "printed": r["printed"],
-            "share": share, "denominator": denom,
-            "formula": f"{r['printed']} ÷ {fmt(denom)} ({what}, {key} '{k}') × 100 = {fmt(share)}%",
-            "inputs": cell_ref(table_id, r["row"], r["column"]),
-            "citation": citation,
-        })
-    schema = {"row": pl.String, "column": pl.String, "value": pl.Float64, "printed": pl.String, "share": pl.Float64,
-              "denominator": pl.Float64, "formula": pl.String, "inputs": pl.String, "citation": pl.String}
+        rows.append(
+            {
+                "row": r["row"],
+                "column": r["column"],
+                "value": r["value"],
+                "printed": r["printed"],
+                "share": share,
+                "denominator": denom,
+                "formula": f"{r['printed']} ÷ {fmt(denom)} ({what}, {key} '{k}') × 100 = {fmt(share)}%",
+                "inputs": cell_ref(table_id, r["row"], r["column"]),
+                "citation": citation,
+            }
+        )
+    schema = {
+        "row": pl.String,
+        "column": pl.String,
+        "value": pl.Float64,
+        "printed": pl.String,
+        "share": pl.Float64,
+        "denominator": pl.Float64,
+        "formula": pl.String,
+        "inputs": pl.String,
+        "citation": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -324,19 +351,40 @@ def total_shares(pkg: EvidencePackage, table_id: str) -> pl.DataFrame:
     cells = pkg.table_cells.filter(pl.col("table_id") == table_id)
     totals = cells.filter(pl.col("kind") == "row_total")
     grand = cells.filter(pl.col("kind") == "grand_total")
-    denom, what = (float(grand["value"][0]), f"printed grand total {grand['printed'][0]}") if grand.height else (float(totals["value"].sum()), "sum of the printed row totals")
+    denom, what = (
+        (float(grand["value"][0]), f"printed grand total {grand['printed'][0]}")
+        if grand.height
+        else (float(totals["value"].sum()), "sum of the printed row totals")
+    )
     citation = cite_table(pkg, table_id)
     rows = []
     for r in totals.iter_rows(named=True):
         share = r["value"] / denom * 100 if denom else None
-        rows.append({
-            "row": r["row"], "value": r["value"], "printed": r["printed"], "share": share, "denominator": denom,
-            "formula": f"{r['printed']} ÷ {fmt(denom)} ({what}) × 100 = {fmt_share(share)}%",
-            "inputs": " ".join([cell_ref(table_id, r["row"], r["column"])] + ([cell_ref(table_id, grand["row"][0], grand["column"][0])] if grand.height else [])),
-            "citation": citation,
-        })
-    schema = {"row": pl.String, "value": pl.Float64, "printed": pl.String, "share": pl.Float64, "denominator": pl.Float64,
-              "formula": pl.String, "inputs": pl.String, "citation": pl.String}
+        rows.append(
+            {
+                "row": r["row"],
+                "value": r["value"],
+                "printed": r["printed"],
+                "share": share,
+                "denominator": denom,
+                "formula": f"{r['printed']} ÷ {fmt(denom)} ({what}) × 100 = {fmt_share(share)}%",
+                "inputs": " ".join(
+                    [cell_ref(table_id, r["row"], r["column"])]
+                    + ([cell_ref(table_id, grand["row"][0], grand["column"][0])] if grand.height else [])
+                ),
+                "citation": citation,
+            }
+        )
+    schema = {
+        "row": pl.String,
+        "value": pl.Float64,
+        "printed": pl.String,
+        "share": pl.Float64,
+        "denominator": pl.Float64,
+        "formula": pl.String,
+        "inputs": pl.String,
+        "citation": pl.String,
+    }
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -351,19 +399,32 @@ def combine_rows(shares: pl.DataFrame, keep: list[str], other: str = "All other 
     for (column,), g in rest.group_by(["column"], maintain_order=True):
         value = float(g["value"].sum())
         share = float(g["share"].sum()) if g["share"].null_count() == 0 else None
-        combined.append({
-            "row": other, "column": column, "value": value, "printed": "", "share": share,
-            "denominator": g["denominator"][0] if g["denominator"].n_unique() == 1 else None,
-            "formula": " + ".join(g["printed"].to_list()) + f" = {fmt(value)} ({g.height} rows)" + (f"; share {fmt(share)}%" if share is not None else ""),
-            "inputs": " ".join(g["inputs"].to_list()),
-            "citation": "; ".join(dict.fromkeys(g["citation"].to_list())),
-        })
+        combined.append(
+            {
+                "row": other,
+                "column": column,
+                "value": value,
+                "printed": "",
+                "share": share,
+                "denominator": g["denominator"][0] if g["denominator"].n_unique() == 1 else None,
+                "formula": " + ".join(g["printed"].to_list())
+                + f" = {fmt(value)} ({g.height} rows)"
+                + (f"; share {fmt(share)}%" if share is not None else ""),
+                "inputs": " ".join(g["inputs"].to_list()),
+                "citation": "; ".join(dict.fromkeys(g["citation"].to_list())),
+            }
+        )
     return pl.concat([kept, pl.DataFrame(combined, schema=shares.schema)])
 
 
 def sum_cells(pkg: EvidencePackage, table_id: str, row: str, columns: list[str]) -> Derived:
     """The sum of one row's printed cells over some columns (e.g. referrals in chosen quarters)."""
-    cells = pkg.table_cells.filter((pl.col("table_id") == table_id) & (pl.col("row") == row) & (pl.col("kind") == "cell") & pl.col("column").is_in(columns))
+    cells = pkg.table_cells.filter(
+        (pl.col("table_id") == table_id)
+        & (pl.col("row") == row)
+        & (pl.col("kind") == "cell")
+        & pl.col("column").is_in(columns)
+    )
     parts = cells.sort("period_start")
     value = float(parts["value"].sum())
     return Derived(
@@ -408,16 +469,26 @@ def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> D
     )
     same = rep["unit"] == tgt["unit"] or (rep["unit"] in MONEY_UNITS and tgt["unit"] in MONEY_UNITS)
     if not same or not tgt["value"]:
-        return Derived(value=None, formula=f"not computed: reported '{rep['printed']}' ({rep['unit']}) and target '{tgt['printed']}' ({tgt['unit']}) are not in the same unit", **base)
+        return Derived(
+            value=None,
+            formula=f"not computed: reported '{rep['printed']}' ({rep['unit']}) and target '{tgt['printed']}' ({tgt['unit']}) are not in the same unit",
+            **base,
+        )
     if _is_change(tgt) != _is_change(rep):
-        return Derived(value=None, formula=f"not computed: one of '{rep['printed']}' and '{tgt['printed']}' is an increase ('additional') and the other a total", **base)
+        return Derived(
+            value=None,
+            formula=f"not computed: one of '{rep['printed']}' and '{tgt['printed']}' is an increase ('additional') and the other a total",
+            **base,
+        )
     a = in_pounds(rep["value"], rep["unit"]) if rep["unit"] in MONEY_UNITS else comparable_value(rep)[0]
     b = in_pounds(tgt["value"], tgt["unit"]) if tgt["unit"] in MONEY_UNITS else comparable_value(tgt)[0]
     value = a / b * 100
     caveats = []
     if rep["population"] != tgt["population"] or rep["geography"] != tgt["geography"]:
         caveats.append("reported figure and target cover different populations or areas")
-    return Derived(value=value, formula=f"{fmt(a)} ÷ {fmt(b)} × 100 = {fmt(value)}%", caveats="; ".join(caveats), **base)
+    return Derived(
+        value=value, formula=f"{fmt(a)} ÷ {fmt(b)} × 100 = {fmt(value)}%", caveats="; ".join(caveats), **base
+    )
 
 
 def best_share_of_target(pkg: EvidencePackage, progress_ids: list[str], target_ids: list[str]) -> Derived | None:
@@ -441,9 +512,19 @@ def _ids(s: str | None) -> list[str]:
 
 
 COMMITMENT_SCHEMA = {
-    "commitment_id": pl.String, "title": pl.String, "set": pl.String, "target": pl.String, "target_ids": pl.String,
-    "due_printed": pl.String, "due_date": pl.Date, "reported": pl.String, "reported_ids": pl.String,
-    "reported_date": pl.Date, "share_of_target": pl.Float64, "formula": pl.String, "status": pl.String,
+    "commitment_id": pl.String,
+    "title": pl.String,
+    "set": pl.String,
+    "target": pl.String,
+    "target_ids": pl.String,
+    "due_printed": pl.String,
+    "due_date": pl.Date,
+    "reported": pl.String,
+    "reported_ids": pl.String,
+    "reported_date": pl.Date,
+    "share_of_target": pl.Float64,
+    "formula": pl.String,
+    "status": pl.String,
     "citation": pl.String,
 }
 
@@ -463,10 +544,37 @@ def commitments(pkg: EvidencePackage, at: dt.date) -> pl.DataFrame:
     for r in recs.iter_rows(named=True):
         tids, pids = _ids(r["target_figure_ids"]), _ids(r["progress_figure_ids"])
         linked.update(tids)
-        rows.append(_commitment_row(pkg, r["id"], r["title"], r["set"], tids, pids, r["due_printed"], r["due_date"],
-                                    bool(pids or r["progress_quote"]), at, cite_recommendation(pkg, r["id"])))
+        rows.append(
+            _commitment_row(
+                pkg,
+                r["id"],
+                r["title"],
+                r["set"],
+                tids,
+                pids,
+                r["due_printed"],
+                r["due_date"],
+                bool(pids or r["progress_quote"]),
+                at,
+                cite_recommendation(pkg, r["id"]),
+            )
+        )
     for t in figs.filter((pl.col("kind") == "target") & ~pl.col("id").is_in(list(linked))).iter_rows(named=True):
-        rows.append(_commitment_row(pkg, t["id"], t["label"], "target figure", [t["id"]], [], t["period"], t["period_end"], False, at, cite_figure(pkg, t["id"])))
+        rows.append(
+            _commitment_row(
+                pkg,
+                t["id"],
+                t["label"],
+                "target figure",
+                [t["id"]],
+                [],
+                t["period"],
+                t["period_end"],
+                False,
+                at,
+                cite_figure(pkg, t["id"]),
+            )
+        )
     return pl.DataFrame(rows, schema=COMMITMENT_SCHEMA)
 
 
@@ -476,12 +584,16 @@ def _commitment_row(pkg, cid, title, set_, tids, pids, due_printed, due_date, ha
     share = best_share_of_target(pkg, pids, tids)
     dates = [p["period_end"] for p in reported if p["period_end"]]
     return {
-        "commitment_id": cid, "title": title, "set": set_,
+        "commitment_id": cid,
+        "title": title,
+        "set": set_,
         "target": "; ".join(t["printed"] for t in targets) or "not stated",
         "target_ids": " ".join(tids),
-        "due_printed": due_printed or "not stated", "due_date": due_date,
+        "due_printed": due_printed or "not stated",
+        "due_date": due_date,
         "reported": "; ".join(f"{p['printed']} ({p['period']})" for p in reported) or "none reported in the sources",
-        "reported_ids": " ".join(pids), "reported_date": max(dates) if dates else None,
+        "reported_ids": " ".join(pids),
+        "reported_date": max(dates) if dates else None,
         "share_of_target": share.value if share else None,
         "formula": share.formula if share else "",
         "status": status_at(due_date, has_progress, at),
@@ -518,7 +630,8 @@ def denominator_candidates(pkg: EvidencePackage, money_id: str, basis: str, limi
     m = figure(pkg, money_id)
     units = COUNT_UNITS if basis == "child" else AREA_UNITS
     figs = pkg.figures.filter(
-        pl.col("unit").is_in(list(units)) & pl.col("kind").is_in(["observed", "target", "estimate"])
+        pl.col("unit").is_in(list(units))
+        & pl.col("kind").is_in(["observed", "target", "estimate"])
         & (pl.col("value") >= (50 if basis == "child" else 2))
         & ~pl.col("measure").str.contains("rank")
     )
@@ -531,7 +644,11 @@ def denominator_candidates(pkg: EvidencePackage, money_id: str, basis: str, limi
         same_theme = r["theme"] == m["theme"] or {r["theme"], m["theme"]} <= _SERVICE_THEMES
         score = 2 * bool(shared) + same_source + same_theme
         if score >= 2:
-            why = ([f"same programme ({', '.join(shared)})"] if shared else []) + (["same source"] if same_source else []) + (["related theme"] if same_theme else [])
+            why = (
+                ([f"same programme ({', '.join(shared)})"] if shared else [])
+                + (["same source"] if same_source else [])
+                + (["related theme"] if same_theme else [])
+            )
             rows.append({"id": r["id"], "score": score, "reason": "; ".join(why)})
     out = pl.DataFrame(rows, schema={"id": pl.String, "score": pl.Int64, "reason": pl.String})
     return out.sort("score", "id", descending=[True, False]).head(limit)
@@ -543,14 +660,25 @@ def per_unit(pkg: EvidencePackage, money_id: str, count_id: str, per_year: bool 
     pounds = in_pounds(m["value"], m["unit"])
     count, count_text = comparable_value(c)
     value = pounds / count
-    formula = f"{m['printed']} = {money(pounds)}; {money(pounds)} ÷ {count_text}" + (f" ('{c['printed']}')" if count != c["value"] else "")
+    formula = f"{m['printed']} = {money(pounds)}; {money(pounds)} ÷ {count_text}" + (
+        f" ('{c['printed']}')" if count != c["value"] else ""
+    )
     unit = "gbp"
     caveats = ["indicative ratio of two printed figures, not a unit cost"]
     if per_year:
         if not (m["period_start"] and m["period_end"]):
-            return Derived(f"per-unit:{money_id}:{count_id}:year", f"{m['label']} per year, per {c['label']}", None, "gbp_per_year",
-                           f"not computed: the period of '{m['printed']}' has no start and end dates", (money_id, count_id),
-                           tuple(cite_many(pkg, [money_id, count_id])), m["period"], "", "")
+            return Derived(
+                f"per-unit:{money_id}:{count_id}:year",
+                f"{m['label']} per year, per {c['label']}",
+                None,
+                "gbp_per_year",
+                f"not computed: the period of '{m['printed']}' has no start and end dates",
+                (money_id, count_id),
+                tuple(cite_many(pkg, [money_id, count_id])),
+                m["period"],
+                "",
+                "",
+            )
         years = years_between(m["period_start"], m["period_end"])
         value = value / years
         formula += f" ÷ {years:.2f} years"

@@ -103,7 +103,7 @@ def _unique(names: list[str]) -> list[str]:
 def per_vanguard(vanguards: list[str], common: dict | None = None) -> list[Variant]:
     """One variant per vanguard (focus = the vanguard's name as printed)."""
     names = _unique([f"vanguard-{slugify(v)}" for v in vanguards])
-    return [Variant(n, {**(common or {}), "focus": v}) for n, v in zip(names, vanguards)]
+    return [Variant(n, {**(common or {}), "focus": v}) for n, v in zip(names, vanguards, strict=True)]
 
 
 def per_theme(common: dict | None = None) -> list[Variant]:
@@ -146,7 +146,9 @@ def load_variants(path: Path | str, common: dict | None = None) -> list[Variant]
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise VariantsError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {exc}") from None
+        raise VariantsError(
+            f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'TOML'}: {exc}"
+        ) from None
     if isinstance(data, dict):
         extra = set(data) - {"variants"}
         if extra:
@@ -196,8 +198,10 @@ def warm() -> None:
     atexit.register(gc.freeze)
     try:
         worker_kernel()  # kernel.py imports only the standard library: the kernel boots first
-        from . import render  # noqa: F401  (polars, the evidence layer; papermill just below)
-        from . import export
+        from . import (
+            export,
+            render,  # noqa: F401  (polars, the evidence layer; papermill just below)
+        )
 
         export.warm()  # the chart bundle and the compiled nbconvert templates
         import papermill  # noqa: F401
@@ -213,12 +217,31 @@ def render_variant(job: dict) -> dict:
 
     t0 = time.perf_counter()
     try:
-        r = render(job["raw"], Path(job["out"]), pdf=job["pdf"], evidence_dir=Path(job["evidence_dir"]),
-                   sources_dir=Path(job["sources_dir"]) if job["sources_dir"] else None,
-                   schedule_path=Path(job["schedule_path"]), variant=job["name"], kernel=worker_kernel())
-        return {"name": job["name"], "status": r.status, "version": r.version, "path": str(r.annex), "seconds": time.perf_counter() - t0}
+        r = render(
+            job["raw"],
+            Path(job["out"]),
+            pdf=job["pdf"],
+            evidence_dir=Path(job["evidence_dir"]),
+            sources_dir=Path(job["sources_dir"]) if job["sources_dir"] else None,
+            schedule_path=Path(job["schedule_path"]),
+            variant=job["name"],
+            kernel=worker_kernel(),
+        )
+        return {
+            "name": job["name"],
+            "status": r.status,
+            "version": r.version,
+            "path": str(r.annex),
+            "seconds": time.perf_counter() - t0,
+        }
     except Exception as exc:  # noqa: BLE001 - one variant never stops the others
-        return {"name": job["name"], "status": "failed", "reason": reason(exc), "detail": str(exc), "seconds": time.perf_counter() - t0}
+        return {
+            "name": job["name"],
+            "status": "failed",
+            "reason": reason(exc),
+            "detail": str(exc),
+            "seconds": time.perf_counter() - t0,
+        }
     finally:
         if _kernel is not None and _kernel.failed:
             worker_kernel()  # replace it now: the new one boots while this result goes back
@@ -259,8 +282,8 @@ def render_batch(
     from tqdm import tqdm
 
     from ..evidence import EvidenceError
-    from . import publish as pub
     from ..evidence.cut import vanguard_names  # polars only: the parent never imports altair
+    from . import publish as pub
     from .due import reason
     from .index import refresh
     from .params import ParameterError, validate_parameters
@@ -288,8 +311,18 @@ def render_batch(
         bar.update(1)
 
     workers = max(1, min(workers or default_workers(), len(variants)))
-    with tqdm(total=len(variants), desc=f"{board} {meeting}", unit="variant", file=sys.stderr,
-              disable=None if progress else True, dynamic_ncols=True, leave=True) as bar, contextlib.ExitStack() as stack:
+    with (
+        tqdm(
+            total=len(variants),
+            desc=f"{board} {meeting}",
+            unit="variant",
+            file=sys.stderr,
+            disable=None if progress else True,
+            dynamic_ncols=True,
+            leave=True,
+        ) as bar,
+        contextlib.ExitStack() as stack,
+    ):
         broken: list[dict] = []
         futures: dict[cf.Future, dict] = {}
         pool = None
@@ -302,14 +335,26 @@ def render_batch(
                 return
             except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be pickled
                 res = {"name": job["name"], "status": "failed", "reason": reason(exc)}
-            emit(VariantOutcome(res["name"], res["status"], res.get("version"), res.get("path"), res.get("reason", ""),
-                                res.get("seconds", 0.0), res.get("detail", "")), bar)
+            emit(
+                VariantOutcome(
+                    res["name"],
+                    res["status"],
+                    res.get("version"),
+                    res.get("path"),
+                    res.get("reason", ""),
+                    res.get("seconds", 0.0),
+                    res.get("detail", ""),
+                ),
+                bar,
+            )
 
         for v in variants:
             raw = {**v.params, "board": board, "meeting": meeting}
             try:
                 # the same checks and input key render() computes: an up-to-date variant needs no worker
-                params, checks = prepare(raw, evidence_dir=evidence_dir, sources_dir=sources_dir, schedule_path=schedule_path)
+                params, checks = prepare(
+                    raw, evidence_dir=evidence_dir, sources_dir=sources_dir, schedule_path=schedule_path
+                )
             except (ParameterError, EvidenceError, OSError) as exc:
                 emit(VariantOutcome(v.name, "failed", reason=reason(exc), detail=str(exc)), bar)
                 continue
@@ -317,8 +362,15 @@ def render_batch(
             if last and pub.read_manifest(last[1]).get("input_key") == input_key(params, checks):
                 emit(VariantOutcome(v.name, "up to date", last[0], str(last[1] / "annex.html")), bar)
                 continue
-            job = {"name": v.name, "raw": raw, "out": str(out), "pdf": pdf, "evidence_dir": str(evidence_dir),
-                   "sources_dir": str(sources_dir) if sources_dir else None, "schedule_path": str(schedule_path)}
+            job = {
+                "name": v.name,
+                "raw": raw,
+                "out": str(out),
+                "pdf": pdf,
+                "evidence_dir": str(evidence_dir),
+                "sources_dir": str(sources_dir) if sources_dir else None,
+                "schedule_path": str(schedule_path),
+            }
             for _ in range(2):
                 if pool is None:  # the first variant to render: workers start while the rest are checked
                     pool = stack.enter_context(_executor(workers, initializer))
@@ -340,13 +392,22 @@ def render_batch(
                 cf.wait([fut])
                 take(job, fut)
         for job in broken:
-            emit(VariantOutcome(job["name"], "failed", reason="the worker process rendering it died twice (killed or out of memory?)"), bar)
+            emit(
+                VariantOutcome(
+                    job["name"],
+                    "failed",
+                    reason="the worker process rendering it died twice (killed or out of memory?)",
+                ),
+                bar,
+            )
     refresh(out, schedule_path=schedule_path)
     return [outcomes[v.name] for v in variants]
 
 
 def summary(outcomes: list[VariantOutcome]) -> str:
     counts = {s: sum(1 for o in outcomes if o.status == s) for s in ("rendered", "up to date", "failed")}
-    lines = [f"render-batch: {len(outcomes)} variant(s): {counts['rendered']} rendered, {counts['up to date']} up to date, {counts['failed']} failed"]
+    lines = [
+        f"render-batch: {len(outcomes)} variant(s): {counts['rendered']} rendered, {counts['up to date']} up to date, {counts['failed']} failed"
+    ]
     lines += [f"  failed: {o.name}: {o.reason}" for o in outcomes if o.status == "failed"]
     return "\n".join(lines)

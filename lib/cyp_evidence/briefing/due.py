@@ -63,7 +63,10 @@ def missed_meetings(schedule: dict, out: Path, today: dt.date, within: int = DEF
     """Meetings in ``[today - within, today)`` with no published version at all."""
     start = today - dt.timedelta(days=within)
     found = [m for b in schedule.values() for m in b.meetings if start <= m.date < today]
-    return sorted((m for m in found if not pub.versions(pub.meeting_dir(out, m.board, m.date.isoformat()))), key=lambda m: (m.date, m.board))
+    return sorted(
+        (m for m in found if not pub.versions(pub.meeting_dir(out, m.board, m.date.isoformat()))),
+        key=lambda m: (m.date, m.board),
+    )
 
 
 REASON_MAX = 300
@@ -103,14 +106,22 @@ def run_due(
     due = due_meetings(schedule, today, within)
     note(f"run-due: {len(due)} meeting(s) scheduled from {start.isoformat()} to {end.isoformat()}")
     for m in missed_meetings(schedule, out, today, within):
-        note(f"note: {m.board} {m.date.isoformat()} has passed and has no version; run-due does not render past meetings "
-             f"(render it with: cyp-evidence render --board {m.board} --meeting {m.date.isoformat()} --out {out})")
+        note(
+            f"note: {m.board} {m.date.isoformat()} has passed and has no version; run-due does not render past meetings "
+            f"(render it with: cyp-evidence render --board {m.board} --meeting {m.date.isoformat()} --out {out})"
+        )
     outcomes = []
     for m in due:
         meeting = m.date.isoformat()
         try:
-            r = render_fn({"board": m.board, "meeting": meeting}, out, pdf=pdf, evidence_dir=evidence_dir,
-                          sources_dir=sources_dir, schedule_path=schedule_path)
+            r = render_fn(
+                {"board": m.board, "meeting": meeting},
+                out,
+                pdf=pdf,
+                evidence_dir=evidence_dir,
+                sources_dir=sources_dir,
+                schedule_path=schedule_path,
+            )
             o = Outcome(m.board, meeting, r.status, r.version, r.annex)
         except Exception as exc:  # noqa: BLE001 - one meeting never stops the others
             o = Outcome(m.board, meeting, "failed", reason=reason(exc))

@@ -97,7 +97,9 @@ def _build_bundle(vl_version: str) -> str:
 
     supported = {f"v{v}" for v in vlc.get_vegalite_versions()}
     if vl_version not in supported:
-        raise ExportError(f"vl-convert {vlc.__version__} cannot bundle Vega-Lite {vl_version} (it has {sorted(supported)})")
+        raise ExportError(
+            f"vl-convert {vlc.__version__} cannot bundle Vega-Lite {vl_version} (it has {sorted(supported)})"
+        )
     code = vlc.javascript_bundle(vl_version=vl_version)
     # The bundle declares top-level consts and functions (n, t, ...): keep them out of the
     # page's global scope so they cannot collide with any other script; only the
@@ -152,9 +154,15 @@ def vega_debug() -> str:
     if vlc.get_vega_version().split(".")[0] != v["VEGA_VERSION"].split(".")[0]:
         raise ExportError(f"vl-convert bundles Vega {vlc.get_vega_version()}, altair expects Vega {v['VEGA_VERSION']}")
     if vlc.get_vega_embed_version().split(".")[0] != v["VEGAEMBED_VERSION"].split(".")[0]:
-        raise ExportError(f"vl-convert bundles vega-embed {vlc.get_vega_embed_version()}, altair expects {v['VEGAEMBED_VERSION']}")
+        raise ExportError(
+            f"vl-convert bundles vega-embed {vlc.get_vega_embed_version()}, altair expects {v['VEGAEMBED_VERSION']}"
+        )
     return json.dumps(
-        {"vega_version": v["VEGA_VERSION"], "vegalite_version": v["VEGALITE_VERSION"], "vegaembed_version": v["VEGAEMBED_VERSION"]}
+        {
+            "vega_version": v["VEGA_VERSION"],
+            "vegalite_version": v["VEGALITE_VERSION"],
+            "vegaembed_version": v["VEGAEMBED_VERSION"],
+        }
     )
 
 
@@ -184,9 +192,14 @@ def _exporter():
         def from_notebook_node(self, nb, resources=None, **kw):  # as HTMLExporter's, nbconvert 7.17
             langinfo = nb.metadata.get("language_info", {})
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            self.register_filter("highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            self.register_filter(
+                "highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            )
             resources = self._init_resources(resources)
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            self.register_filter(
+                "filter_data_type",
+                WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
+            )
             html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
             missing = _IMG_WITHOUT_ALT.findall(html)
             if missing:
@@ -232,7 +245,12 @@ def warm() -> None:
     exp = _exporter()
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("warm-up")]
-    resources = {"metadata": {"name": "warm-up"}, "vega_bundle": _BUNDLE_SLOT, "vega_debug": vega_debug(), "annex_lang": "en"}
+    resources = {
+        "metadata": {"name": "warm-up"},
+        "vega_bundle": _BUNDLE_SLOT,
+        "vega_debug": vega_debug(),
+        "annex_lang": "en",
+    }
     with _EXPORT_LOCK:
         exp.from_notebook_node(nb, resources=resources)  # compiles the whole template chain once
 

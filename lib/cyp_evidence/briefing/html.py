@@ -76,7 +76,9 @@ def chart_html(chart: alt.TopLevelMixin) -> str:
     return bundle["text/html"]
 
 
-def figure(number: int, chart: alt.TopLevelMixin, caption: str, alt_text: str, citations: list[str], data_table: str) -> str:
+def figure(
+    number: int, chart: alt.TopLevelMixin, caption: str, alt_text: str, citations: list[str], data_table: str
+) -> str:
     fid = f"figure-{number}"
     sources = "; ".join(esc(c) for c in citations)
     return (

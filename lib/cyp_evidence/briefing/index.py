@@ -61,7 +61,11 @@ def compare_shown(before: dict, now: dict) -> tuple[int, int, int]:
     """(new, revised, removed) between two manifests' ``shown['figures']``."""
     new = sum(1 for k in now if k not in before)
     removed = sum(1 for k in before if k not in now)
-    revised = sum(1 for k in now if k in before and any((before[k] or {}).get(f) != (now[k] or {}).get(f) for f in REVISION_FIELDS))
+    revised = sum(
+        1
+        for k in now
+        if k in before and any((before[k] or {}).get(f) != (now[k] or {}).get(f) for f in REVISION_FIELDS)
+    )
     return new, revised, removed
 
 
@@ -220,27 +224,35 @@ def _files_cell(out: Path, v: Version) -> str:
 def _version_row(out: Path, v: Version, latest: bool, *, with_variant: bool) -> str:
     title = v.params.get("title") or ""
     name = f"Version {v.number}" + (" (latest)" if latest else "")
-    link = f'<a href="{_href(out, v.path / "annex.html")}">{esc(name)}</a>' if (v.path / "annex.html").is_file() else esc(name)
+    link = (
+        f'<a href="{_href(out, v.path / "annex.html")}">{esc(name)}</a>'
+        if (v.path / "annex.html").is_file()
+        else esc(name)
+    )
     if with_variant:
         cells = [f'<th scope="row">{esc(v.variant)}</th>', f"<td>{link}</td>"]
     else:
         cells = [f'<th scope="row">{link}</th>']
     cells.append(f"<td>{esc(_long_date(v.as_of)) if v.as_of else 'not recorded'}</td>")
     cells.append(f"<td>{esc(v.changes.text())}</td>")
-    cells.append(f"<td>{esc(title)}<br><span class=\"muted\">{esc(v.scope())}</span></td>")
+    cells.append(f'<td>{esc(title)}<br><span class="muted">{esc(v.scope())}</span></td>')
     cells.append(f"<td>{esc(v.rendered) or 'not recorded'}</td>")
     cells.append(_files_cell(out, v))
     return "<tr>" + "".join(cells) + "</tr>"
 
 
-HEAD = ('<th scope="col">Evidence cut-off</th><th scope="col">What changed</th>'
-        '<th scope="col">Title and scope</th><th scope="col">Rendered (UTC)</th><th scope="col">Files</th>')
+HEAD = (
+    '<th scope="col">Evidence cut-off</th><th scope="col">What changed</th>'
+    '<th scope="col">Title and scope</th><th scope="col">Rendered (UTC)</th><th scope="col">Files</th>'
+)
 
 
 def _table(caption: str, first_cols: list[str], rows: list[str]) -> str:
     head = "".join(f'<th scope="col">{esc(c)}</th>' for c in first_cols) + HEAD
-    return (f'<div class="table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0"><table><caption>{esc(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
+    return (
+        f'<div class="table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0"><table><caption>{esc(caption)}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+    )
 
 
 def render_index(out: Path, *, schedule_path: Path | None = None, now: dt.datetime | None = None) -> str:
@@ -257,19 +269,24 @@ def render_index(out: Path, *, schedule_path: Path | None = None, now: dt.dateti
         f"<style>{CSS}</style></head>",
         '<body><a class="skip-link" href="#main">Skip to main content</a><main id="main" tabindex="-1">',
         "<h1>Board briefings: every version</h1>",
-        f'<p>Every published evidence annex, newest meeting and newest version first. Each version is immutable; '
+        f"<p>Every published evidence annex, newest meeting and newest version first. Each version is immutable; "
         f'"what changed" counts the figures shown that are new, revised or removed compared with the version it was compared with. '
-        f'Page rebuilt {esc(now.strftime("%Y-%m-%d %H:%M UTC"))}.</p>',
+        f"Page rebuilt {esc(now.strftime('%Y-%m-%d %H:%M UTC'))}.</p>",
     ]
     if not tree:
         parts.append("<p>No briefing has been published yet.</p>")
     boards = sorted(tree, key=lambda b: (names.get(b, b).lower(), b))
     if len(boards) > 1:
-        parts.append('<nav aria-labelledby="boards-title"><h2 id="boards-title">Boards</h2><ul>'
-                     + "".join(f'<li><a href="#board-{esc(b)}">{esc(names.get(b, b))}</a></li>' for b in boards) + "</ul></nav>")
+        parts.append(
+            '<nav aria-labelledby="boards-title"><h2 id="boards-title">Boards</h2><ul>'
+            + "".join(f'<li><a href="#board-{esc(b)}">{esc(names.get(b, b))}</a></li>' for b in boards)
+            + "</ul></nav>"
+        )
     for b in boards:
         bname = names.get(b, b)
-        parts.append(f'<section aria-labelledby="board-{esc(b)}"><h2 id="board-{esc(b)}">{esc(bname)} <span class="latest">({esc(b)})</span></h2>')
+        parts.append(
+            f'<section aria-labelledby="board-{esc(b)}"><h2 id="board-{esc(b)}">{esc(bname)} <span class="latest">({esc(b)})</span></h2>'
+        )
         for meeting, series in tree[b].items():
             mlong = _long_date(meeting)
             mid = f"board-{b}-{meeting}"
@@ -283,8 +300,16 @@ def render_index(out: Path, *, schedule_path: Path | None = None, now: dt.dateti
             variants = [k for k in series if k is not None]
             if variants:
                 parts.append(f'<h4 id="{esc(mid)}-variants">Variants ({len(variants)})</h4>')
-                rows = [_version_row(out, v, i == 0, with_variant=True) for k in variants for i, v in enumerate(series[k])]
-                parts.append(_table(f"Variants of the {mlong} briefing (rendered by render-batch), newest version first", ["Variant", "Version"], rows))
+                rows = [
+                    _version_row(out, v, i == 0, with_variant=True) for k in variants for i, v in enumerate(series[k])
+                ]
+                parts.append(
+                    _table(
+                        f"Variants of the {mlong} briefing (rendered by render-batch), newest version first",
+                        ["Variant", "Version"],
+                        rows,
+                    )
+                )
             parts.append("</section>")
         parts.append("</section>")
     parts.append("</main></body></html>\n")

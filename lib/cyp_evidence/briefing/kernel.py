@@ -72,8 +72,14 @@ class Kernel:
             raise
 
     def _send(self, code: str, user_expressions: dict | None = None) -> str:
-        return self._kc.execute(code, silent=True, store_history=False, user_expressions=user_expressions or {},
-                                allow_stdin=False, stop_on_error=False)
+        return self._kc.execute(
+            code,
+            silent=True,
+            store_history=False,
+            user_expressions=user_expressions or {},
+            allow_stdin=False,
+            stop_on_error=False,
+        )
 
     def _reply(self, msg_id: str, timeout: float = KERNEL_TIMEOUT) -> dict:
         """The execute_reply to ``msg_id`` (earlier replies on this channel are skipped)."""
@@ -144,7 +150,7 @@ class Kernel:
         if ipc_dir:
             shutil.rmtree(ipc_dir, ignore_errors=True)
 
-    def __enter__(self) -> "Kernel":
+    def __enter__(self) -> Kernel:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -216,8 +222,17 @@ def _papermill_engine() -> str:
 
     class Engine(NBClientEngine):
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
-                                     start_timeout=60, execution_timeout=None, **kwargs):
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            **kwargs,
+        ):
             # as NBClientEngine.execute_managed_notebook (papermill 2.7), with Client
             from papermill.engines import logger
             from papermill.utils import merge_kwargs, remove_args
@@ -225,9 +240,14 @@ def _papermill_engine() -> str:
             kwargs = remove_args(["input_path"], **kwargs)
             safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
             final_kwargs = merge_kwargs(
-                safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-                startup_timeout=start_timeout, kernel_name=kernel_name, log=logger, log_output=log_output,
-                stdout_file=stdout_file, stderr_file=stderr_file,
+                safe_kwargs,
+                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
             )
             return Client(nb_man, **final_kwargs).execute()
 

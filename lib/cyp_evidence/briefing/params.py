@@ -140,7 +140,9 @@ def validate_parameters(
         problems.append("parameter 'themes': a theme is listed twice")
     focus = merged.get("focus") or "all"
     if focus != "all" and vanguards is not None and focus not in vanguards:
-        problems.append(f"parameter 'focus': unknown vanguard {focus!r} (known: 'all', {', '.join(repr(v) for v in vanguards)})")
+        problems.append(
+            f"parameter 'focus': unknown vanguard {focus!r} (known: 'all', {', '.join(repr(v) for v in vanguards)})"
+        )
     if problems:
         raise ParameterError(problems)
     board_name = board.name if board else values["board"]

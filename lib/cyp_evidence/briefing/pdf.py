@@ -26,8 +26,13 @@ from .render import RenderError
 
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 ALLOWED_SCHEMES = ("file:", "data:")
 # top / bottom leave room for the header and footer Chromium draws in the page margin
@@ -76,8 +81,10 @@ def chromium_executable() -> str:
     for candidate in CHROMIUM_CANDIDATES:
         if os.path.exists(candidate):
             return candidate
-    raise PdfError("Debian chromium is not installed (expected /usr/lib/chromium/chromium or /usr/bin/chromium): "
-                   "apt-get install -y chromium, or `make chromium`")
+    raise PdfError(
+        "Debian chromium is not installed (expected /usr/lib/chromium/chromium or /usr/bin/chromium): "
+        "apt-get install -y chromium, or `make chromium`"
+    )
 
 
 def _board_name(board: str) -> str:
@@ -95,7 +102,7 @@ def header_template(board: str, meeting: str) -> str:
     return (
         '<div style="box-sizing: border-box; font-family: system-ui, Arial, sans-serif; font-size: 8.5px; color: #0b0c0c; width: 100%; '
         f'padding: 0 14mm; display: flex; justify-content: space-between;"><span>{label}</span>'
-        '<span>Evidence annex</span></div>'
+        "<span>Evidence annex</span></div>"
     )
 
 
@@ -138,13 +145,20 @@ def _print(html_path: Path, pdf_path: Path, board: str, meeting: str, timeout_s:
                     pass  # reported below with the chart state
                 state = page.evaluate(CHART_STATE)
                 if state["failed"] or state["drawn"] != state["total"]:
-                    detail = "; ".join(state["failed"]) or f"{state['total'] - state['drawn']} of {state['total']} charts never drew"
+                    detail = (
+                        "; ".join(state["failed"])
+                        or f"{state['total'] - state['drawn']} of {state['total']} charts never drew"
+                    )
                     extra = f" (blocked requests: {', '.join(blocked[:5])})" if blocked else ""
                     raise PdfError(f"{html_path}: chart(s) did not render: {detail}{extra}")
                 page.emulate_media(media="print")
                 page.pdf(
-                    path=tmp, format="A4", print_background=True, display_header_footer=True,
-                    header_template=header_template(board, meeting), footer_template=footer_template(),
+                    path=tmp,
+                    format="A4",
+                    print_background=True,
+                    display_header_footer=True,
+                    header_template=header_template(board, meeting),
+                    footer_template=footer_template(),
                     margin=MARGIN,
                 )
             finally:

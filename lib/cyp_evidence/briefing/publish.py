@@ -114,7 +114,9 @@ def _read_only(path: Path) -> None:
 VERSION_PLACEHOLDER = "@@CYP_EVIDENCE_VERSION@@"
 
 
-def publish(tmp: Path, mdir: Path, input_key: str, finalize: Callable[[Path, int], None] | None = None) -> tuple[str, int, Path]:
+def publish(
+    tmp: Path, mdir: Path, input_key: str, finalize: Callable[[Path, int], None] | None = None
+) -> tuple[str, int, Path]:
     """Publish a built folder as the next version, unless the latest version already has these
     inputs (another render got there first). ``finalize(tmp, n)`` runs under the lock once the
     version number is known (it stamps the version into the annex and writes the manifest).

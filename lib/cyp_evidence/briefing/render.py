@@ -22,13 +22,25 @@ from .. import __version__
 from ..evidence import EvidenceError, validate
 from ..evidence.cut import evidence_as_of, vanguard_names
 from ..paths import BRIEFING_NOTEBOOK, EVIDENCE_DIR, PACKAGE_DIR, ROOT, SCHEDULE_FILE, default_sources_dir
-from . import index, publish as pub
+from . import index
+from . import publish as pub
 from .errors import RenderError
 from .kernel import KERNEL_NAME, Kernel, _papermill_engine, start_kernel
 from .params import BriefingParameters, validate_parameters
 from .schedule import load_schedule
 
-PINNED = ("altair", "vega-datasets", "vl-convert-python", "polars", "papermill", "nbconvert", "nbformat", "ipykernel", "jupyterlab", "ipywidgets")
+PINNED = (
+    "altair",
+    "vega-datasets",
+    "vl-convert-python",
+    "polars",
+    "papermill",
+    "nbconvert",
+    "nbformat",
+    "ipykernel",
+    "jupyterlab",
+    "ipywidgets",
+)
 
 
 @dataclass
@@ -46,8 +58,17 @@ class RenderResult:
 def _git_commit() -> str:
     try:
         out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "lib", "evidence", "notebooks", "schedule.toml"], capture_output=True, text=True, timeout=5)
-        return out.stdout.strip() + ("+uncommitted-changes" if dirty.stdout.strip() else "") if out.returncode == 0 else "unknown"
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "lib", "evidence", "notebooks", "schedule.toml"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        return (
+            out.stdout.strip() + ("+uncommitted-changes" if dirty.stdout.strip() else "")
+            if out.returncode == 0
+            else "unknown"
+        )
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
@@ -104,12 +125,21 @@ def notebook_checksum(path: Path) -> str:
     Stored outputs (which nbval compares, and which papermill discards before running) and
     execution counts are left out, so re-executing the notebook in place makes no new version."""
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    cells = [(c.get("cell_type"), "".join(c.get("source", "")), sorted(c.get("metadata", {}).get("tags", []))) for c in nb.get("cells", [])]
+    cells = [
+        (c.get("cell_type"), "".join(c.get("source", "")), sorted(c.get("metadata", {}).get("tags", [])))
+        for c in nb.get("cells", [])
+    ]
     kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name")
     return hashlib.sha256(json.dumps([kernel, cells], sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def prepare(raw: dict, *, evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None, schedule_path: Path = SCHEDULE_FILE) -> tuple[BriefingParameters, dict]:
+def prepare(
+    raw: dict,
+    *,
+    evidence_dir: Path = EVIDENCE_DIR,
+    sources_dir: Path | None = None,
+    schedule_path: Path = SCHEDULE_FILE,
+) -> tuple[BriefingParameters, dict]:
     """Validate evidence and parameters before any analysis; return parameters and checksums."""
     evidence_sum = pub.sha256_tree(Path(evidence_dir), EVIDENCE_FILES)
     report = validated(evidence_dir, sources_dir, evidence_sum=evidence_sum)
@@ -152,7 +182,19 @@ def _warm_export() -> None:
 SHOWN_EXPRESSION = "__import__('json').dumps(briefing.shown())"
 
 
-def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None, schedule_path: Path = SCHEDULE_FILE, engine=None, variant: str | None = None, kernel: Kernel | None = None, owns_kernel: bool = False) -> RenderResult:
+def render(
+    raw: dict,
+    out: Path,
+    *,
+    pdf: bool = False,
+    evidence_dir: Path = EVIDENCE_DIR,
+    sources_dir: Path | None = None,
+    schedule_path: Path = SCHEDULE_FILE,
+    engine=None,
+    variant: str | None = None,
+    kernel: Kernel | None = None,
+    owns_kernel: bool = False,
+) -> RenderResult:
     """Render (or find up to date) the briefing for these raw parameters; a named ``variant``
     publishes to its own series under ``<meeting>/variants/<variant>/``.
 
@@ -164,15 +206,38 @@ def render(raw: dict, out: Path, *, pdf: bool = False, evidence_dir: Path = EVID
     if kernel is None:
         kernel = start_kernel()  # first: it boots and imports while this process imports and validates
     try:
-        return _render(raw, Path(out), started=started, kernel=kernel, own_kernel=own, pdf=pdf, evidence_dir=evidence_dir,
-                       sources_dir=sources_dir, schedule_path=schedule_path, engine=engine, variant=variant)
+        return _render(
+            raw,
+            Path(out),
+            started=started,
+            kernel=kernel,
+            own_kernel=own,
+            pdf=pdf,
+            evidence_dir=evidence_dir,
+            sources_dir=sources_dir,
+            schedule_path=schedule_path,
+            engine=engine,
+            variant=variant,
+        )
     finally:
         if own and kernel is not None:
             kernel.shutdown()
 
 
-def _render(raw: dict, out: Path, *, started: dt.datetime, kernel: Kernel | None, own_kernel: bool, pdf: bool, evidence_dir: Path,
-            sources_dir: Path | None, schedule_path: Path, engine, variant: str | None) -> RenderResult:
+def _render(
+    raw: dict,
+    out: Path,
+    *,
+    started: dt.datetime,
+    kernel: Kernel | None,
+    own_kernel: bool,
+    pdf: bool,
+    evidence_dir: Path,
+    sources_dir: Path | None,
+    schedule_path: Path,
+    engine,
+    variant: str | None,
+) -> RenderResult:
     import papermill as pm
 
     from .export import write_html
@@ -185,7 +250,11 @@ def _render(raw: dict, out: Path, *, started: dt.datetime, kernel: Kernel | None
     if last and pub.read_manifest(last[1]).get("input_key") == key:
         return RenderResult("up to date", last[0], last[1], params)
     previous = pub.previous_for_board(out, params.board, params.meeting, variant)
-    nb_params = {**params.as_dict(), "previous_manifest": str(previous) if previous else "", "evidence_dir": str(Path(evidence_dir).resolve())}
+    nb_params = {
+        **params.as_dict(),
+        "previous_manifest": str(previous) if previous else "",
+        "evidence_dir": str(Path(evidence_dir).resolve()),
+    }
     with pub.build_dir(mdir) as tmp, cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-side") as side:
         # While the kernel runs the notebook (another process, another core), this process
         # prepares the export (nbconvert templates, chart bundle).
@@ -198,14 +267,26 @@ def _render(raw: dict, out: Path, *, started: dt.datetime, kernel: Kernel | None
         if kernel is not None:
             # papermill's first call loads and parameterizes with cold caches (about 0.06 s):
             # do it now, while the kernel is still importing; nothing is written, nothing runs
-            pm.execute_notebook(str(BRIEFING_NOTEBOOK), None, parameters=nb_params, kernel_name=KERNEL_NAME,
-                                progress_bar=False, prepare_only=True)
+            pm.execute_notebook(
+                str(BRIEFING_NOTEBOOK),
+                None,
+                parameters=nb_params,
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                prepare_only=True,
+            )
         try:
             if kernel is not None:
                 kernel.begin(tmp)
             nb = pm.execute_notebook(
-                str(BRIEFING_NOTEBOOK), str(executed), parameters=nb_params, kernel_name=KERNEL_NAME,
-                progress_bar=False, engine_name=engine or _papermill_engine(), request_save_on_cell_execute=False, **where,
+                str(BRIEFING_NOTEBOOK),
+                str(executed),
+                parameters=nb_params,
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                engine_name=engine or _papermill_engine(),
+                request_save_on_cell_execute=False,
+                **where,
             )
             if kernel is not None:
                 shown = kernel.evaluate_json(SHOWN_EXPRESSION)
@@ -213,7 +294,9 @@ def _render(raw: dict, out: Path, *, started: dt.datetime, kernel: Kernel | None
             if kernel is not None:
                 kernel.failed = True
             if isinstance(exc, pm.PapermillExecutionError):
-                raise RenderError(f"the briefing notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}") from None
+                raise RenderError(
+                    f"the briefing notebook failed in cell {exc.cell_index}: {exc.ename}: {exc.evalue}"
+                ) from None
             raise
         if own_kernel and kernel is not None:
             kernel.kill()  # done with it: free its core for the export (render() reaps it)
@@ -236,7 +319,9 @@ def _render(raw: dict, out: Path, *, started: dt.datetime, kernel: Kernel | None
 
         def finalize(folder: Path, n: int) -> None:
             annex = folder / "annex.html"
-            annex.write_text(annex.read_text(encoding="utf-8").replace(pub.VERSION_PLACEHOLDER, f"v{n}"), encoding="utf-8")
+            annex.write_text(
+                annex.read_text(encoding="utf-8").replace(pub.VERSION_PLACEHOLDER, f"v{n}"), encoding="utf-8"
+            )
             manifest["version"] = n
             manifest["annex_sha256"] = pub.sha256_file(annex)
             if pdf:
@@ -245,7 +330,9 @@ def _render(raw: dict, out: Path, *, started: dt.datetime, kernel: Kernel | None
                 write_pdf(annex, folder / "annex.pdf", board=params.board, meeting=params.meeting)
                 manifest["pdf_sha256"] = pub.sha256_file(folder / "annex.pdf")
             manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            (folder / "manifest.json").write_text(
+                json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+            )
 
         status, n, path = pub.publish(tmp, mdir, key, finalize)
     index.refresh(out)  # <out>/index.html lists the new version (never raises)

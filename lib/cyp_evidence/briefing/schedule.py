@@ -91,5 +91,7 @@ def load_schedule(path: Path | str = SCHEDULE_FILE) -> dict[str, Board]:
             if "as_of" in overrides:
                 overrides["as_of"] = _date(overrides["as_of"], mwhere).isoformat()
             meetings.append(Meeting(bid, date, m.get("title", ""), overrides))
-        boards[bid] = Board(bid, b["name"], b["organisation"], dict(defaults), tuple(sorted(meetings, key=lambda x: x.date)))
+        boards[bid] = Board(
+            bid, b["name"], b["organisation"], dict(defaults), tuple(sorted(meetings, key=lambda x: x.date))
+        )
     return boards

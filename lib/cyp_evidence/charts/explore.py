@@ -75,7 +75,12 @@ def bars(
     if color:
         n = df[color].n_unique()
         pick = _legend_pick(color)
-        enc["color"] = alt.Color(f"{color}:N", title=color_title or color, scale=_scale(n), legend=alt.Legend(orient="bottom", columns=2, labelLimit=320))
+        enc["color"] = alt.Color(
+            f"{color}:N",
+            title=color_title or color,
+            scale=_scale(n),
+            legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
+        )
         enc["opacity"] = _highlight(pick)
         chart = chart.add_params(pick)
     chart = chart.encode(**enc).properties(width=WIDTH - 200, height=alt.Step(22))
@@ -100,11 +105,18 @@ def dated_points(
     base = alt.Chart(df).encode(
         x=alt.X(f"{date}:T", title="End of period"),
         y=alt.Y(f"{value}:Q", title=value_title),
-        color=alt.Color(f"{color}:N", title=color_title, scale=_scale(df[color].n_unique()), legend=alt.Legend(orient="bottom", columns=1, labelLimit=420)),
+        color=alt.Color(
+            f"{color}:N",
+            title=color_title,
+            scale=_scale(df[color].n_unique()),
+            legend=alt.Legend(orient="bottom", columns=1, labelLimit=420),
+        ),
         opacity=_highlight(pick),
         tooltip=tooltip,
     )
-    chart = (base.mark_line() + base.mark_point(filled=True, size=70)).add_params(pick).properties(width=WIDTH, height=300)
+    chart = (
+        (base.mark_line() + base.mark_point(filled=True, size=70)).add_params(pick).properties(width=WIDTH, height=300)
+    )
     return described(chart, description)
 
 
@@ -136,7 +148,10 @@ def stacked_with_totals(
     # ``alt.hconcat``: each step copies the chart, and this chart is redrawn on every change of
     # the vanguard explorer's controls. The spec is the same apart from the view's name.
     colour = alt.Color(
-        f"{category}:N", title=category_title, sort=category_order, scale=_scale(len(category_order)),
+        f"{category}:N",
+        title=category_title,
+        sort=category_order,
+        scale=_scale(len(category_order)),
         legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
     )
     opacity = _highlight(alt.Parameter(name="pick"))
@@ -160,17 +175,26 @@ def stacked_with_totals(
             x=alt.X(f"sum({total}):Q", title=total_title),
             color=colour,
             opacity=opacity,
-            tooltip=[alt.Tooltip(f"{category}:N", title=category_title), alt.Tooltip(f"sum({total}):Q", title=total_title, format=",")],
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title=category_title),
+                alt.Tooltip(f"sum({total}):Q", title=total_title, format=","),
+            ],
         ),
         name="totals",
         width=180,
         height=alt.Step(16),
     )
     pick = alt.TopLevelSelectionParameter(
-        name="pick", select=alt.PointSelectionConfig(type="point", fields=[category]), bind="legend", views=["totals"],
+        name="pick",
+        select=alt.PointSelectionConfig(type="point", fields=[category]),
+        bind="legend",
+        views=["totals"],
     )
     chart = alt.HConcatChart(
-        hconcat=[left, right], data=df, resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="shared")), description=description,
+        hconcat=[left, right],
+        data=df,
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="shared")),
+        description=description,
     )
     chart.params = [pick]  # set after: the constructor would re-check (validate) a top-level param
     return chart
@@ -228,15 +252,22 @@ def timeline(
     enc = dict(
         x=alt.X(f"{date}:T", title="Date"),
         y=alt.Y(f"{row}:N", title=row_title or None, axis=alt.Axis(labelLimit=340)),
-        color=alt.Color(f"{color}:N", sort=color_order, scale=alt.Scale(domain=color_order, range=EXTENDED[: len(color_order)]), legend=alt.Legend(orient="bottom", columns=2, labelLimit=360)),
+        color=alt.Color(
+            f"{color}:N",
+            sort=color_order,
+            scale=alt.Scale(domain=color_order, range=EXTENDED[: len(color_order)]),
+            legend=alt.Legend(orient="bottom", columns=2, labelLimit=360),
+        ),
         opacity=_highlight(pick),
         tooltip=tooltip,
     )
     if shape:
         enc["shape"] = alt.Shape(f"{shape}:N", legend=alt.Legend(orient="bottom"))
     points = alt.Chart(df).mark_point(filled=True, size=110).encode(**enc).add_params(pick)
-    rule = alt.Chart(pl.DataFrame({"at": [at], "label": [f"Chosen date: {at}"]})).mark_rule(color="#801650", strokeDash=[6, 3], size=2).encode(
-        x="at:T", tooltip=alt.Tooltip("label:N", title="")
+    rule = (
+        alt.Chart(pl.DataFrame({"at": [at], "label": [f"Chosen date: {at}"]}))
+        .mark_rule(color="#801650", strokeDash=[6, 3], size=2)
+        .encode(x="at:T", tooltip=alt.Tooltip("label:N", title=""))
     )
     chart = alt.layer(points, rule).properties(width=WIDTH - 120, height=alt.Step(24))
     return described(chart, description)
@@ -252,12 +283,29 @@ def status_counts(df: pl.DataFrame, *, status: str, order: list[str], group: str
         .encode(
             y=alt.Y(f"{status}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
             x=alt.X("count():Q", title="Number"),
-            color=alt.Color(f"{group}:N", scale=_scale(df[group].n_unique()), legend=alt.Legend(orient="bottom", columns=2, labelLimit=300)),
-            tooltip=[alt.Tooltip(f"{status}:N", title="Status"), alt.Tooltip(f"{group}:N"), alt.Tooltip("count():Q", title="Number")],
+            color=alt.Color(
+                f"{group}:N",
+                scale=_scale(df[group].n_unique()),
+                legend=alt.Legend(orient="bottom", columns=2, labelLimit=300),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{status}:N", title="Status"),
+                alt.Tooltip(f"{group}:N"),
+                alt.Tooltip("count():Q", title="Number"),
+            ],
         )
         .properties(width=WIDTH - 200, height=alt.Step(22))
     )
     return described(chart, description)
 
 
-__all__ = ["alt_items", "bars", "dated_points", "empty", "grouped_bars", "stacked_with_totals", "status_counts", "timeline"]
+__all__ = [
+    "alt_items",
+    "bars",
+    "dated_points",
+    "empty",
+    "grouped_bars",
+    "stacked_with_totals",
+    "status_counts",
+    "timeline",
+]

@@ -7,8 +7,26 @@ import polars as pl
 from .package import EvidencePackage
 
 EXPORT_COLUMNS = [
-    "id", "theme", "measure", "label", "kind", "value", "unit", "printed", "period", "period_start", "period_end",
-    "geography", "population", "source", "source_file", "source_title", "source_published", "locator", "quote", "caveats",
+    "id",
+    "theme",
+    "measure",
+    "label",
+    "kind",
+    "value",
+    "unit",
+    "printed",
+    "period",
+    "period_start",
+    "period_end",
+    "geography",
+    "population",
+    "source",
+    "source_file",
+    "source_title",
+    "source_published",
+    "locator",
+    "quote",
+    "caveats",
 ]
 
 

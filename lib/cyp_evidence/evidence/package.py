@@ -151,7 +151,7 @@ def _read_resource(path: Path, schema: dict, label: str, problems: list[Problem]
                 problems.append(Problem(label, f"has {len(raw)} values, expected {len(names)}", line=lineno, id=rid))
                 continue
             row = {"_file": label, "_line": lineno}
-            for f, cell in zip(fields, raw):
+            for f, cell in zip(fields, raw, strict=False):
                 cons = f.get("constraints", {})
                 name = f["name"]
                 if cell == "":
@@ -169,10 +169,14 @@ def _read_resource(path: Path, schema: dict, label: str, problems: list[Problem]
                     continue
                 if "enum" in cons and val not in cons["enum"]:
                     problems.append(
-                        Problem(label, f"unknown value {cell!r} (allowed: {', '.join(cons['enum'])})", lineno, rid, name)
+                        Problem(
+                            label, f"unknown value {cell!r} (allowed: {', '.join(cons['enum'])})", lineno, rid, name
+                        )
                     )
                 if "pattern" in cons and isinstance(val, str) and not re.fullmatch(cons["pattern"], val):
-                    problems.append(Problem(label, f"{cell!r} does not match pattern {cons['pattern']}", lineno, rid, name))
+                    problems.append(
+                        Problem(label, f"{cell!r} does not match pattern {cons['pattern']}", lineno, rid, name)
+                    )
                 row[name] = val
             rows.append(row)
         return rows
@@ -224,7 +228,15 @@ def _unique_problems(frame: pl.DataFrame, schema: dict) -> list[Problem]:
         dup = frame.filter(pl.struct(keys).is_duplicated() & pl.all_horizontal(pl.col(k).is_not_null() for k in keys))
         for r in dup.iter_rows(named=True):
             key = ", ".join(f"{k}={r[k]!r}" for k in keys)
-            out.append(Problem(r["_file"], f"duplicate key ({key}) also appears elsewhere in this table", r["_line"], str(r[keys[0]]), keys[-1]))
+            out.append(
+                Problem(
+                    r["_file"],
+                    f"duplicate key ({key}) also appears elsewhere in this table",
+                    r["_line"],
+                    str(r[keys[0]]),
+                    keys[-1],
+                )
+            )
     return out
 
 
@@ -244,9 +256,11 @@ def _foreign_key_problems(pkg: EvidencePackage) -> list[Problem]:
             val = r[column]
             if val is None:
                 continue
-            for v in (val.split() if multi else [val]):
+            for v in val.split() if multi else [val]:
                 if v not in allowed:
-                    out.append(Problem(r["_file"], f"refers to unknown {what} {v!r}", r["_line"], str(r[idcol]), column))
+                    out.append(
+                        Problem(r["_file"], f"refers to unknown {what} {v!r}", r["_line"], str(r[idcol]), column)
+                    )
 
     for table in ("figures", "tables", "recommendations", "source_issues"):
         check(table, "source_id", source_ids, "source")

@@ -24,13 +24,22 @@ from .package import EvidencePackage
 SERIES_FILE = "<monthly series>"
 
 
-def quarterly_cells(series: pl.DataFrame | pl.LazyFrame, table_id: str, *, date: str = "month", row: str = "vanguard",
-                    value: str = "referrals") -> pl.DataFrame:
+def quarterly_cells(
+    series: pl.DataFrame | pl.LazyFrame,
+    table_id: str,
+    *,
+    date: str = "month",
+    row: str = "vanguard",
+    value: str = "referrals",
+) -> pl.DataFrame:
     """Table cells (``table_cells`` columns) for ``series`` summed by ``row`` and financial-year
     quarter: one ``cell`` per row and quarter with data, a ``column_total`` per quarter, a
     ``row_total`` per row (column ``Total``) and one ``grand_total``. Quarters are in time order."""
-    lf = series.lazy().select(pl.col(row).cast(pl.String).alias("row"), pl.col(date).cast(pl.Date).alias("_d"),
-                              pl.col(value).cast(pl.Float64).alias("value"))
+    lf = series.lazy().select(
+        pl.col(row).cast(pl.String).alias("row"),
+        pl.col(date).cast(pl.Date).alias("_d"),
+        pl.col(value).cast(pl.Float64).alias("value"),
+    )
     lf = lf.filter(pl.col("row").is_not_null() & pl.col("_d").is_not_null() & pl.col("value").is_not_null())
     start = pl.col("_d").dt.truncate("1q")  # financial-year quarters start in Apr, Jul, Oct, Jan: calendar quarters
     cells = lf.group_by("row", start.alias("period_start")).agg(pl.col("value").sum()).collect()
@@ -41,22 +50,47 @@ def quarterly_cells(series: pl.DataFrame | pl.LazyFrame, table_id: str, *, date:
         label.alias("column"),
         pl.col("period_start").dt.offset_by("3mo").dt.offset_by("-1d").alias("period_end"),
     ).sort("period_start", "row")
-    col_totals = cells.group_by("column", "period_start", "period_end", maintain_order=True).agg(pl.col("value").sum()).with_columns(
-        pl.lit("Total").alias("row"))
-    row_totals = cells.group_by("row", maintain_order=True).agg(pl.col("value").sum()).with_columns(pl.lit("Total").alias("column"))
+    col_totals = (
+        cells.group_by("column", "period_start", "period_end", maintain_order=True)
+        .agg(pl.col("value").sum())
+        .with_columns(pl.lit("Total").alias("row"))
+    )
+    row_totals = (
+        cells.group_by("row", maintain_order=True)
+        .agg(pl.col("value").sum())
+        .with_columns(pl.lit("Total").alias("column"))
+    )
     grand = pl.DataFrame({"row": ["Total"], "column": ["Total"], "value": [float(cells["value"].sum())]})
-    parts = [cells.with_columns(pl.lit("cell").alias("kind")), col_totals.with_columns(pl.lit("column_total").alias("kind")),
-             row_totals.with_columns(pl.lit("row_total").alias("kind")), grand.with_columns(pl.lit("grand_total").alias("kind"))]
+    parts = [
+        cells.with_columns(pl.lit("cell").alias("kind")),
+        col_totals.with_columns(pl.lit("column_total").alias("kind")),
+        row_totals.with_columns(pl.lit("row_total").alias("kind")),
+        grand.with_columns(pl.lit("grand_total").alias("kind")),
+    ]
     out = pl.concat(parts, how="diagonal_relaxed")
-    printed = pl.when(pl.col("value") == pl.col("value").round(0)).then(pl.col("value").cast(pl.Int64).cast(pl.String)).otherwise(pl.col("value").cast(pl.String))
+    printed = (
+        pl.when(pl.col("value") == pl.col("value").round(0))
+        .then(pl.col("value").cast(pl.Int64).cast(pl.String))
+        .otherwise(pl.col("value").cast(pl.String))
+    )
     return out.select(
-        pl.lit(table_id).alias("table_id"), "row", "column", "kind", "value", printed.alias("printed"),
-        pl.col("period_start").cast(pl.Date), pl.col("period_end").cast(pl.Date),
-        pl.lit(None, dtype=pl.String).alias("line_quote"), pl.lit(SERIES_FILE).alias("_file"), pl.lit(None, dtype=pl.Int64).alias("_line"),
+        pl.lit(table_id).alias("table_id"),
+        "row",
+        "column",
+        "kind",
+        "value",
+        printed.alias("printed"),
+        pl.col("period_start").cast(pl.Date),
+        pl.col("period_end").cast(pl.Date),
+        pl.lit(None, dtype=pl.String).alias("line_quote"),
+        pl.lit(SERIES_FILE).alias("_file"),
+        pl.lit(None, dtype=pl.Int64).alias("_line"),
     )
 
 
-def with_monthly_series(pkg: EvidencePackage, series: pl.DataFrame | pl.LazyFrame, table_id: str | None = None, **columns) -> EvidencePackage:
+def with_monthly_series(
+    pkg: EvidencePackage, series: pl.DataFrame | pl.LazyFrame, table_id: str | None = None, **columns
+) -> EvidencePackage:
     """A copy of ``pkg`` whose table ``table_id`` (default: the vanguard referrals table) holds
     ``series`` aggregated by quarter (see :func:`quarterly_cells`; ``columns`` names the date,
     row and value columns). Other tables and cells are unchanged; ``pkg`` is not modified."""
@@ -65,6 +99,8 @@ def with_monthly_series(pkg: EvidencePackage, series: pl.DataFrame | pl.LazyFram
         raise ValueError(f"no table {table_id!r} in the evidence package to hold the series")
     cells = quarterly_cells(series, table_id, **columns)
     frames = dict(pkg.frames)
-    frames["table_cells"] = pl.concat([pkg.table_cells.filter(pl.col("table_id") != table_id), cells.select(pkg.table_cells.columns)],
-                                      how="vertical_relaxed")
+    frames["table_cells"] = pl.concat(
+        [pkg.table_cells.filter(pl.col("table_id") != table_id), cells.select(pkg.table_cells.columns)],
+        how="vertical_relaxed",
+    )
     return EvidencePackage(pkg.directory, pkg.descriptor, pkg.schemas, frames, [])

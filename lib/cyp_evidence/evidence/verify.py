@@ -23,11 +23,41 @@ from ..paths import EVIDENCE_DIR, default_sources_dir
 from .package import EvidencePackage, Problem, read_package
 
 NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
-    "hundred": 100, "thousand": 1000, "half": 50, "quarter": 25, "three-quarters": 75, "third": 33, "two-thirds": 67,
-    "once": 1, "twice": 2, "single": 1, "double": 2, "dozen": 12,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "hundred": 100,
+    "thousand": 1000,
+    "half": 50,
+    "quarter": 25,
+    "three-quarters": 75,
+    "third": 33,
+    "two-thirds": 67,
+    "once": 1,
+    "twice": 2,
+    "single": 1,
+    "double": 2,
+    "dozen": 12,
 }
 _NUM = re.compile(r"\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
@@ -102,7 +132,7 @@ def check_quotes(pkg: EvidencePackage, texts: dict[str, str]) -> list[Problem]:
     for r in pkg.figures.iter_rows(named=True):
         text = texts.get(r["source_id"])
         quote, printed, value = r["quote"], r["printed"], r["value"]
-        p = lambda msg, fld: out.append(Problem(r["_file"], msg, r["_line"], r["id"], fld))  # noqa: E731
+        p = lambda msg, fld, r=r: out.append(Problem(r["_file"], msg, r["_line"], r["id"], fld))
         if text is not None and quote and quote not in text:
             p(f"quote is not an exact substring of {r['source_id']}: {quote[:80]!r}", "quote")
         if quote and printed and printed not in quote:
@@ -111,30 +141,59 @@ def check_quotes(pkg: EvidencePackage, texts: dict[str, str]) -> list[Problem]:
             p(f"value {value:g} is not the number printed in {printed!r}", "value")
         if r["period_start"] and r["period_end"] and r["period_start"] > r["period_end"]:
             p("period_start is after period_end", "period_start")
-    for table, cols in (("recommendations", ("text_quote", "response_quote", "progress_quote")), ("tables", ("header_quote",))):
+    for table, cols in (
+        ("recommendations", ("text_quote", "response_quote", "progress_quote")),
+        ("tables", ("header_quote",)),
+    ):
         idcol = pkg.frames[table].columns[0]
         for r in pkg.frames[table].iter_rows(named=True):
             for col in cols:
-                src = r.get("progress_source_id") if col == "progress_quote" and r.get("progress_source_id") else r["source_id"]
+                src = (
+                    r.get("progress_source_id")
+                    if col == "progress_quote" and r.get("progress_source_id")
+                    else r["source_id"]
+                )
                 text = texts.get(src)
                 if text is not None and r[col] and r[col] not in text:
-                    out.append(Problem(r["_file"], f"{col} is not an exact substring of {src}: {r[col][:80]!r}", r["_line"], r[idcol], col))
+                    out.append(
+                        Problem(
+                            r["_file"],
+                            f"{col} is not an exact substring of {src}: {r[col][:80]!r}",
+                            r["_line"],
+                            r[idcol],
+                            col,
+                        )
+                    )
     return out
 
 
 def check_table_cells(pkg: EvidencePackage, texts: dict[str, str]) -> list[Problem]:
     out = []
     lines_by_source = {s: set(t.splitlines()) for s, t in texts.items()}
-    source_of = dict(zip(pkg.tables["table_id"].to_list(), pkg.tables["source_id"].to_list()))
+    source_of = dict(zip(pkg.tables["table_id"].to_list(), pkg.tables["source_id"].to_list(), strict=True))
     for r in pkg.table_cells.iter_rows(named=True):
         key = f"{r['table_id']}/{r['row']}/{r['column']}"
         lines = lines_by_source.get(source_of.get(r["table_id"]))
         if lines is not None and r["line_quote"] not in lines:
-            out.append(Problem(r["_file"], "line_quote is not a whole line of the source text", r["_line"], key, "line_quote"))
+            out.append(
+                Problem(r["_file"], "line_quote is not a whole line of the source text", r["_line"], key, "line_quote")
+            )
         elif r["printed"] not in [c.strip() for c in r["line_quote"].split("\t")]:
-            out.append(Problem(r["_file"], f"printed {r['printed']!r} is not a field of line_quote", r["_line"], key, "printed"))
+            out.append(
+                Problem(
+                    r["_file"], f"printed {r['printed']!r} is not a field of line_quote", r["_line"], key, "printed"
+                )
+            )
         if r["value"] is not None and r["printed"] and not any(_close(r["value"], n) for n in numbers_in(r["printed"])):
-            out.append(Problem(r["_file"], f"value {r['value']:g} is not the number printed in {r['printed']!r}", r["_line"], key, "value"))
+            out.append(
+                Problem(
+                    r["_file"],
+                    f"value {r['value']:g} is not the number printed in {r['printed']!r}",
+                    r["_line"],
+                    key,
+                    "value",
+                )
+            )
     return out
 
 
@@ -145,7 +204,7 @@ def reconcile_tables(pkg: EvidencePackage) -> list[Detection]:
     for (table_id,), t in cells.group_by(["table_id"], maintain_order=True):
         body = t.filter(pl.col("kind") == "cell")
 
-        def mismatch(what: str, printed: float, computed: float, key: str):
+        def mismatch(what: str, printed: float, computed: float, key: str, table_id: str = table_id):
             if not _close(printed, computed):
                 found.append(
                     Detection(
@@ -163,7 +222,9 @@ def reconcile_tables(pkg: EvidencePackage) -> list[Detection]:
         for r in t.filter(pl.col("kind") == "column_total").iter_rows(named=True):
             parts = body.filter(pl.col("column") == r["column"])
             if parts.height:
-                mismatch(f"column '{r['column']}' total", r["value"], parts["value"].sum(), f"column:{_slug(r['column'])}")
+                mismatch(
+                    f"column '{r['column']}' total", r["value"], parts["value"].sum(), f"column:{_slug(r['column'])}"
+                )
         for r in t.filter(pl.col("kind") == "grand_total").iter_rows(named=True):
             row_totals = t.filter(pl.col("kind") == "row_total")["value"]
             col_totals = t.filter(pl.col("kind") == "column_total")["value"]
@@ -185,20 +246,26 @@ def check_arithmetic(pkg: EvidencePackage) -> tuple[list[Problem], list[Detectio
     Money inputs at different printed scales are compared in pounds when the check mixes them."""
     problems, found = [], []
     valid = pkg.figures.filter(pl.col("value").is_not_null())
-    values = dict(zip(valid["id"].to_list(), valid["value"].to_list()))
-    units = dict(zip(valid["id"].to_list(), valid["unit"].to_list()))
+    values = dict(zip(valid["id"].to_list(), valid["value"].to_list(), strict=True))
+    units = dict(zip(valid["id"].to_list(), valid["unit"].to_list(), strict=True))
     for r in pkg.arithmetic_checks.iter_rows(named=True):
         ids = (r["input_ids"] or "").split()
         if r["result_id"] not in values or any(i not in values for i in ids):
             continue  # reported as an unknown reference already
         kind = r["kind"]
         involved = [r["result_id"], *ids]
-        scale_all = kind in ("sum", "difference") and len({units[i] for i in involved}) > 1 and all(units[i] in MONEY_SCALE for i in involved)
+        scale_all = (
+            kind in ("sum", "difference")
+            and len({units[i] for i in involved}) > 1
+            and all(units[i] in MONEY_SCALE for i in involved)
+        )
         scale = (lambda i: MONEY_SCALE[units[i]]) if scale_all else (lambda i: 1.0)
         xs = [values[i] * scale(i) for i in ids]
         need = {"percent_change": 2, "percent_of": 2, "difference": 2, "ratio": 2}.get(kind)
         if need and len(xs) != need:
-            problems.append(Problem(r["_file"], f"{kind} needs {need} inputs, got {len(xs)}", r["_line"], r["id"], "input_ids"))
+            problems.append(
+                Problem(r["_file"], f"{kind} needs {need} inputs, got {len(xs)}", r["_line"], r["id"], "input_ids")
+            )
             continue
         if kind == "percent_change":
             computed = (xs[1] - xs[0]) / xs[0] * 100
@@ -243,7 +310,11 @@ def compare_measures(pkg: EvidencePackage) -> list[Detection]:
             for b in rows[i + 1 :]:
                 same_period = (
                     a["period"] == b["period"]
-                    or (a["period_end"] is not None and a["period_end"] == b["period_end"] and a["period_start"] == b["period_start"])
+                    or (
+                        a["period_end"] is not None
+                        and a["period_end"] == b["period_end"]
+                        and a["period_start"] == b["period_start"]
+                    )
                     or _not_stated(a["period"])
                     or _not_stated(b["period"])
                 )
@@ -274,7 +345,13 @@ def register(pkg: EvidencePackage, detections: list[Detection]) -> tuple[list[De
     out = [Detection(d.key, d.kind, d.refs, d.message, claimed.get(d.key, (None,))[0]) for d in detections]
     found = {d.key for d in detections}
     stale = [
-        Problem(r["_file"], f"lists detection {key!r}, which the validator no longer finds (remove it or fix the evidence)", r["_line"], iid, "detects")
+        Problem(
+            r["_file"],
+            f"lists detection {key!r}, which the validator no longer finds (remove it or fix the evidence)",
+            r["_line"],
+            iid,
+            "detects",
+        )
         for key, (iid, r) in claimed.items()
         if key not in found
     ]

@@ -67,8 +67,16 @@ def html_table(df: pl.DataFrame, caption: str, max_rows: int = MAX_TABLE_ROWS) -
     head = "".join(f'<th scope="col" style="text-align:left;padding:2px 8px">{esc(c)}</th>' for c in df.columns)
     rows = []
     for r in df.head(max_rows).iter_rows():
-        rows.append("<tr>" + "".join(f'<td style="padding:2px 8px;vertical-align:top;max-width:32em">{esc(v)}</td>' for v in r) + "</tr>")
-    more = f"<p>Showing the first {max_rows} of {df.height} rows; the CSV has them all.</p>" if df.height > max_rows else ""
+        rows.append(
+            "<tr>"
+            + "".join(f'<td style="padding:2px 8px;vertical-align:top;max-width:32em">{esc(v)}</td>' for v in r)
+            + "</tr>"
+        )
+    more = (
+        f"<p>Showing the first {max_rows} of {df.height} rows; the CSV has them all.</p>"
+        if df.height > max_rows
+        else ""
+    )
     return (
         f'<div style="max-height:420px;overflow:auto" role="region" tabindex="0" aria-label="{esc(caption)}">'
         f'<table style="border-collapse:collapse;font-size:12px"><caption style="text-align:left;font-weight:bold">{esc(caption)}</caption>'
@@ -170,9 +178,11 @@ def citation_html(pkg: EvidencePackage, citations: list[str], open_up_to: int = 
     groups: dict[str, list[str]] = {}
     for c in citations:
         label = next((lab for lab in labels if c.startswith(lab)), "")
-        groups.setdefault(label or c, []).append(c[len(label):].lstrip(", ") if label else "")
+        groups.setdefault(label or c, []).append(c[len(label) :].lstrip(", ") if label else "")
     items = "".join(
-        f"<li>{esc(doc)}" + (f": <span style='color:#3D3D3D'>{esc('; '.join(p for p in places if p))}</span>" if any(places) else "") + "</li>"
+        f"<li>{esc(doc)}"
+        + (f": <span style='color:#3D3D3D'>{esc('; '.join(p for p in places if p))}</span>" if any(places) else "")
+        + "</li>"
         for doc, places in groups.items()
     )
     head = f"Source{'s' if len(citations) > 1 else ''}: {len(citations)} place{'s' if len(citations) > 1 else ''} in {len(groups)} document{'s' if len(groups) > 1 else ''}"
@@ -186,7 +196,7 @@ class ExplorerWidget(widgets.VBox):
     """The explorer's UI. Its plain-text form is short and fixed (it is what a notebook stores
     as the cell's text output, and what nbval compares), whatever the evidence holds."""
 
-    def __init__(self, explorer: "Explorer", **kwargs):
+    def __init__(self, explorer: Explorer, **kwargs):
         self._label = f"{type(explorer).__name__}: {explorer.title}"
         super().__init__(**kwargs)
 
@@ -263,7 +273,7 @@ class Explorer:
             self._updating = False
         self.refresh()
 
-    def set(self, **values) -> "Explorer":
+    def set(self, **values) -> Explorer:
         """Set several controls at once (one recomputation per control)."""
         for k, v in values.items():
             self.controls[k].value = v
@@ -322,9 +332,15 @@ class Explorer:
         _VALID_SHAPES.add(spec_shape(self._jchart.spec))  # altair has just validated it
         self._cite = widgets.HTML(self._citation_html())
         self._notes = widgets.HTML(self.notes())
-        self._show = widgets.ToggleButton(value=self.show_table_at_start, description="Show the figures behind the chart", icon="table",
-                                          layout=widgets.Layout(width="auto"))
-        self._save = widgets.Button(description="Save the figures as CSV", icon="download", layout=widgets.Layout(width="auto"))
+        self._show = widgets.ToggleButton(
+            value=self.show_table_at_start,
+            description="Show the figures behind the chart",
+            icon="table",
+            layout=widgets.Layout(width="auto"),
+        )
+        self._save = widgets.Button(
+            description="Save the figures as CSV", icon="download", layout=widgets.Layout(width="auto")
+        )
         self._saved = widgets.HTML("")
         self._table_html = widgets.HTML(self._table_block() if self.show_table_at_start else "")
         self._table_html.layout.display = None if self.show_table_at_start else "none"

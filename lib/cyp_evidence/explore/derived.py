@@ -43,15 +43,26 @@ class DemandGrowthExplorer(Explorer):
         from ..evidence import load
 
         pkg = pkg if pkg is not None else load()
-        self.all = measures.frame(measures.growth_measures(pkg)).with_columns(pl.col("id").str.starts_with("annual:").alias("annual"))
+        self.all = measures.frame(measures.growth_measures(pkg)).with_columns(
+            pl.col("id").str.starts_with("annual:").alias("annual")
+        )
         super().__init__(pkg, outdir)
 
     def _controls(self):
         groups = sorted(self.all["group"].unique().to_list())
         return {
-            "groups": widgets.SelectMultiple(options=groups, value=tuple(groups), description="Compare", rows=max(2, min(5, len(groups)))),
-            "basis": widgets.ToggleButtons(options=[TOTAL, PER_YEAR], value=TOTAL, description="Show",
-                                           tooltips=["The change over each figure's own period", "Compound change a year, so periods of different length compare"]),
+            "groups": widgets.SelectMultiple(
+                options=groups, value=tuple(groups), description="Compare", rows=max(2, min(5, len(groups)))
+            ),
+            "basis": widgets.ToggleButtons(
+                options=[TOTAL, PER_YEAR],
+                value=TOTAL,
+                description="Show",
+                tooltips=[
+                    "The change over each figure's own period",
+                    "Compound change a year, so periods of different length compare",
+                ],
+            ),
         }
 
     def compute(self) -> pl.DataFrame:
@@ -66,10 +77,19 @@ class DemandGrowthExplorer(Explorer):
         per_year = self.controls["basis"].value == PER_YEAR
         items = "; ".join(f"{r['group']}: {r['bar']} {r['value']:+.1f}%" for r in data.iter_rows(named=True))
         return ch.bars(
-            data, category="bar", value="value", value_title="Change a year (%)" if per_year else "Change over the period (%)",
-            color="group", color_title="Compared", sort=None,
-            tooltip=[alt.Tooltip("label:N", title="Measure"), alt.Tooltip("period:N", title="Period"), alt.Tooltip("value:Q", title="Change (%)", format="+.1f"),
-                     alt.Tooltip("formula:N", title="How it is worked out")],
+            data,
+            category="bar",
+            value="value",
+            value_title="Change a year (%)" if per_year else "Change over the period (%)",
+            color="group",
+            color_title="Compared",
+            sort=None,
+            tooltip=[
+                alt.Tooltip("label:N", title="Measure"),
+                alt.Tooltip("period:N", title="Period"),
+                alt.Tooltip("value:Q", title="Change (%)", format="+.1f"),
+                alt.Tooltip("formula:N", title="How it is worked out"),
+            ],
             description=f"Bar chart of {'yearly' if per_year else 'total'} percentage change, grouped into need and demand, workforce and access: {items}",
         )
 
@@ -79,7 +99,9 @@ class DemandGrowthExplorer(Explorer):
 
     @property
     def table(self) -> pl.DataFrame:
-        return self._data.select("id", "group", "label", "period", "value", "unit", "formula", "inputs", "caveats", "citations")
+        return self._data.select(
+            "id", "group", "label", "period", "value", "unit", "formula", "inputs", "caveats", "citations"
+        )
 
     def notes(self) -> str:
         undated = ""
@@ -88,13 +110,20 @@ class DemandGrowthExplorer(Explorer):
             have = set(self._data["id"].str.replace("^annual:", ""))
             missing = totals.filter(~pl.col("id").is_in(list(have)))
             if missing.height:
-                items = "".join(f"<li>{esc(r['label'])} ({esc(r['period'])}): {r['value']:+.1f}% in total</li>" for r in missing.iter_rows(named=True))
-                undated = (f"<details open><summary>{missing.height} change(s) have no yearly rate: the evidence records no start and end "
-                           f"dates for their period</summary><ul style='font-size:12px'>{items}</ul></details>")
-        return undated + ("<p style='font-size:12px'>Each bar is either a percentage printed by a source ('as printed') or the change between "
-                "the earliest and latest printed figure of one measure (formula in the table). The periods differ between bars: "
-                "'Change a year' converts each total to a compound yearly rate over its own period so that they can be set side by side; "
-                "it assumes steady growth, which the sources do not say.</p>")
+                items = "".join(
+                    f"<li>{esc(r['label'])} ({esc(r['period'])}): {r['value']:+.1f}% in total</li>"
+                    for r in missing.iter_rows(named=True)
+                )
+                undated = (
+                    f"<details open><summary>{missing.height} change(s) have no yearly rate: the evidence records no start and end "
+                    f"dates for their period</summary><ul style='font-size:12px'>{items}</ul></details>"
+                )
+        return undated + (
+            "<p style='font-size:12px'>Each bar is either a percentage printed by a source ('as printed') or the change between "
+            "the earliest and latest printed figure of one measure (formula in the table). The periods differ between bars: "
+            "'Change a year' converts each total to a compound yearly rate over its own period so that they can be set side by side; "
+            "it assumes steady growth, which the sources do not say.</p>"
+        )
 
 
 class CommitmentExplorer(Explorer):
@@ -119,26 +148,61 @@ class CommitmentExplorer(Explorer):
         p = self.progress()
         if self.controls["view"].value == SHARE:
             return p.filter(pl.col("share_of_target").is_not_null()).with_columns(pl.col("share_of_target").round(1))
-        due = p.filter(pl.col("due_date").is_not_null()).select("title", pl.col("due_date").alias("date"), pl.lit("Target date").alias("event"), pl.col("target").alias("what"), "status")
-        rep = p.filter(pl.col("reported_date").is_not_null()).select("title", pl.col("reported_date").alias("date"), pl.lit("Reported").alias("event"), pl.col("reported").alias("what"), "status")
+        due = p.filter(pl.col("due_date").is_not_null()).select(
+            "title",
+            pl.col("due_date").alias("date"),
+            pl.lit("Target date").alias("event"),
+            pl.col("target").alias("what"),
+            "status",
+        )
+        rep = p.filter(pl.col("reported_date").is_not_null()).select(
+            "title",
+            pl.col("reported_date").alias("date"),
+            pl.lit("Reported").alias("event"),
+            pl.col("reported").alias("what"),
+            "status",
+        )
         return pl.concat([due, rep]).sort("title", "date")
 
     def build_chart(self, data):
         at = self.controls["at"].value or latest_publication(self.pkg)
         if self.controls["view"].value == SHARE:
-            items = "; ".join(f"{r['title']}: {r['share_of_target']:.1f}% of target" for r in data.iter_rows(named=True))
+            items = "; ".join(
+                f"{r['title']}: {r['share_of_target']:.1f}% of target" for r in data.iter_rows(named=True)
+            )
             return ch.bars(
-                data, category="title", value="share_of_target", value_title="Reported as a share of the target (%)", color="status", color_title="Status",
-                tooltip=[alt.Tooltip("title:N", title="Commitment"), alt.Tooltip("target:N", title="Target"), alt.Tooltip("reported:N", title="Reported"),
-                         alt.Tooltip("formula:N", title="How it is worked out"), alt.Tooltip("status:N", title="Status")],
+                data,
+                category="title",
+                value="share_of_target",
+                value_title="Reported as a share of the target (%)",
+                color="status",
+                color_title="Status",
+                tooltip=[
+                    alt.Tooltip("title:N", title="Commitment"),
+                    alt.Tooltip("target:N", title="Target"),
+                    alt.Tooltip("reported:N", title="Reported"),
+                    alt.Tooltip("formula:N", title="How it is worked out"),
+                    alt.Tooltip("status:N", title="Status"),
+                ],
                 description=f"Bar chart of reported progress as a share of each target, status at {at:%-d %B %Y}: {items or 'none computable'}",
             )
         items = "; ".join(f"{r['title']}: {r['event'].lower()} {r['date']:%b %Y}" for r in data.iter_rows(named=True))
         return ch.timeline(
-            data, date="date", row="title", color="status", color_order=list(measures.STATUSES), shape="event",
-            tooltip=[alt.Tooltip("title:N", title="Commitment"), alt.Tooltip("event:N", title="What"), alt.Tooltip("what:N", title="As printed"),
-                     alt.Tooltip("date:T", title="Date", format="%d %b %Y"), alt.Tooltip("status:N", title="Status")],
-            at=at.isoformat(), description=f"Timeline of commitment target dates and reporting dates with the chosen date {at:%-d %B %Y} marked: {items}",
+            data,
+            date="date",
+            row="title",
+            color="status",
+            color_order=list(measures.STATUSES),
+            shape="event",
+            tooltip=[
+                alt.Tooltip("title:N", title="Commitment"),
+                alt.Tooltip("event:N", title="What"),
+                alt.Tooltip("what:N", title="As printed"),
+                alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+                alt.Tooltip("status:N", title="Status"),
+            ],
+            at=at.isoformat(),
+            description=f"Timeline of commitment target dates and reporting dates with the chosen date {at:%-d %B %Y} marked: {items}",
         )
 
     @property
@@ -147,13 +211,29 @@ class CommitmentExplorer(Explorer):
 
     @property
     def table(self) -> pl.DataFrame:
-        return self.progress().with_columns(pl.col("share_of_target").round(1)).select(
-            "title", "target", "due_printed", "reported", "share_of_target", "formula", "status", "target_ids", "reported_ids", "citation")
+        return (
+            self.progress()
+            .with_columns(pl.col("share_of_target").round(1))
+            .select(
+                "title",
+                "target",
+                "due_printed",
+                "reported",
+                "share_of_target",
+                "formula",
+                "status",
+                "target_ids",
+                "reported_ids",
+                "citation",
+            )
+        )
 
     def notes(self) -> str:
-        return ("<p style='font-size:12px'>Status comes from what the sources say only: 'progress reported' does not mean met. "
-                "The share of the target is computed only where the reported figure and the target are in the same unit "
-                "(the formula column says why not otherwise).</p>")
+        return (
+            "<p style='font-size:12px'>Status comes from what the sources say only: 'progress reported' does not mean met. "
+            "The share of the target is computed only where the reported figure and the target are in the same unit "
+            "(the formula column says why not otherwise).</p>"
+        )
 
 
 class FundingExplorer(Explorer):
@@ -164,14 +244,27 @@ class FundingExplorer(Explorer):
 
     def _controls(self):
         money = measures.money_figures(self.pkg)
-        opts = [(f"{r['label']}: {r['printed']} ({r['period']})", r["id"]) for r in money.iter_rows(named=True)] or [("(no money figures yet)", None)]
+        opts = [(f"{r['label']}: {r['printed']} ({r['period']})", r["id"]) for r in money.iter_rows(named=True)] or [
+            ("(no money figures yet)", None)
+        ]
         # start on the money with the most related counts of children (ties: first printed)
         related = {i: measures.denominator_candidates(self.pkg, i, "child").height for _, i in opts if i is not None}
         start = max(related, key=lambda i: related[i]) if related else None
         return {
-            "money": widgets.Dropdown(options=opts, value=start, description="Money", layout=widgets.Layout(width="620px")),
-            "basis": widgets.ToggleButtons(options=[("Per child or young person", "child"), ("Per area or organisation", "area")], value="child", description="Divide by"),
-            "per_year": widgets.Checkbox(value=False, description="Per year (where the money's period has dates)", indent=False, layout=widgets.Layout(width="auto")),
+            "money": widgets.Dropdown(
+                options=opts, value=start, description="Money", layout=widgets.Layout(width="620px")
+            ),
+            "basis": widgets.ToggleButtons(
+                options=[("Per child or young person", "child"), ("Per area or organisation", "area")],
+                value="child",
+                description="Divide by",
+            ),
+            "per_year": widgets.Checkbox(
+                value=False,
+                description="Per year (where the money's period has dates)",
+                indent=False,
+                layout=widgets.Layout(width="auto"),
+            ),
         }
 
     def candidates(self) -> pl.DataFrame:
@@ -182,29 +275,52 @@ class FundingExplorer(Explorer):
 
     def derived(self) -> list[measures.Derived]:
         c = self.state()
-        return [measures.per_unit(self.pkg, c["money"], i, per_year=c["per_year"]) for i in self.candidates()["id"].to_list()]
+        return [
+            measures.per_unit(self.pkg, c["money"], i, per_year=c["per_year"])
+            for i in self.candidates()["id"].to_list()
+        ]
 
     def compute(self) -> pl.DataFrame:
         d = measures.frame(self.derived()).filter(pl.col("value").is_not_null())
-        names = dict(self.pkg.figures.select("id", pl.concat_str([pl.col("label"), pl.lit(": "), pl.col("printed"), pl.lit(" ("), pl.col("period"), pl.lit(")")])).iter_rows())
+        names = dict(
+            self.pkg.figures.select(
+                "id",
+                pl.concat_str(
+                    [pl.col("label"), pl.lit(": "), pl.col("printed"), pl.lit(" ("), pl.col("period"), pl.lit(")")]
+                ),
+            ).iter_rows()
+        )
         reasons = dict(self.candidates().select("id", "reason").iter_rows())
         d = d.with_columns(pl.col("inputs").str.split(" ").list.get(1).alias("count_id"))
-        return d.with_columns(
-            pl.col("count_id").replace_strict(names, default="").alias("divided_by"),
-            pl.col("count_id").replace_strict(reasons, default="").alias("why_this_count"),
-            pl.col("value").round(2),
-        ).drop("count_id").sort("value", descending=True)
+        return (
+            d.with_columns(
+                pl.col("count_id").replace_strict(names, default="").alias("divided_by"),
+                pl.col("count_id").replace_strict(reasons, default="").alias("why_this_count"),
+                pl.col("value").round(2),
+            )
+            .drop("count_id")
+            .sort("value", descending=True)
+        )
 
     def build_chart(self, data):
         if data.height == 0:
-            return ch.empty("No count in the evidence base is close enough to this money (same programme, source or theme), or its period has no dates for 'per year'.")
+            return ch.empty(
+                "No count in the evidence base is close enough to this money (same programme, source or theme), or its period has no dates for 'per year'."
+            )
         per = "a year " if self.controls["per_year"].value else ""
         items = "; ".join(f"{r['divided_by']}: £{r['value']:,.0f}" for r in data.iter_rows(named=True))
         return ch.bars(
-            data, category="divided_by", value="value", value_title=f"£ {per}per unit (indicative)",
-            tooltip=[alt.Tooltip("divided_by:N", title="Divided by"), alt.Tooltip("value:Q", title="£", format=",.0f"),
-                     alt.Tooltip("formula:N", title="How it is worked out"), alt.Tooltip("why_this_count:N", title="Why this count"),
-                     alt.Tooltip("caveats:N", title="Caveats")],
+            data,
+            category="divided_by",
+            value="value",
+            value_title=f"£ {per}per unit (indicative)",
+            tooltip=[
+                alt.Tooltip("divided_by:N", title="Divided by"),
+                alt.Tooltip("value:Q", title="£", format=",.0f"),
+                alt.Tooltip("formula:N", title="How it is worked out"),
+                alt.Tooltip("why_this_count:N", title="Why this count"),
+                alt.Tooltip("caveats:N", title="Caveats"),
+            ],
             description=f"Bar chart of the chosen money figure divided {per}by each count: {items}",
         )
 
@@ -214,13 +330,17 @@ class FundingExplorer(Explorer):
 
     @property
     def table(self) -> pl.DataFrame:
-        return self._data.select("id", "label", "divided_by", "why_this_count", "value", "unit", "formula", "caveats", "inputs", "citations")
+        return self._data.select(
+            "id", "label", "divided_by", "why_this_count", "value", "unit", "formula", "caveats", "inputs", "citations"
+        )
 
     def notes(self) -> str:
-        return ("<p style='font-size:12px'><b>Indicative only.</b> Each bar divides one printed sum of money by one printed count. "
-                "The two rarely cover the same period, population or spending, so the result is a ratio for scale, not a unit cost; "
-                "the caveats column lists every mismatch found. Only counts related to the money are offered: from the same programme "
-                "(a shared word in the measure name), the same source or a related theme, at least two of these.</p>")
+        return (
+            "<p style='font-size:12px'><b>Indicative only.</b> Each bar divides one printed sum of money by one printed count. "
+            "The two rarely cover the same period, population or spending, so the result is a ratio for scale, not a unit cost; "
+            "the caveats column lists every mismatch found. Only counts related to the money are offered: from the same programme "
+            "(a shared word in the measure name), the same source or a related theme, at least two of these.</p>"
+        )
 
 
 __all__ = ["CommitmentExplorer", "DemandGrowthExplorer", "FundingExplorer", "latest_publication"]

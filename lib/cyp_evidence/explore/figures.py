@@ -12,12 +12,40 @@ from ..evidence.cite import cite_figure, cite_many, source_label
 from .base import ALL, Explorer, esc
 
 UNIT_TITLES = {
-    "count": "Number", "people": "Number of people", "percent": "Per cent", "percentage_points": "Percentage points",
-    "gbp": "£", "gbp_thousand": "£ thousand", "gbp_million": "£ million", "gbp_billion": "£ billion", "days": "Days", "weeks": "Weeks", "months": "Months",
-    "years": "Years", "ratio": "Rate ('1 in N' drawn as 1/N)", "organisations": "Organisations", "areas": "Areas", "beds": "Beds",
-    "services": "Services", "teams": "Teams", "posts": "Posts",
+    "count": "Number",
+    "people": "Number of people",
+    "percent": "Per cent",
+    "percentage_points": "Percentage points",
+    "gbp": "£",
+    "gbp_thousand": "£ thousand",
+    "gbp_million": "£ million",
+    "gbp_billion": "£ billion",
+    "days": "Days",
+    "weeks": "Weeks",
+    "months": "Months",
+    "years": "Years",
+    "ratio": "Rate ('1 in N' drawn as 1/N)",
+    "organisations": "Organisations",
+    "areas": "Areas",
+    "beds": "Beds",
+    "services": "Services",
+    "teams": "Teams",
+    "posts": "Posts",
 }
-FIGURE_COLUMNS = ["id", "theme", "label", "printed", "value", "unit", "kind", "period", "geography", "population", "quote", "caveats"]
+FIGURE_COLUMNS = [
+    "id",
+    "theme",
+    "label",
+    "printed",
+    "value",
+    "unit",
+    "kind",
+    "period",
+    "geography",
+    "population",
+    "quote",
+    "caveats",
+]
 
 
 def pretty(name: str) -> str:
@@ -46,10 +74,19 @@ class OverviewExplorer(Explorer):
         themes = sorted(figs["theme"].unique().to_list())
         sources = [(ALL, ALL)] + [(source_short(self.pkg)[s], s) for s in self.pkg.sources["source_id"].to_list()]
         return {
-            "search": widgets.Text(value="", placeholder="e.g. eating, waiting, workforce, 4111", description="Search", continuous_update=True,
-                                   layout=widgets.Layout(width="360px")),
-            "theme": widgets.Dropdown(options=[(ALL, ALL)] + [(pretty(t), t) for t in themes], value=ALL, description="Theme"),
-            "source": widgets.Dropdown(options=sources, value=ALL, description="Source", layout=widgets.Layout(width="420px")),
+            "search": widgets.Text(
+                value="",
+                placeholder="e.g. eating, waiting, workforce, 4111",
+                description="Search",
+                continuous_update=True,
+                layout=widgets.Layout(width="360px"),
+            ),
+            "theme": widgets.Dropdown(
+                options=[(ALL, ALL)] + [(pretty(t), t) for t in themes], value=ALL, description="Theme"
+            ),
+            "source": widgets.Dropdown(
+                options=sources, value=ALL, description="Source", layout=widgets.Layout(width="420px")
+            ),
             "kind": widgets.Dropdown(options=[ALL] + self.pkg.enum("figures", "kind"), value=ALL, description="Kind"),
         }
 
@@ -64,7 +101,10 @@ class OverviewExplorer(Explorer):
             figs = figs.filter(pl.col("kind") == c["kind"])
         q = c["search"].strip().lower()
         if q:
-            hay = pl.concat_str([pl.col(k).fill_null("") for k in ("measure", "label", "quote", "printed", "id", "caveats")], separator=" ").str.to_lowercase()
+            hay = pl.concat_str(
+                [pl.col(k).fill_null("") for k in ("measure", "label", "quote", "printed", "id", "caveats")],
+                separator=" ",
+            ).str.to_lowercase()
             for word in q.split():
                 figs = figs.filter(hay.str.contains(word, literal=True))
         return figs
@@ -73,19 +113,38 @@ class OverviewExplorer(Explorer):
         names = source_short(self.pkg)
         m = self.matches()
         return (
-            m.group_by("theme", "source_id").agg(pl.len().alias("figures"))
-            .with_columns(pl.col("source_id").replace_strict(names, default=pl.col("source_id")).alias("source"),
-                          pl.col("theme").map_elements(pretty, return_dtype=pl.String).alias("theme_label"))
+            m.group_by("theme", "source_id")
+            .agg(pl.len().alias("figures"))
+            .with_columns(
+                pl.col("source_id").replace_strict(names, default=pl.col("source_id")).alias("source"),
+                pl.col("theme").map_elements(pretty, return_dtype=pl.String).alias("theme_label"),
+            )
             .sort("theme", "source_id")
         )
 
     def build_chart(self, data):
         total = int(data["figures"].sum()) if data.height else 0
-        by_theme = data.group_by("theme_label").agg(pl.col("figures").sum()).sort("figures", "theme_label", descending=[True, False])
-        desc = f"Bar chart of the number of figures in the evidence base by theme, coloured by source document ({total} figures match): " + ch.alt_items(by_theme, "theme_label", "figures")
+        by_theme = (
+            data.group_by("theme_label")
+            .agg(pl.col("figures").sum())
+            .sort("figures", "theme_label", descending=[True, False])
+        )
+        desc = (
+            f"Bar chart of the number of figures in the evidence base by theme, coloured by source document ({total} figures match): "
+            + ch.alt_items(by_theme, "theme_label", "figures")
+        )
         return ch.bars(
-            data, category="theme_label", value="figures", value_title="Figures in the evidence base", color="source", color_title="Source",
-            tooltip=[alt.Tooltip("theme_label:N", title="Theme"), alt.Tooltip("source:N", title="Source"), alt.Tooltip("figures:Q", title="Figures")],
+            data,
+            category="theme_label",
+            value="figures",
+            value_title="Figures in the evidence base",
+            color="source",
+            color_title="Source",
+            tooltip=[
+                alt.Tooltip("theme_label:N", title="Theme"),
+                alt.Tooltip("source:N", title="Source"),
+                alt.Tooltip("figures:Q", title="Figures"),
+            ],
             description=desc,
         )
 
@@ -102,15 +161,19 @@ class OverviewExplorer(Explorer):
     def notes(self) -> str:
         n = self.matches().height
         p = self.pkg
-        return (f"<p style='font-size:13px'>{n} of {p.figures.height} figures match. The evidence base also holds "
-                f"{p.tables.height} source tables ({p.table_cells.height} cells), {p.recommendations.height} recommendations and commitments, "
-                f"and {p.source_issues.height} recorded source issues, from {p.sources.height} documents.</p>")
+        return (
+            f"<p style='font-size:13px'>{n} of {p.figures.height} figures match. The evidence base also holds "
+            f"{p.tables.height} source tables ({p.table_cells.height} cells), {p.recommendations.height} recommendations and commitments, "
+            f"and {p.source_issues.height} recorded source issues, from {p.sources.height} documents.</p>"
+        )
 
 
 class ThemeExplorer(Explorer):
     """Every figure of some themes: choose a theme, a measure, a kind and a unit."""
 
-    def __init__(self, pkg=None, themes=("prevalence", "demand"), title: str | None = None, name: str | None = None, outdir=None):
+    def __init__(
+        self, pkg=None, themes=("prevalence", "demand"), title: str | None = None, name: str | None = None, outdir=None
+    ):
         self.themes = list(themes)
         self.title = title or "Figures: " + ", ".join(pretty(t) for t in self.themes)
         self.name = name or "figures-" + "-".join(self.themes)
@@ -123,9 +186,17 @@ class ThemeExplorer(Explorer):
         figs = self._in_themes()
         themes = [t for t in self.themes if t in set(figs["theme"])]
         c = {
-            "theme": widgets.Dropdown(options=[(f"All of these ({len(themes)})", ALL)] + [(pretty(t), t) for t in themes], value=ALL, description="Theme"),
+            "theme": widgets.Dropdown(
+                options=[(f"All of these ({len(themes)})", ALL)] + [(pretty(t), t) for t in themes],
+                value=ALL,
+                description="Theme",
+            ),
             "measure": widgets.Dropdown(description="Measure", layout=widgets.Layout(width="520px")),
-            "kind": widgets.ToggleButtons(options=[ALL] + [k for k in self.pkg.enum("figures", "kind") if k in set(figs["kind"])], value=ALL, description="Kind"),
+            "kind": widgets.ToggleButtons(
+                options=[ALL] + [k for k in self.pkg.enum("figures", "kind") if k in set(figs["kind"])],
+                value=ALL,
+                description="Kind",
+            ),
             "unit": widgets.Dropdown(description="Unit"),
         }
         self._fill(c, "theme")
@@ -144,11 +215,13 @@ class ThemeExplorer(Explorer):
     def _fill(self, c: dict, changed: str) -> None:
         """Options of the controls after ``changed`` follow what is left to choose from."""
         order = ["theme", "measure", "kind", "unit"]
-        for key in order[order.index(changed) + 1:]:
+        for key in order[order.index(changed) + 1 :]:
             figs = self._filtered(c, key)
             if key == "measure":
                 counts = figs.group_by("measure").agg(pl.col("label").first(), pl.len()).sort("measure")
-                opts = [(f"All measures ({figs.height} figures)", ALL)] + [(f"{r['label']} [{r['measure']}] ({r['len']})", r["measure"]) for r in counts.iter_rows(named=True)]
+                opts = [(f"All measures ({figs.height} figures)", ALL)] + [
+                    (f"{r['label']} [{r['measure']}] ({r['len']})", r["measure"]) for r in counts.iter_rows(named=True)
+                ]
             elif key == "kind":
                 opts = [ALL] + [k for k in self.pkg.enum("figures", "kind") if k in set(figs["kind"])]
             else:
@@ -168,29 +241,79 @@ class ThemeExplorer(Explorer):
         if c["unit"].value is None:
             figs = figs.head(0)
         # the same label can appear for several periods or places: say which on the bar
-        figs = figs.with_columns(pl.concat_str([pl.col("label"), pl.lit(" ("), pl.col("period"), pl.lit(", "), pl.col("geography"), pl.lit(")")]).alias("bar"))
+        figs = figs.with_columns(
+            pl.concat_str(
+                [pl.col("label"), pl.lit(" ("), pl.col("period"), pl.lit(", "), pl.col("geography"), pl.lit(")")]
+            ).alias("bar")
+        )
         dup = figs["bar"].is_duplicated()
-        figs = figs.with_columns(pl.when(dup).then(pl.concat_str([pl.col("bar"), pl.lit(" ["), pl.col("id"), pl.lit("]")])).otherwise(pl.col("bar")).alias("bar"))
+        figs = figs.with_columns(
+            pl.when(dup)
+            .then(pl.concat_str([pl.col("bar"), pl.lit(" ["), pl.col("id"), pl.lit("]")]))
+            .otherwise(pl.col("bar"))
+            .alias("bar")
+        )
         # draw what the print means: '730k' as 730,000 and '1 in 6' as 1/6 (the tooltip shows the print)
         drawn = [measures.comparable_value(r)[0] for r in figs.iter_rows(named=True)]
         figs = figs.with_columns(pl.Series("drawn", drawn, dtype=pl.Float64))
-        return figs.select("id", "bar", "label", "measure", "value", "drawn", "printed", "unit", "kind", "period", "period_end", "geography", "source_id").sort("kind", "drawn", descending=[False, True])
+        return figs.select(
+            "id",
+            "bar",
+            "label",
+            "measure",
+            "value",
+            "drawn",
+            "printed",
+            "unit",
+            "kind",
+            "period",
+            "period_end",
+            "geography",
+            "source_id",
+        ).sort("kind", "drawn", descending=[False, True])
 
     def _dated(self, data: pl.DataFrame) -> bool:
-        return self.controls["measure"].value != ALL and data.filter(pl.col("period_end").is_not_null())["period_end"].n_unique() >= 2
+        return (
+            self.controls["measure"].value != ALL
+            and data.filter(pl.col("period_end").is_not_null())["period_end"].n_unique() >= 2
+        )
 
     def build_chart(self, data):
         unit = self.controls["unit"].value
         title = UNIT_TITLES.get(unit, unit or "")
-        tooltip = [alt.Tooltip("label:N", title="Measure"), alt.Tooltip("printed:N", title="As printed"), alt.Tooltip("period:N", title="Period"),
-                   alt.Tooltip("geography:N", title="Area"), alt.Tooltip("kind:N", title="Kind")]
+        tooltip = [
+            alt.Tooltip("label:N", title="Measure"),
+            alt.Tooltip("printed:N", title="As printed"),
+            alt.Tooltip("period:N", title="Period"),
+            alt.Tooltip("geography:N", title="Area"),
+            alt.Tooltip("kind:N", title="Kind"),
+        ]
         items = "; ".join(f"{r['bar']}: {r['printed']} ({r['kind']})" for r in data.head(20).iter_rows(named=True))
         if self._dated(data):
-            dated = data.filter(pl.col("period_end").is_not_null()).with_columns(pl.concat_str([pl.col("kind"), pl.lit(", "), pl.col("geography")]).alias("series"))
-            return ch.dated_points(dated, date="period_end", value="drawn", value_title=title, color="series", color_title="Kind, area",
-                                   tooltip=tooltip, description=f"Line chart of {data['label'][0]} over time ({title}): {items}")
-        return ch.bars(data, category="bar", value="drawn", value_title=title, color="kind", color_title="Kind", tooltip=tooltip,
-                       sort=None, description=f"Bar chart of figures in {title}, as printed: {items}")
+            dated = data.filter(pl.col("period_end").is_not_null()).with_columns(
+                pl.concat_str([pl.col("kind"), pl.lit(", "), pl.col("geography")]).alias("series")
+            )
+            return ch.dated_points(
+                dated,
+                date="period_end",
+                value="drawn",
+                value_title=title,
+                color="series",
+                color_title="Kind, area",
+                tooltip=tooltip,
+                description=f"Line chart of {data['label'][0]} over time ({title}): {items}",
+            )
+        return ch.bars(
+            data,
+            category="bar",
+            value="drawn",
+            value_title=title,
+            color="kind",
+            color_title="Kind",
+            tooltip=tooltip,
+            sort=None,
+            description=f"Bar chart of figures in {title}, as printed: {items}",
+        )
 
     @property
     def citations(self) -> list[str]:
@@ -207,10 +330,14 @@ class ThemeExplorer(Explorer):
         cav = d.join(self.pkg.figures.select("id", "caveats"), on="id").filter(pl.col("caveats").is_not_null())
         out = []
         if self.controls["unit"].value and len(self.controls["unit"].options) > 1:
-            out.append(f"<p style='font-size:12px'>Only figures in one unit can share an axis: {len(self.controls['unit'].options) - 1} other unit(s) are in the Unit list.</p>")
+            out.append(
+                f"<p style='font-size:12px'>Only figures in one unit can share an axis: {len(self.controls['unit'].options) - 1} other unit(s) are in the Unit list.</p>"
+            )
         if cav.height:
             items = "".join(f"<li>{esc(r['label'])}: {esc(r['caveats'])}</li>" for r in cav.iter_rows(named=True))
-            out.append(f"<details><summary>Caveats recorded for {cav.height} figure(s)</summary><ul style='font-size:12px'>{items}</ul></details>")
+            out.append(
+                f"<details><summary>Caveats recorded for {cav.height} figure(s)</summary><ul style='font-size:12px'>{items}</ul></details>"
+            )
         return "".join(out)
 
 

@@ -25,8 +25,12 @@ class RecommendationExplorer(Explorer):
         sets = self.pkg.recommendations["set"].unique().sort().to_list()
         return {
             "at": widgets.DatePicker(value=latest_publication(self.pkg), description="Status at"),
-            "set": widgets.Dropdown(options=[ALL] + sets, value=ALL, description="List", layout=widgets.Layout(width="360px")),
-            "status": widgets.Dropdown(options=[ALL, *measures.STATUSES], value=ALL, description="Status", layout=widgets.Layout(width="420px")),
+            "set": widgets.Dropdown(
+                options=[ALL] + sets, value=ALL, description="List", layout=widgets.Layout(width="360px")
+            ),
+            "status": widgets.Dropdown(
+                options=[ALL, *measures.STATUSES], value=ALL, description="Status", layout=widgets.Layout(width="420px")
+            ),
         }
 
     def tracker(self) -> pl.DataFrame:
@@ -37,7 +41,9 @@ class RecommendationExplorer(Explorer):
             recs = recs.filter(pl.col("set") == c["set"])
         status = [measures.recommendation_status(r, at) for r in recs.iter_rows(named=True)]
         cite = [cite_recommendation(self.pkg, i) for i in recs["id"]]
-        recs = recs.with_columns(pl.Series("status", status, dtype=pl.String), pl.Series("citation", cite, dtype=pl.String))
+        recs = recs.with_columns(
+            pl.Series("status", status, dtype=pl.String), pl.Series("citation", cite, dtype=pl.String)
+        )
         if c["status"] != ALL:
             recs = recs.filter(pl.col("status") == c["status"])
         return recs
@@ -45,22 +51,43 @@ class RecommendationExplorer(Explorer):
     def compute(self) -> pl.DataFrame:
         t = self.tracker()
         return t.select("id", "set", "number", "title", "due_date", "due_printed", "status").with_columns(
-            pl.concat_str([pl.col("number").fill_null(""), pl.lit(" "), pl.col("title")]).str.strip_chars().str.slice(0, 70).alias("item")
+            pl.concat_str([pl.col("number").fill_null(""), pl.lit(" "), pl.col("title")])
+            .str.strip_chars()
+            .str.slice(0, 70)
+            .alias("item")
         )
 
     def build_chart(self, data):
         at = self.controls["at"].value or latest_publication(self.pkg)
         counts = data.group_by("status").len().sort("status")
         summary = "; ".join(f"{r['status']}: {r['len']}" for r in counts.iter_rows(named=True))
-        bars = ch.status_counts(data, status="status", order=list(measures.STATUSES), group="set",
-                                description=f"Bar chart of recommendations by status at {at:%-d %B %Y}: {summary}")
+        bars = ch.status_counts(
+            data,
+            status="status",
+            order=list(measures.STATUSES),
+            group="set",
+            description=f"Bar chart of recommendations by status at {at:%-d %B %Y}: {summary}",
+        )
         dated = data.filter(pl.col("due_date").is_not_null())
         line = ch.timeline(
-            dated, date="due_date", row="item", color="status", color_order=list(measures.STATUSES), shape=None,
-            tooltip=[alt.Tooltip("item:N", title="Recommendation"), alt.Tooltip("due_printed:N", title="Due as printed"), alt.Tooltip("status:N", title="Status")],
-            at=at.isoformat(), description=f"Timeline of due dates with the chosen date {at:%-d %B %Y} marked ({dated.height} items have a due date)",
+            dated,
+            date="due_date",
+            row="item",
+            color="status",
+            color_order=list(measures.STATUSES),
+            shape=None,
+            tooltip=[
+                alt.Tooltip("item:N", title="Recommendation"),
+                alt.Tooltip("due_printed:N", title="Due as printed"),
+                alt.Tooltip("status:N", title="Status"),
+            ],
+            at=at.isoformat(),
+            description=f"Timeline of due dates with the chosen date {at:%-d %B %Y} marked ({dated.height} items have a due date)",
         )
-        return ch.described(alt.vconcat(bars, line).resolve_scale(color="independent"), f"Recommendations by status at {at:%-d %B %Y}: {summary}. Below, due dates on a timeline.")
+        return ch.described(
+            alt.vconcat(bars, line).resolve_scale(color="independent"),
+            f"Recommendations by status at {at:%-d %B %Y}: {summary}. Below, due dates on a timeline.",
+        )
 
     @property
     def citations(self) -> list[str]:
@@ -68,11 +95,25 @@ class RecommendationExplorer(Explorer):
 
     @property
     def table(self) -> pl.DataFrame:
-        return self.tracker().select("id", "set", "number", "title", "lead", "due_printed", "status", "text_quote", "response_quote", "progress_quote", "citation")
+        return self.tracker().select(
+            "id",
+            "set",
+            "number",
+            "title",
+            "lead",
+            "due_printed",
+            "status",
+            "text_quote",
+            "response_quote",
+            "progress_quote",
+            "citation",
+        )
 
     def notes(self) -> str:
-        return ("<p style='font-size:12px'>Status is read from the sources only: a due date and whether any progress is quoted. "
-                "'Progress reported' is not 'met'. Items with no due date are counted above but have no place on the timeline.</p>")
+        return (
+            "<p style='font-size:12px'>Status is read from the sources only: a due date and whether any progress is quoted. "
+            "'Progress reported' is not 'met'. Items with no due date are counted above but have no place on the timeline.</p>"
+        )
 
 
 class SourceIssueExplorer(Explorer):
@@ -90,8 +131,15 @@ class SourceIssueExplorer(Explorer):
         names = source_short(self.pkg)
         srcs = self.pkg.source_issues["source_id"].unique().sort().to_list()
         c = {
-            "kind": widgets.Dropdown(options=[ALL] + self.pkg.enum("source_issues", "kind"), value=ALL, description="Kind"),
-            "source": widgets.Dropdown(options=[(ALL, ALL)] + [(names.get(s, s), s) for s in srcs], value=ALL, description="Source", layout=widgets.Layout(width="420px")),
+            "kind": widgets.Dropdown(
+                options=[ALL] + self.pkg.enum("source_issues", "kind"), value=ALL, description="Kind"
+            ),
+            "source": widgets.Dropdown(
+                options=[(ALL, ALL)] + [(names.get(s, s), s) for s in srcs],
+                value=ALL,
+                description="Source",
+                layout=widgets.Layout(width="420px"),
+            ),
             "issue": widgets.Dropdown(description="Issue", layout=widgets.Layout(width="720px")),
         }
         self._fill(c)
@@ -108,7 +156,9 @@ class SourceIssueExplorer(Explorer):
 
     def _fill(self, c) -> None:
         i = self.issues(c)
-        opts = [(f"{r['kind']}: {r['description'][:90]}", r["id"]) for r in i.iter_rows(named=True)] or [("(none)", None)]
+        opts = [(f"{r['kind']}: {r['description'][:90]}", r["id"]) for r in i.iter_rows(named=True)] or [
+            ("(none)", None)
+        ]
         old = c["issue"].value
         c["issue"].options = opts
         c["issue"].value = old if old in [o[1] for o in opts] else opts[0][1]
@@ -120,16 +170,29 @@ class SourceIssueExplorer(Explorer):
     def compute(self) -> pl.DataFrame:
         names = source_short(self.pkg)
         return (
-            self.issues().group_by("kind", "source_id").agg(pl.len().alias("issues"))
+            self.issues()
+            .group_by("kind", "source_id")
+            .agg(pl.len().alias("issues"))
             .with_columns(pl.col("source_id").replace_strict(names, default=pl.col("source_id")).alias("source"))
             .sort("kind", "source_id")
         )
 
     def build_chart(self, data):
         items = "; ".join(f"{r['kind']} ({r['source']}): {r['issues']}" for r in data.iter_rows(named=True))
-        return ch.bars(data, category="kind", value="issues", value_title="Issues recorded", color="source", color_title="Source",
-                       tooltip=[alt.Tooltip("kind:N", title="Kind"), alt.Tooltip("source:N", title="Source"), alt.Tooltip("issues:Q", title="Issues")],
-                       description=f"Bar chart of recorded source issues by kind and source: {items}")
+        return ch.bars(
+            data,
+            category="kind",
+            value="issues",
+            value_title="Issues recorded",
+            color="source",
+            color_title="Source",
+            tooltip=[
+                alt.Tooltip("kind:N", title="Kind"),
+                alt.Tooltip("source:N", title="Source"),
+                alt.Tooltip("issues:Q", title="Issues"),
+            ],
+            description=f"Bar chart of recorded source issues by kind and source: {items}",
+        )
 
     def _ref_citation(self, ref: str) -> str:
         if ref in set(self.pkg.figures["id"]):
@@ -148,7 +211,9 @@ class SourceIssueExplorer(Explorer):
     def table(self) -> pl.DataFrame:
         i = self.issues()
         cites = ["; ".join(dict.fromkeys(self._ref_citation(r) for r in refs.split())) for refs in i["refs"].to_list()]
-        return i.select("id", "kind", "source_id", "refs", "description", "explanation").with_columns(pl.Series("citation", cites, dtype=pl.String))
+        return i.select("id", "kind", "source_id", "refs", "description", "explanation").with_columns(
+            pl.Series("citation", cites, dtype=pl.String)
+        )
 
     def detail(self) -> str:
         """HTML: the chosen issue, the figures or tables it refers to (as printed, quoted, cited)."""
@@ -161,32 +226,47 @@ class SourceIssueExplorer(Explorer):
             f = self.pkg.figures.filter(pl.col("id") == ref)
             if f.height:
                 f = f.row(0, named=True)
-                refs.append(f"<li><b>{esc(f['label'])}</b>: {esc(f['printed'])} ({esc(f['period'])}). “{esc(f['quote'])}” <i>{esc(cite_figure(self.pkg, ref))}</i></li>")
+                refs.append(
+                    f"<li><b>{esc(f['label'])}</b>: {esc(f['printed'])} ({esc(f['period'])}). “{esc(f['quote'])}” <i>{esc(cite_figure(self.pkg, ref))}</i></li>"
+                )
             elif ref in set(self.pkg.recommendations["id"]):
                 rec = self.pkg.recommendations.filter(pl.col("id") == ref).row(0, named=True)
-                refs.append(f"<li>Recommendation <b>{esc(rec['title'])}</b>: “{esc(rec['text_quote'])}” <i>{esc(self._ref_citation(ref))}</i></li>")
+                refs.append(
+                    f"<li>Recommendation <b>{esc(rec['title'])}</b>: “{esc(rec['text_quote'])}” <i>{esc(self._ref_citation(ref))}</i></li>"
+                )
             elif ref in set(self.pkg.tables["table_id"]):
                 title = self.pkg.tables.filter(pl.col("table_id") == ref)["title"][0]
                 refs.append(f"<li>Table <b>{esc(title)}</b>: <i>{esc(self._ref_citation(ref))}</i></li>")
             else:
                 refs.append(f"<li><code>{esc(ref)}</code></li>")
-        return (f"<div style='font-size:13px'><p><b>{esc(r['kind'])}</b>: {esc(r['description'])}</p><p><b>Our reading:</b> {esc(r['explanation'])}</p>"
-                f"<ul>{''.join(refs)}</ul></div>")
+        return (
+            f"<div style='font-size:13px'><p><b>{esc(r['kind'])}</b>: {esc(r['description'])}</p><p><b>Our reading:</b> {esc(r['explanation'])}</p>"
+            f"<ul>{''.join(refs)}</ul></div>"
+        )
 
     def detections(self) -> pl.DataFrame:
-        rows = [{"key": d.key, "kind": d.kind, "message": d.message, "registered_as": d.registered_as} for d in (self.report.detections if self.report else [])]
-        return pl.DataFrame(rows, schema={"key": pl.String, "kind": pl.String, "message": pl.String, "registered_as": pl.String})
+        rows = [
+            {"key": d.key, "kind": d.kind, "message": d.message, "registered_as": d.registered_as}
+            for d in (self.report.detections if self.report else [])
+        ]
+        return pl.DataFrame(
+            rows, schema={"key": pl.String, "kind": pl.String, "message": pl.String, "registered_as": pl.String}
+        )
 
     def notes(self) -> str:
         out = [self.detail()]
         if self.report is not None:
             d = self.detections()
             un = d.filter(pl.col("registered_as").is_null())
-            out.append(f"<p style='font-size:12px'>The validator recomputed the sources' totals and percentages and compared figures across documents: "
-                       f"{d.height} discrepancies found, {d.height - un.height} recorded in the register, {un.height} not yet recorded.</p>")
+            out.append(
+                f"<p style='font-size:12px'>The validator recomputed the sources' totals and percentages and compared figures across documents: "
+                f"{d.height} discrepancies found, {d.height - un.height} recorded in the register, {un.height} not yet recorded.</p>"
+            )
             if un.height:
                 items = "".join(f"<li>{esc(m)}</li>" for m in un["message"].to_list())
-                out.append(f"<details><summary>Not yet in the register</summary><ul style='font-size:12px'>{items}</ul></details>")
+                out.append(
+                    f"<details><summary>Not yet in the register</summary><ul style='font-size:12px'>{items}</ul></details>"
+                )
         return "".join(out)
 
 

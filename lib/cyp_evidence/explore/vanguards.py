@@ -72,8 +72,11 @@ class VanguardExplorer(Explorer):
         self.vanguard_table = vanguard_table_id(pkg)
         cells = pkg.table_cells
         self.vanguards = (
-            cells.filter((pl.col("table_id") == self.vanguard_table) & (pl.col("kind") == "cell"))["row"].unique(maintain_order=True).to_list()
-            if self.vanguard_table else []
+            cells.filter((pl.col("table_id") == self.vanguard_table) & (pl.col("kind") == "cell"))["row"]
+            .unique(maintain_order=True)
+            .to_list()
+            if self.vanguard_table
+            else []
         )
         super().__init__(pkg, outdir)
 
@@ -82,15 +85,33 @@ class VanguardExplorer(Explorer):
         labels = list(self.labels) or ["(no tables yet)"]
         quarters = self.quarters(self.labels.get(labels[0])) or ["(none)"]
         return {
-            "breakdown": widgets.Dropdown(options=labels, value=labels[0], description="Breakdown", layout=widgets.Layout(width="460px")),
-            "vanguards": widgets.SelectMultiple(options=self.vanguards, value=tuple(self.vanguards), description="Vanguards", rows=6,
-                                                layout=widgets.Layout(width="460px")),
-            "quarters": widgets.SelectionRangeSlider(options=quarters, index=(0, len(quarters) - 1), description="Quarters",
-                                                     continuous_update=False, layout=widgets.Layout(width="640px")),
+            "breakdown": widgets.Dropdown(
+                options=labels, value=labels[0], description="Breakdown", layout=widgets.Layout(width="460px")
+            ),
+            "vanguards": widgets.SelectMultiple(
+                options=self.vanguards,
+                value=tuple(self.vanguards),
+                description="Vanguards",
+                rows=6,
+                layout=widgets.Layout(width="460px"),
+            ),
+            "quarters": widgets.SelectionRangeSlider(
+                options=quarters,
+                index=(0, len(quarters) - 1),
+                description="Quarters",
+                continuous_update=False,
+                layout=widgets.Layout(width="640px"),
+            ),
             "measure": widgets.ToggleButtons(options=[COUNT, SHARE], value=COUNT, description="Show"),
-            "unknown": widgets.Checkbox(value=True, description="Include NULL, not known and invalid answers", indent=False,
-                                        layout=widgets.Layout(width="auto")),
-            "top": widgets.Dropdown(options=TOP_CHOICES, value="All", description="Categories", layout=widgets.Layout(width="200px")),
+            "unknown": widgets.Checkbox(
+                value=True,
+                description="Include NULL, not known and invalid answers",
+                indent=False,
+                layout=widgets.Layout(width="auto"),
+            ),
+            "top": widgets.Dropdown(
+                options=TOP_CHOICES, value="All", description="Categories", layout=widgets.Layout(width="200px")
+            ),
         }
 
     @property
@@ -128,21 +149,31 @@ class VanguardExplorer(Explorer):
         if quarters:
             lo, hi = self.controls["quarters"].value
             if lo in quarters and hi in quarters:
-                shares = shares.filter(pl.col("column").is_in(quarters[quarters.index(lo): quarters.index(hi) + 1]))
+                shares = shares.filter(pl.col("column").is_in(quarters[quarters.index(lo) : quarters.index(hi) + 1]))
         if tid == self.vanguard_table:
             shares = shares.filter(pl.col("row").is_in(list(self.controls["vanguards"].value)))
         return shares
 
     def compute(self) -> pl.DataFrame:
         shares = self._shown_cells()
-        totals = shares.group_by("row").agg(pl.col("value").sum().alias("total")).sort("total", "row", descending=[True, False])
+        totals = (
+            shares.group_by("row")
+            .agg(pl.col("value").sum().alias("total"))
+            .sort("total", "row", descending=[True, False])
+        )
         top = self.controls["top"].value
         keep = totals["row"].to_list() if top == "All" else totals["row"].head(int(top)).to_list()
         data = measures.combine_rows(shares, keep, OTHER)
         order = {c: i for i, c in enumerate(keep + [OTHER])}
         return data.select(
-            pl.col("row").alias("category"), "column", pl.col("value").alias("count"), pl.col("share").round(2),
-            pl.when(pl.col("printed") == "").then(pl.lit("sum of several rows")).otherwise(pl.col("printed")).alias("printed"),
+            pl.col("row").alias("category"),
+            "column",
+            pl.col("value").alias("count"),
+            pl.col("share").round(2),
+            pl.when(pl.col("printed") == "")
+            .then(pl.lit("sum of several rows"))
+            .otherwise(pl.col("printed"))
+            .alias("printed"),
             pl.col("row").replace_strict(order, default=len(order)).alias("order"),
         ).sort("order", "column")
 
@@ -154,7 +185,9 @@ class VanguardExplorer(Explorer):
         t = self.tables.filter(pl.col("table_id") == tid).row(0, named=True)
         dim = t["row_dimension"]
         share = self.controls["measure"].value == SHARE
-        value, value_title = ("share", "Share of the quarter's referrals (%)") if share else ("count", "Accepted referrals")
+        value, value_title = (
+            ("share", "Share of the quarter's referrals (%)") if share else ("count", "Accepted referrals")
+        )
         order = data.select("category", "order").unique().sort("order")["category"].to_list()
         tooltip = [
             alt.Tooltip("category:N", title=dim.capitalize()),
@@ -167,20 +200,42 @@ class VanguardExplorer(Explorer):
         summary = "; ".join(f"{r['column']}: {r['count']:,.0f}" for r in by_col.iter_rows(named=True))
         if quarters:
             cols = [q for q in quarters if q in set(data["column"])]
-            desc = (f"Stacked bar chart of accepted referrals to the vanguards by {dim} and quarter, {cols[0]} to {cols[-1]}, "
-                    f"shown as {'shares of each quarter' if share else 'counts'}. Referrals in the quarters shown: {summary}. "
-                    f"Beside it, referrals by {dim} over the quarters shown.")
+            desc = (
+                f"Stacked bar chart of accepted referrals to the vanguards by {dim} and quarter, {cols[0]} to {cols[-1]}, "
+                f"shown as {'shares of each quarter' if share else 'counts'}. Referrals in the quarters shown: {summary}. "
+                f"Beside it, referrals by {dim} over the quarters shown."
+            )
             return ch.stacked_with_totals(
-                data, x="column", x_order=cols, x_title="Quarter (UK financial year)", value=value, value_title=value_title,
-                total="count", total_title="Referrals, quarters shown", category="category", category_title=dim.capitalize(),
-                category_order=order, tooltip=tooltip, description=desc,
+                data,
+                x="column",
+                x_order=cols,
+                x_title="Quarter (UK financial year)",
+                value=value,
+                value_title=value_title,
+                total="count",
+                total_title="Referrals, quarters shown",
+                category="category",
+                category_title=dim.capitalize(),
+                category_order=order,
+                tooltip=tooltip,
+                description=desc,
             )
         cols = data["column"].unique(maintain_order=True).to_list()
         desc = f"Bar chart of accepted referrals by {dim} and {t['column_dimension'].split('(')[0].strip()}, as {'shares' if share else 'counts'}: {summary}."
-        return ch.grouped_bars(
-            data, category="category", category_order=order, group="column", value=value,
-            value_title="Share of the column's referrals (%)" if share else "Accepted referrals", tooltip=tooltip, description=desc,
-        ) if cols else ch.empty("No cells.")
+        return (
+            ch.grouped_bars(
+                data,
+                category="category",
+                category_order=order,
+                group="column",
+                value=value,
+                value_title="Share of the column's referrals (%)" if share else "Accepted referrals",
+                tooltip=tooltip,
+                description=desc,
+            )
+            if cols
+            else ch.empty("No cells.")
+        )
 
     @property
     def citations(self) -> list[str]:
@@ -189,8 +244,14 @@ class VanguardExplorer(Explorer):
     @property
     def table(self) -> pl.DataFrame:
         return self._shown_cells().select(
-            pl.col("row").alias(self.controls["breakdown"].value.split(" (")[0].lower() or "row"), "column", "printed", "value",
-            pl.col("share").round(2).alias("share_percent"), "formula", "inputs", "citation",
+            pl.col("row").alias(self.controls["breakdown"].value.split(" (")[0].lower() or "row"),
+            "column",
+            "printed",
+            "value",
+            pl.col("share").round(2).alias("share_percent"),
+            "formula",
+            "inputs",
+            "citation",
         )
 
     def notes(self) -> str:
@@ -199,12 +260,20 @@ class VanguardExplorer(Explorer):
             return ""
         t = self.tables.filter(pl.col("table_id") == tid).row(0, named=True)
         issues = self.pkg.source_issues.filter(pl.col("refs").str.split(" ").list.contains(tid))
-        out = [f"<details><summary>About this table ({esc(t['title'])})</summary><p style='font-size:12px'>{esc(t['notes'])}</p></details>"]
+        out = [
+            f"<details><summary>About this table ({esc(t['title'])})</summary><p style='font-size:12px'>{esc(t['notes'])}</p></details>"
+        ]
         if issues.height:
-            items = "".join(f"<li>{esc(r['description'])} <i>{esc(r['explanation'])}</i></li>" for r in issues.iter_rows(named=True))
-            out.append(f"<details><summary>{issues.height} known issue(s) in this table as printed</summary><ul style='font-size:12px'>{items}</ul></details>")
+            items = "".join(
+                f"<li>{esc(r['description'])} <i>{esc(r['explanation'])}</i></li>" for r in issues.iter_rows(named=True)
+            )
+            out.append(
+                f"<details><summary>{issues.height} known issue(s) in this table as printed</summary><ul style='font-size:12px'>{items}</ul></details>"
+            )
         if self.controls["measure"].value == SHARE:
-            out.append("<p style='font-size:12px'>Shares are derived: each printed count ÷ the quarter's printed total "
-                       "(or ÷ the sum of the answers shown when NULL, not known and invalid answers are left out) × 100. "
-                       "The formula for every cell is in the figures table and the CSV.</p>")
+            out.append(
+                "<p style='font-size:12px'>Shares are derived: each printed count ÷ the quarter's printed total "
+                "(or ÷ the sum of the answers shown when NULL, not known and invalid answers are left out) × 100. "
+                "The formula for every cell is in the figures table and the CSV.</p>"
+            )
         return "".join(out)
