@@ -8,14 +8,6 @@ import polars as pl
 
 from .package import EvidencePackage
 
-# Short titles for citations; the register keeps the full titles.
-SHORT_TITLES = {
-    "dh-2017-lenehan-response": "Department of Health, letter to Dame Christine Lenehan responding to 'These are our children'",
-    "lga-cyp-board-2024-01-23": "LGA Children & Young People Board papers, 23 January 2024",
-    "educ-committee-2016-lac": "House of Commons Education Committee, Mental health and well-being of looked-after children, ch. 6",
-    "nhse-2019-send-evidence": "NHS England, written evidence SCN0672 to the Education Committee SEND inquiry",
-    "cdc-2014-cfa-health": "Council for Disabled Children, Using the Children and Families Act 2014 (briefing for health services)",
-}
 
 
 # (frame, column) -> {key: row}; the frame is held in the value so its id is never reused while
@@ -43,7 +35,7 @@ def source_label(pkg: EvidencePackage, source_id: str) -> str:
     row = row_by(pkg.sources, "source_id", source_id)
     if row is None:
         raise KeyError(f"unknown source id {source_id!r}")
-    title = SHORT_TITLES.get(source_id, row["title"])
+    title = row["short_title"] or row["title"]
     return f"{title} ({row['publisher']}, {row['published_printed']})"
 
 
