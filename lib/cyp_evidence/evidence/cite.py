@@ -8,8 +8,6 @@ import polars as pl
 
 from .package import EvidencePackage
 
-
-
 # (frame, column) -> {key: row}; the frame is held in the value so its id is never reused while
 # cached. Frames are immutable in this package (a cut-off makes new frames), so an index never
 # goes stale. Bounded: cleared when it holds many frames.
