@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 
 from ..fsutil import atomic_path
-from .render import RenderError
+from .errors import RenderError
 
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
