@@ -177,34 +177,17 @@ _IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\balt=)[^>]*>", re.I)
 @functools.lru_cache(maxsize=1)
 def _exporter():
     """One exporter per process: its Jinja templates compile once (about 0.3 s), not per annex."""
-    from nbconvert import HTMLExporter
-    from nbconvert.exporters.templateexporter import TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    class AnnexExporter(HTMLExporter):
-        """nbconvert's HTMLExporter without its final BeautifulSoup pass (about 0.13 s per
-        annex, a third of the export). That pass only adds alt text to <img> tags that have
-        none and tabindex to cells of a body with the jp-Notebook class; the annex template has
-        no such body, and an <img> without alt is refused below instead of papered over."""
+    from ..thirdparty.nbconvert_export import QuickHTMLExporter, check_versions
 
-        def from_notebook_node(self, nb, resources=None, **kw):  # as HTMLExporter's, nbconvert 7.17
-            langinfo = nb.metadata.get("language_info", {})
-            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            self.register_filter(
-                "highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-            )
-            resources = self._init_resources(resources)
-            self.register_filter(
-                "filter_data_type",
-                WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
-            )
-            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+    check_versions()
+
+    class AnnexExporter(QuickHTMLExporter):
+        def check_html(self, html: str) -> None:
             missing = _IMG_WITHOUT_ALT.findall(html)
             if missing:
                 raise ExportError(f"{len(missing)} image(s) without alt text in the annex, e.g. {missing[0][:120]}")
-            return html, resources
 
     exporter = AnnexExporter(
         template_name=TEMPLATE_NAME,

@@ -37,6 +37,7 @@ from .. import charts  # noqa: F401  (registers and enables the project theme)
 from ..evidence import EvidencePackage, load
 from ..evidence.cite import source_label
 from ..paths import OUTPUTS_DIR
+from ..thirdparty import jupyterchart
 
 EXPLORE_OUTPUTS = OUTPUTS_DIR / "explore"
 ALL = "All"
@@ -49,6 +50,7 @@ def enable_offline() -> None:
     explorers' ``alt.JupyterChart`` widgets and plain altair charts shown in a notebook."""
     global _offline
     if not _offline:
+        jupyterchart.check_versions()
         alt.JupyterChart.enable_offline(True)
         alt.renderers.enable("jupyter", offline=True)
         _offline = True
@@ -129,39 +131,6 @@ def checked_spec(chart: alt.TopLevelMixin) -> dict:
             _VALID_SHAPES.clear()
         _VALID_SHAPES.add(shape)
     return spec
-
-
-def _params_signature(spec: dict | None) -> str:
-    """What ``alt.JupyterChart`` sets up from a chart besides its spec (``_on_change_chart``):
-    each top-level param's name and kind (a point, index or interval selection, or a variable
-    and its value) and the params that transforms define."""
-    if spec is None:
-        return "none"
-    params = []
-    for p in spec.get("params", []):
-        select = p.get("select")
-        if select is None:
-            params.append([p.get("name"), "variable", p.get("value")])
-            continue
-        select = {"type": select} if isinstance(select, str) else select
-        kind = select.get("type")
-        if kind == "point" and not (select.get("fields") or select.get("encodings")):
-            kind = "index"
-        params.append([p.get("name"), kind])
-    transform_params = []
-
-    def walk(v):
-        if isinstance(v, dict):
-            for t in v.get("transform", []) or []:
-                if isinstance(t, dict) and "param" in t:
-                    transform_params.append(t["param"])
-            for k in ("layer", "concat", "hconcat", "vconcat", "spec"):
-                child = v.get(k)
-                for c in child if isinstance(child, list) else [child]:
-                    walk(c)
-
-    walk(spec)
-    return json.dumps([params, sorted(transform_params)], sort_keys=True, default=str)
 
 
 def slug(text: str, limit: int = 80) -> str:
@@ -294,16 +263,7 @@ class Explorer:
         with debug_mode(False):  # no validation of each altair object as it is built
             chart = self.chart()
             spec = checked_spec(chart)
-        jc = self._jchart
-        if _params_signature(spec) != _params_signature(jc.spec):
-            jc.chart = chart  # new selections or params: let altair set them up (validates again)
-            return
-        selections = {p["name"]: {"value": None, "store": []} for p in spec.get("params", []) if "select" in p}
-        # Keep ``jc.chart`` current without its observer, which would validate the spec again.
-        jc._trait_values["chart"] = chart
-        with jc.hold_sync():
-            jc.spec = spec
-            jc._vl_selections = selections  # a new chart starts with nothing picked
+        jupyterchart.set_spec(self._jchart, chart, spec)
 
     def csv_path(self) -> Path:
         """outputs/explore/<explorer>--<control values>.csv (one file per set of choices)."""

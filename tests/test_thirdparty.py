@@ -1,0 +1,80 @@
+"""The adapters around third-party internals (lib/cyp_evidence/thirdparty/) match the installed
+upstream code they mirror, refuse an untested upstream version, and are the only modules that
+reach into upstream internals."""
+
+from __future__ import annotations
+
+import re
+from importlib import metadata
+
+import pytest
+
+from cyp_evidence import thirdparty
+from cyp_evidence.paths import PACKAGE_DIR
+from cyp_evidence.thirdparty import jupyterchart, nbconvert_export, papermill_engine
+
+ADAPTERS = [papermill_engine, nbconvert_export, jupyterchart]
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_mirrored_upstream_code_is_unchanged(adapter):
+    assert adapter.MIRRORS, "an adapter records what it mirrors"
+    assert thirdparty.changed(adapter.MIRRORS) == [], (
+        f"upstream code mirrored by {adapter.__name__} has changed: review the adapter, then record the new hashes"
+    )
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_adapter_runs_on_the_installed_pinned_versions(adapter):
+    for dist, version in adapter.TESTED.items():
+        assert metadata.version(dist) == version
+    adapter.check_versions()
+
+
+def test_a_changed_upstream_function_is_detected(monkeypatch):
+    """What the hash test would see after an upgrade: the same name, other code."""
+    import papermill.engines
+
+    def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):  # a "new release"
+        return None
+
+    monkeypatch.setattr(
+        papermill.engines.NBClientEngine, "execute_managed_notebook", classmethod(execute_managed_notebook)
+    )
+    found = thirdparty.changed(papermill_engine.MIRRORS)
+    assert len(found) == 1 and found[0].startswith("papermill.engines:NBClientEngine.execute_managed_notebook")
+
+
+def test_a_missing_upstream_function_is_detected():
+    assert thirdparty.changed({"papermill.engines:NBClientEngine.no_such_method": "0" * 64})
+
+
+def test_an_untested_version_is_refused_with_a_clear_message(monkeypatch):
+    monkeypatch.setattr(thirdparty.metadata, "version", lambda dist: "99.0.0")
+    with pytest.raises(thirdparty.UpstreamVersionError) as info:
+        papermill_engine.check_versions()
+    msg = str(info.value)
+    assert "follows papermill 2.7.0, but papermill 99.0.0 is installed" in msg
+    assert "thirdparty/papermill_engine.py" in msg
+
+
+def test_papermill_finds_the_engine_through_its_entry_point():
+    from papermill.engines import papermill_engines
+
+    assert papermill_engines.get_engine(papermill_engine.NAME) is papermill_engine.Engine
+
+
+PRIVATE_UPSTREAM = re.compile(
+    r"\._(trait_values|vl_selections|init_resources|nb_metadata|engines|handle_kernel_info_reply)\b"
+)
+
+
+def test_no_module_outside_thirdparty_uses_the_fenced_private_names():
+    offenders = []
+    for path in PACKAGE_DIR.rglob("*.py"):
+        if "thirdparty" in path.parts:
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), start=1):
+            if PRIVATE_UPSTREAM.search(line):
+                offenders.append(f"{path.relative_to(PACKAGE_DIR)}:{n}: {line.strip()}")
+    assert not offenders, offenders
