@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -238,10 +239,6 @@ def _render(
     engine,
     variant: str | None,
 ) -> RenderResult:
-    import papermill as pm
-
-    from .export import write_html
-
     out = out.resolve()
     params, checks = prepare(raw, evidence_dir=evidence_dir, sources_dir=sources_dir, schedule_path=schedule_path)
     key = input_key(params, checks)
@@ -250,12 +247,54 @@ def _render(
     if last and pub.read_manifest(last[1]).get("input_key") == key:
         return RenderResult("up to date", last[0], last[1], params)
     previous = pub.previous_for_board(out, params.board, params.meeting, variant)
+    with pub.build_dir(mdir) as tmp:
+        manifest = build(
+            params,
+            checks,
+            key,
+            tmp,
+            started=started,
+            kernel=kernel,
+            own_kernel=own_kernel,
+            evidence_dir=evidence_dir,
+            engine=engine,
+            previous=previous,
+            previous_name=str(previous.relative_to(out)) if previous else None,
+        )
+        status, n, path = pub.publish(tmp, mdir, key, finalizer(manifest, params, pdf))
+    index.refresh(out)  # <out>/index.html lists the new version (never raises)
+    return RenderResult(status, n, path, params)
+
+
+def build(
+    params: BriefingParameters,
+    checks: dict,
+    key: str,
+    tmp: Path,
+    *,
+    started: dt.datetime,
+    kernel: Kernel | None,
+    own_kernel: bool,
+    evidence_dir: Path,
+    engine,
+    previous: Path | None,
+    previous_name: str | None,
+) -> dict:
+    """Execute the notebook and export the annex into the empty folder ``tmp``; return the
+    manifest without what only publishing knows (the version, the annex's and PDF's checksums,
+    the finish time: :func:`finalizer`). ``previous`` is the manifest file the notebook compares
+    with, ``previous_name`` what the manifest records for it (relative to ``--out``); a
+    distributed batch worker reads a copy of it from its own scratch folder."""
+    import papermill as pm
+
+    from .export import write_html
+
     nb_params = {
         **params.as_dict(),
         "previous_manifest": str(previous) if previous else "",
         "evidence_dir": str(Path(evidence_dir).resolve()),
     }
-    with pub.build_dir(mdir) as tmp, cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-side") as side:
+    with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-side") as side:
         # While the kernel runs the notebook (another process, another core), this process
         # prepares the export (nbconvert templates, chart bundle).
         side.submit(_warm_export)
@@ -312,28 +351,28 @@ def _render(
             "code_checksum": checks["code"],
             "git_commit": _git_commit(),
             "package_versions": _versions(),
-            "previous_manifest": str(previous.relative_to(out)) if previous else None,
+            "previous_manifest": previous_name,
             "started": started.isoformat(timespec="seconds"),
             "shown": shown,
         }
+        return manifest
 
-        def finalize(folder: Path, n: int) -> None:
-            annex = folder / "annex.html"
-            annex.write_text(
-                annex.read_text(encoding="utf-8").replace(pub.VERSION_PLACEHOLDER, f"v{n}"), encoding="utf-8"
-            )
-            manifest["version"] = n
-            manifest["annex_sha256"] = pub.sha256_file(annex)
-            if pdf:
-                from .pdf import write_pdf
 
-                write_pdf(annex, folder / "annex.pdf", board=params.board, meeting=params.meeting)
-                manifest["pdf_sha256"] = pub.sha256_file(folder / "annex.pdf")
-            manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-            (folder / "manifest.json").write_text(
-                json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-            )
+def finalizer(manifest: dict, params: BriefingParameters, pdf: bool) -> Callable[[Path, int], None]:
+    """What ``publish.publish`` runs under the lock once the version number ``n`` is known:
+    stamp it into the annex, print the PDF (``--pdf``), write the manifest."""
 
-        status, n, path = pub.publish(tmp, mdir, key, finalize)
-    index.refresh(out)  # <out>/index.html lists the new version (never raises)
-    return RenderResult(status, n, path, params)
+    def finalize(folder: Path, n: int) -> None:
+        annex = folder / "annex.html"
+        annex.write_text(annex.read_text(encoding="utf-8").replace(pub.VERSION_PLACEHOLDER, f"v{n}"), encoding="utf-8")
+        manifest["version"] = n
+        manifest["annex_sha256"] = pub.sha256_file(annex)
+        if pdf:
+            from .pdf import write_pdf
+
+            write_pdf(annex, folder / "annex.pdf", board=params.board, meeting=params.meeting)
+            manifest["pdf_sha256"] = pub.sha256_file(folder / "annex.pdf")
+        manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    return finalize
