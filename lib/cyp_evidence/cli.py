@@ -97,6 +97,10 @@ def _cmd_render_batch(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be 1 or more, got {args.workers}")
+    if args.workers is not None and args.scheduler not in (None, "local"):
+        raise UsageError(
+            "--workers applies to this machine's processes or --scheduler local; a cluster has the workers started on its machines"
+        )
     common = {}
     if args.as_of:
         common["as_of"] = args.as_of
@@ -122,10 +126,14 @@ def _cmd_render_batch(args: argparse.Namespace) -> int:
             workers=args.workers,
             pdf=args.pdf,
             progress=not args.no_progress,
+            scheduler=args.scheduler,
         )
-    except (batch.VariantsError, ScheduleError, ValueError) as exc:  # ParameterError is a ValueError
+    except (batch.VariantsError, ScheduleError, ValueError) as exc:  # ParameterError, SchedulerError: ValueErrors
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:  # cluster.ClusterError: the scheduler cannot be reached or has no worker
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except EvidenceError as exc:
         print(f"error: the evidence base is invalid, nothing rendered.\n{exc}", file=sys.stderr)
         return 1
@@ -248,6 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="parallel worker processes (default: number of cores, at most 4)",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="render on a Dask distributed cluster: its scheduler's address (tcp://host:8786), or 'local' for "
+        "a local cluster of --workers processes; publishing stays on this machine (see docs/operations.md)",
     )
     p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
     p.add_argument("--pdf", action="store_true", help="also write annex.pdf for each new version")

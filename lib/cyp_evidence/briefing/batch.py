@@ -50,6 +50,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from ..paths import EVIDENCE_DIR, SCHEDULE_FILE
 from .publish import VARIANT_NAME
@@ -270,15 +271,21 @@ def render_batch(
     schedule_path: Path = SCHEDULE_FILE,
     progress: bool = True,
     log: Callable[[str], None] | None = None,
-    worker: Callable[[dict], dict] = render_variant,
+    worker: Callable[[dict], dict] | None = None,
     initializer: Callable[[], None] | None = warm,
+    scheduler: str | None = None,
 ) -> list[VariantOutcome]:
     """Render every variant of one meeting; outcomes in the order given.
 
+    ``scheduler``: None renders in this machine's worker processes; ``"local"`` (a LocalCluster
+    of ``workers`` processes) or a Dask scheduler address (``tcp://host:8786``) renders on Dask
+    distributed workers and publishes here (``cluster.py``).
+
     Raises ScheduleError, EvidenceError (nothing rendered), ParameterError (the board/meeting
-    themselves are invalid) or VariantsError; a variant's own problems are outcomes.
-    ``worker`` (a picklable top-level function, job dict -> result dict) and ``initializer``
-    exist for tests."""
+    themselves are invalid), VariantsError, or with a scheduler SchedulerError/ClusterError; a
+    variant's own problems are outcomes. ``worker`` (a picklable top-level function, job dict ->
+    result dict; default: ``render_variant``, with a scheduler ``cluster.build_variant``) and
+    ``initializer`` exist for tests."""
     from tqdm import tqdm
 
     from ..evidence import EvidenceError
@@ -291,6 +298,14 @@ def render_batch(
     from .schedule import load_schedule
 
     check_variants(variants)
+    cluster: ModuleType | None = None
+    if scheduler is not None:
+        from . import cluster as dask_cluster  # imports distributed: only when a scheduler is asked for
+
+        dask_cluster.check_address(scheduler)
+        cluster = dask_cluster
+    if worker is None:
+        worker = render_variant if cluster is None else cluster.build_variant
     out = Path(out).resolve()
     schedule = load_schedule(schedule_path)
     report = validated(evidence_dir, sources_dir)  # once, for the whole batch (prepare() below reuses it)
@@ -326,15 +341,25 @@ def render_batch(
         broken: list[dict] = []
         futures: dict[cf.Future, dict] = {}
         pool = None
+        checked: dict[str, tuple] = {}  # with a scheduler: name -> (parameters, input key)
 
         def take(job: dict, fut: cf.Future) -> None:
+            res: dict
             try:
                 res = fut.result()
             except cf.BrokenExecutor:  # BrokenProcessPool: the worker process died
                 broken.append(job)
                 return
             except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be pickled
-                res = {"name": job["name"], "status": "failed", "reason": reason(exc)}
+                why = cluster.lost(exc) if cluster is not None else None  # KilledWorker: died on every try
+                res = {"name": job["name"], "status": "failed", "reason": why or reason(exc), "detail": str(exc)}
+            if res["status"] == "built" and cluster is not None:  # built on a worker: publish here
+                params, key = checked[job["name"]]
+                try:
+                    status, n, path = cluster.publish_built(res, params, out, key=key, pdf=pdf)
+                    res = {**res, "status": status, "version": n, "path": str(path / "annex.html")}
+                except Exception as exc:  # noqa: BLE001 - one variant never stops the others
+                    res = {"name": job["name"], "status": "failed", "reason": reason(exc), "detail": str(exc)}
             emit(
                 VariantOutcome(
                     res["name"],
@@ -359,10 +384,11 @@ def render_batch(
                 emit(VariantOutcome(v.name, "failed", reason=reason(exc), detail=str(exc)), bar)
                 continue
             last = pub.latest(pub.meeting_dir(out, board, params.meeting, v.name))
-            if last and pub.read_manifest(last[1]).get("input_key") == input_key(params, checks):
+            key = input_key(params, checks)
+            if last and pub.read_manifest(last[1]).get("input_key") == key:
                 emit(VariantOutcome(v.name, "up to date", last[0], str(last[1] / "annex.html")), bar)
                 continue
-            job = {
+            job: dict = {
                 "name": v.name,
                 "raw": raw,
                 "out": str(out),
@@ -371,9 +397,26 @@ def render_batch(
                 "sources_dir": str(sources_dir) if sources_dir else None,
                 "schedule_path": str(schedule_path),
             }
+            if cluster is not None:
+                # the worker checks its inputs against these and returns the built files
+                previous = pub.previous_for_board(out, board, params.meeting, v.name)
+                job.update(
+                    cluster.job_fields(
+                        checks,
+                        key,
+                        previous,
+                        out,
+                        evidence_dir=evidence_dir,
+                        sources_dir=sources_dir,
+                        schedule_path=schedule_path,
+                    )
+                )
+                checked[v.name] = (params, key)
             for _ in range(2):
                 if pool is None:  # the first variant to render: workers start while the rest are checked
-                    pool = stack.enter_context(_executor(workers, initializer))
+                    pool = stack.enter_context(
+                        _executor(workers, initializer) if cluster is None else cluster.executor(scheduler, workers)
+                    )
                 try:
                     futures[pool.submit(worker, job)] = job
                     break
