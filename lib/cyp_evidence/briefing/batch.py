@@ -415,7 +415,9 @@ def render_batch(
             for _ in range(2):
                 if pool is None:  # the first variant to render: workers start while the rest are checked
                     pool = stack.enter_context(
-                        _executor(workers, initializer) if cluster is None else cluster.executor(scheduler, workers)
+                        _executor(workers, initializer)
+                        if cluster is None
+                        else cluster.executor(scheduler, workers, warm=initializer is not None)
                     )
                 try:
                     futures[pool.submit(worker, job)] = job

@@ -25,7 +25,9 @@ A worker that dies (killed, out of memory, its machine gone) fails only the vari
 rendering: the scheduler gives each of them to another worker, at most
 ``distributed.scheduler.allowed-failures`` times (set to 1 here for ``local``: one retry, as
 the process pool does; a remote scheduler's own setting applies, see docs/operations.md), and
-then reports ``KilledWorker``, which becomes that variant's failure.
+then reports ``KilledWorker``, which becomes that variant's failure. ``worker-saturation`` 1.0
+(also set for ``local``) sends a worker only the variant it renders, so a death is counted
+against that variant alone, never against one merely queued behind it.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ from .kernel import Kernel
 LOCAL = "local"
 ADDRESS = re.compile(r"^(tcp|tls)://[^\s/:]+(:\d{1,5})?$")
 ALLOWED_FAILURES = 1  # a variant whose worker died is given to one other worker, then fails
+# a worker is sent only the variant it renders (not one more queued behind it), so a worker that
+# dies counts against that variant alone
+WORKER_SATURATION = 1.0
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
 WORKERS_TIMEOUT = 60  # seconds to wait for a first worker
 PLUGIN_NAME = "cyp-evidence-warm"
@@ -82,14 +87,18 @@ def check_address(address: str) -> str:
 
 # ---------------------------------------------------------------------------- the coordinator
 @contextlib.contextmanager
-def executor(address: str, workers: int) -> Iterator[cf.Executor]:
+def executor(address: str, workers: int, *, warm: bool = True) -> Iterator[cf.Executor]:
     """A ``concurrent.futures`` executor on the cluster at ``address`` (``local``: a
     ``LocalCluster`` of ``workers`` processes, one thread each, on 127.0.0.1, no dashboard);
-    every worker is warmed (kernel, render stack) by a worker plugin."""
+    ``warm``: every worker is warmed (kernel, render stack) by a worker plugin."""
     check_address(address)
     with contextlib.ExitStack() as stack:
         if address == LOCAL:
-            with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+            settings = {
+                "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                "distributed.scheduler.worker-saturation": WORKER_SATURATION,
+            }
+            with dask.config.set(settings):
                 cluster = stack.enter_context(
                     LocalCluster(
                         n_workers=workers,
@@ -112,7 +121,8 @@ def executor(address: str, workers: int) -> Iterator[cf.Executor]:
                     f"no Dask worker is connected to the scheduler at {address} (waited {WORKERS_TIMEOUT} s); "
                     f"start workers with: dask worker {address} --nthreads 1"
                 ) from None
-        client.register_plugin(Warm(), name=PLUGIN_NAME)
+        if warm:
+            client.register_plugin(Warm(), name=PLUGIN_NAME)
         pool = client.get_executor(pure=False)
         try:
             yield pool
