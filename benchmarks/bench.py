@@ -222,30 +222,43 @@ def bench_batch(runs: int) -> None:
     par, cpu = [], []
     for _ in range(runs):
         with fresh_dir("par") as d:
-            par.append(
-                run(
-                    cyp(
-                        "render-batch",
-                        "--board",
-                        BOARD,
-                        "--meeting",
-                        MEETING,
-                        "--per",
-                        "vanguard",
-                        "--workers",
-                        "2",
-                        "--no-progress",
-                        "--out",
-                        str(d),
-                    )
-                )
-            )
+            par.append(run(cyp(*_batch_args(d))))
             cpu.append(round(LAST_CPU[0], 2))  # the parent, its workers and their kernels
-            n = len(list((d / "briefings" / BOARD / MEETING / "variants").glob("*/v1/annex.html")))
-            if n != len(vanguards):
-                raise RuntimeError(f"render-batch published {n} variants, expected {len(vanguards)}")
+            _check_batch(d, len(vanguards))
     log(f"  batch_parallel: CPU seconds (user + sys, every process) {cpu}")
     record("batch_parallel", par, variants=len(vanguards), workers=2, cpu_seconds=cpu)
+    log("batch: cyp-evidence render-batch --per vanguard --scheduler local --workers 2 (Dask LocalCluster)")
+    dask_, cpu = [], []
+    for _ in range(runs):
+        with fresh_dir("dask") as d:
+            dask_.append(run(cyp(*_batch_args(d), "--scheduler", "local")))
+            cpu.append(round(LAST_CPU[0], 2))  # the coordinator, the scheduler, its workers and their kernels
+            _check_batch(d, len(vanguards))
+    log(f"  batch_local_cluster: CPU seconds (user + sys, every process) {cpu}")
+    record("batch_local_cluster", dask_, variants=len(vanguards), workers=2, cpu_seconds=cpu)
+
+
+def _batch_args(d: Path) -> list[str]:
+    return [
+        "render-batch",
+        "--board",
+        BOARD,
+        "--meeting",
+        MEETING,
+        "--per",
+        "vanguard",
+        "--workers",
+        "2",
+        "--no-progress",
+        "--out",
+        str(d),
+    ]
+
+
+def _check_batch(d: Path, expected: int) -> None:
+    n = len(list((d / "briefings" / BOARD / MEETING / "variants").glob("*/v1/annex.html")))
+    if n != expected:
+        raise RuntimeError(f"render-batch published {n} variants, expected {expected}")
 
 
 def bench_evidence(runs: int) -> None:
@@ -513,6 +526,11 @@ def report() -> None:
         r["batch of 12 (one after another) / floor"] = get("batch_sequential") / floor
     if par and get("batch_sequential"):
         r["parallel / one after another"] = par / get("batch_sequential")
+    loc = get("batch_local_cluster")
+    if floor and loc:
+        r["batch of 12 (Dask local cluster) / floor"] = loc / floor
+    if par and loc:
+        r["Dask local cluster / process pool"] = loc / par
 
     def ms(name):
         v = get(name)
