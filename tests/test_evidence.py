@@ -102,11 +102,16 @@ def test_source_tables_are_kept_whole_with_their_totals(pkg):
     assert ref["printed"].to_list() == ["4111"]
 
 
+NUMERIC = {"value", "value_min", "value_max", "scale", "rate_per"}
+
+
 def _frozen_mismatches(frozen_file: str, frame: pl.DataFrame, key: list[str], cols: list[str]) -> list[str]:
     frozen = pl.read_csv(ROOT / "tests" / "data" / frozen_file, infer_schema=False)
-    now = frame.select(*key, *cols).with_columns(pl.col(c).cast(pl.String) for c in cols)
+    now = frame.select(*key, *cols).with_columns(
+        pl.col(c).cast(pl.Float64).cast(pl.String) if c in NUMERIC else pl.col(c).cast(pl.String) for c in cols
+    )
     frozen = frozen.with_columns(
-        pl.col(c).cast(pl.Float64).cast(pl.String) if c == "value" else pl.col(c) for c in cols
+        pl.col(c).cast(pl.Float64).cast(pl.String) if c in NUMERIC else pl.col(c) for c in cols
     )
     j = frozen.join(now, on=key, how="full", suffix="_now", coalesce=True)
     problems = []
@@ -117,11 +122,41 @@ def _frozen_mismatches(frozen_file: str, frame: pl.DataFrame, key: list[str], co
     return problems
 
 
+FROZEN_FIGURE_COLUMNS = [
+    "value",
+    "unit",
+    "scale",
+    "quantity",
+    "kind",
+    "bound",
+    "value_min",
+    "value_max",
+    "rate_per",
+    "printed",
+    "source_id",
+]
+
+
 def test_backtest_figures_against_frozen_copy(pkg):
-    """Every value, unit and printed text as frozen: reports every mismatch at once. If a change
-    is intended, regenerate tests/data/frozen_figures.csv in the same commit and say why."""
-    problems = _frozen_mismatches("frozen_figures.csv", pkg.figures, ["id"], ["value", "unit", "printed", "source_id"])
+    """Every figure's canonical value, unit, scale, kind of quantity, kind, bound and printed
+    text as frozen: reports every mismatch at once. If a change is intended, regenerate
+    tests/data/frozen_figures.csv in the same commit and say why."""
+    problems = _frozen_mismatches("frozen_figures.csv", pkg.figures, ["id"], FROZEN_FIGURE_COLUMNS)
     assert not problems, f"{len(problems)} change(s):\n" + "\n".join(problems)
+
+
+def test_backtest_reports_every_mismatch_at_once(pkg):
+    changed = pkg.figures.with_columns(
+        pl.when(pl.col("id") == "lga24-a1-mhst-cyp-covered-3-4m").then(3.4).otherwise(pl.col("value")).alias("value"),
+        pl.when(pl.col("id") == "lga24-cp-youth-justice-mh")
+        .then(pl.lit("level"))
+        .otherwise(pl.col("quantity"))
+        .alias("quantity"),
+    ).filter(pl.col("id") != "lga24-a1-onset-before-14")
+    problems = _frozen_mismatches("frozen_figures.csv", changed, ["id"], FROZEN_FIGURE_COLUMNS)
+    assert "lga24-a1-mhst-cyp-covered-3-4m: value frozen '3400000.0', now '3.4'" in problems
+    assert "lga24-cp-youth-justice-mh: quantity frozen 'share', now 'level'" in problems
+    assert "lga24-a1-onset-before-14: value frozen '0.3333333333333333', now None" in problems
 
 
 def test_backtest_table_cells_against_frozen_copy(pkg):

@@ -145,7 +145,7 @@ def test_theme_explorer_kind(sample):
     t.set(kind="target")
     assert set(t.chart_data["kind"]) == {"target"}
     t.set(kind="All")
-    assert {"observed", "target"} <= set(t.table["kind"]) or t.controls["unit"].value == "people"
+    assert {"observed", "target"} <= set(t.table["kind"]) or t.controls["unit"].value == "count"
 
 
 # ---------------------------------------------------------------- derived views
@@ -376,7 +376,7 @@ def test_source_issue_refs_can_be_tables_or_recommendations(sample):
 
 def test_theme_explorer_draws_what_the_print_means(sample):
     t = ex.ThemeExplorer(sample, themes=("prevalence",))
-    assert t.controls["unit"].value == "ratio"
+    assert t.controls["unit"].value == "proportion"
     drawn = dict(zip(t.chart_data["printed"], t.chart_data["drawn"], strict=True))
     assert drawn == {"1 in 9": pytest.approx(1 / 9), "1 in 6": pytest.approx(1 / 6)}
     assert '"field": "drawn"' in spec(t)

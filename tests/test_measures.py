@@ -35,7 +35,7 @@ def test_one_in_n_is_compared_as_a_rate(sample):
     d = m.percent_change(sample, "prev-2017", "prev-2022")
     # 1 in 9 -> 1 in 6: (1/6 - 1/9) / (1/9) = (3/18 - 2/18) / (2/18) = 1/2 = 50%
     assert d.value == pytest.approx(50.0)
-    assert d.formula.startswith("(1/6 − 1/9) ÷ 1/9")
+    assert d.formula.startswith("(1 in 6 − 1 in 9) ÷ 1 in 9")
 
 
 def test_annualise_by_hand():
@@ -145,8 +145,8 @@ def test_status_at(due, progress, at, expected):
 
 def test_share_of_target(sample):
     d = m.share_of_target(sample, "mhst-coverage", "mhst-target")
-    assert d.value == pytest.approx(140.0)  # 35 / 25 * 100
-    assert d.formula == "35 ÷ 25 × 100 = 140%"
+    assert d.value == pytest.approx(140.0)  # 0.35 / 0.25 * 100
+    assert d.formula == "35% ÷ 25% × 100 = 140%"
     # an 'additional 345,000' target cannot be compared with a total of 730,000
     d = m.share_of_target(sample, "access-2023", "access-target")
     assert d.value is None and "additional" in d.formula
@@ -160,7 +160,7 @@ def test_commitments_at_a_date(sample):
     assert c["commitment_id"].to_list() == ["ltp-access", "ltp-mhst", "urgent-ed-target"]
     mhst = c.filter(pl.col("commitment_id") == "ltp-mhst").row(0, named=True)
     assert mhst["share_of_target"] == pytest.approx(140.0)
-    assert mhst["status"] == "Not yet due" and mhst["target"] == "20-25%" and mhst["reported_date"] == D(2023, 3, 31)
+    assert mhst["status"] == "Not yet due" and mhst["target"] == "25%" and mhst["reported_date"] == D(2023, 3, 31)
     ed = c.filter(pl.col("commitment_id") == "urgent-ed-target").row(0, named=True)
     assert ed["set"] == "target figure" and ed["status"] == "Due date passed: no progress reported"
     later = m.commitments(sample, D(2024, 4, 1))
@@ -185,8 +185,10 @@ def test_money_per_child_and_per_area(sample):
 
 
 def test_in_pounds_and_formatting():
-    assert m.in_pounds(1.4, "gbp_billion") == pytest.approx(1.4e9)
-    assert m.in_pounds(14, "gbp_million") == 14e6 and m.in_pounds(110, "gbp_thousand") == 110_000
+    assert m.in_pounds(1.4e9, "GBP") == 1.4e9  # evidence money is in pounds whatever its printed scale
+    for old_unit in ("gbp_million", "count"):
+        with pytest.raises(ValueError):
+            m.in_pounds(14, old_unit)
     with pytest.raises(ValueError):
         m.in_pounds(3, "count")
     assert m.fmt(11807) == "11,807" and m.fmt(46.96) == "47" and m.fmt(8.447, 2) == "8.45" and m.fmt(None) == "n/a"
@@ -243,23 +245,28 @@ def test_denominator_candidates_are_related_counts(sample):
     assert m.denominator_candidates(sample, "ltp-funding", "child", limit=1).height == 1
 
 
-def test_counts_printed_with_a_scale_are_multiplied_out():
+def test_counts_printed_with_a_scale_are_stored_multiplied_out():
+    """'730k' is stored as 730000 (scale 3) and '3.4m' as 3400000 (scale 6): measures divide the
+    stored values as they are and show the print beside them."""
     extra = [
         dict(
             FIG_BASE,
             id="access-730k",
             measure="cyp_accessing_nhs_mh",
-            value=730,
+            value=730_000,
             unit="count",
+            scale=3,
             printed="730k",
             label="CYP accessing support",
+            counted="CYP accessing support",
         ),
         dict(
             FIG_BASE,
             id="mhst-3-4m",
             measure="mhst_cyp_covered",
-            value=3.4,
+            value=3_400_000,
             unit="count",
+            scale=6,
             printed="3.4m",
             label="CYP covered by MHSTs",
         ),
@@ -267,8 +274,9 @@ def test_counts_printed_with_a_scale_are_multiplied_out():
             FIG_BASE,
             id="mhst-5m",
             measure="mhst_cyp_covered",
-            value=5,
+            value=5_000_000,
             unit="count",
+            scale=6,
             printed="5m",
             kind="target",
             label="CYP covered by MHSTs by 2025",
@@ -280,10 +288,29 @@ def test_counts_printed_with_a_scale_are_multiplied_out():
     assert d.formula == "over £900m = £900,000,000; £900,000,000 ÷ 730,000 ('730k') = £1,233"
     s = m.share_of_target(pkg, "mhst-3-4m", "mhst-5m")
     assert s.value == pytest.approx(68.0) and s.formula == "3,400,000 ÷ 5,000,000 × 100 = 68%"
-    assert (
-        m.comparable_value(dict(FIG_BASE, value=900, unit="gbp_million", printed="£900m"))[0] == 900
-    )  # money: unit has the scale
+    assert m.comparable_value(dict(FIG_BASE, value=900e6, unit="GBP", printed="£900m"))[0] == 900e6
     assert m.comparable_value(dict(FIG_BASE, value=4, unit="months", printed="almost 4 months"))[0] == 4
+
+
+def test_a_range_target_is_not_divided():
+    extra = [
+        dict(
+            FIG_BASE,
+            id="mhst-range",
+            measure="mhst_coverage",
+            value=None,
+            unit="proportion",
+            quantity="share",
+            bound="range",
+            value_min=0.2,
+            value_max=0.25,
+            printed="20-25%",
+            kind="target",
+        )
+    ]
+    pkg = make_package(figures=FIGURES + extra)
+    d = m.share_of_target(pkg, "mhst-coverage", "mhst-range")
+    assert d.value is None and d.formula == "not computed: '20-25%' printed as a range, not a single value"
 
 
 def test_total_shares_of_the_sum_of_row_totals_when_no_grand_total(sample):

@@ -12,8 +12,16 @@ GOOD = {
     "measure": "cypmh_workforce_growth_since_2016",
     "label": "Growth in the CYPMH workforce since 2016",
     "kind": "observed",
-    "value": "70",
-    "unit": "percent",
+    "value": "0.7",
+    "unit": "proportion",
+    "scale": "0",
+    "quantity": "change",
+    "counted": "CYPMH workforce",
+    "denominator": "2016 to the time of writing",
+    "bound": "exact",
+    "value_min": "",
+    "value_max": "",
+    "rate_per": "",
     "printed": "70%",
     "period": "since 2016",
     "period_start": "",
@@ -49,7 +57,7 @@ def test_every_problem_reported_with_file_line_id_and_field(evidence_copy, sourc
     bad_number = {**GOOD, "id": "t-bad-number", "value": "seventy"}
     bad_unit = {**GOOD, "id": "t-bad-unit", "unit": "bananas"}
     bad_quote = {**GOOD, "id": "t-bad-quote", "quote": "The workforce has increased by 70% since 2016"}
-    wrong_value = {**GOOD, "id": "t-wrong-value", "value": "71"}
+    wrong_value = {**GOOD, "id": "t-wrong-value", "value": "0.71"}
     missing = {**GOOD, "id": "t-missing", "locator": ""}
     dup = dict(GOOD)
     first = _append(evidence_copy, [GOOD, bad_number, bad_unit, bad_quote, wrong_value, missing, dup])
@@ -59,7 +67,9 @@ def test_every_problem_reported_with_file_line_id_and_field(evidence_copy, sourc
     assert f"{FILE}:{first + 1} (id=t-bad-number) field 'value': not a number: 'seventy'" in text
     assert f"{FILE}:{first + 2} (id=t-bad-unit) field 'unit': unknown value 'bananas'" in text
     assert f"{FILE}:{first + 3} (id=t-bad-quote) field 'quote': quote is not an exact substring" in text
-    assert f"{FILE}:{first + 4} (id=t-wrong-value) field 'value': value 71 is not the number printed in '70%'" in text
+    assert (
+        f"{FILE}:{first + 4} (id=t-wrong-value) field 'value': value 0.71 is not the quantity printed as '70%'" in text
+    )
     assert f"{FILE}:{first + 5} (id=t-missing) field 'locator': required value is missing" in text
     assert "(id=test-workforce-growth-2016) field 'id': duplicate key" in text
     assert len(msgs) == 7  # the duplicate is reported on both rows; nothing else

@@ -15,15 +15,21 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import polars as pl
 
 from .evidence import EvidencePackage
 from .evidence.cite import cite_figure, cite_many, cite_recommendation, cite_table, row_by
 
-MONEY_UNITS = {"gbp": 1.0, "gbp_thousand": 1e3, "gbp_million": 1e6, "gbp_billion": 1e9}
-COUNT_UNITS = ("count", "people")
-AREA_UNITS = ("areas", "organisations", "services", "teams")
+# Evidence values are canonical (cyp_evidence.evidence.quantity): money in pounds, shares as
+# proportions, counts multiplied out ('730k' is 730000). Nothing here decodes a print.
+MONEY_UNITS = {"GBP": 1.0}
+# What a count counts ('counted'), for dividing money per child or per area.
+AREA_COUNTED = re.compile(
+    r"\b(areas?|organisations?|services?|teams?|regions?|local authorities|clinical commissioning groups|providers)\b",
+    re.I,
+)
 # Themes grouped for "growth in demand against growth in workforce and access".
 GROWTH_GROUPS = {
     "prevalence": "Need and demand",
@@ -36,8 +42,6 @@ GROWTH_GROUPS = {
     "programmes": "Access",
     "funding": "Funding",
 }
-GROWTH_WORDS = re.compile(r"\b(increase[sd]?|increasing|growth|grown|grew|rise[sn]?|rising|more|higher|up)\b", re.I)
-ONE_IN = re.compile(r"^\s*(?:about |around |c\.\s*)?(?:1|one) in (\d+(?:\.\d+)?)\b", re.I)
 UNKNOWN_CATEGORY = re.compile(r"null|not known|not stated|not recorded|invalid|unknown", re.I)
 
 # Status of a recommendation or commitment at a date (categories, in display order).
@@ -130,7 +134,7 @@ def figure(pkg: EvidencePackage, figure_id: str) -> dict:
 
 
 def in_pounds(value: float, unit: str) -> float:
-    """Money in pounds from a value printed in gbp, gbp_thousand, gbp_million or gbp_billion."""
+    """Money in pounds (evidence values are already in pounds: unit GBP)."""
     if unit not in MONEY_UNITS:
         raise ValueError(f"{unit!r} is not a money unit")
     return value * MONEY_UNITS[unit]
@@ -148,24 +152,15 @@ def annualise(percent: float, years: float) -> float:
     return ((1 + percent / 100) ** (1 / years) - 1) * 100
 
 
-SCALE = re.compile(r"\d\s*(k|thousand|m|million|bn|billion)\b", re.I)
-SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
-
-
 def comparable_value(row: dict) -> tuple[float, str]:
-    """The value to compare or divide, and how it was read from the print: '1 in 6' becomes 1/6,
-    and a count printed with a scale ('730k', '3.4m') is multiplied out (the evidence stores the
-    number as printed: 730 for '730k'). Money is left alone: its unit carries the scale."""
-    printed = row["printed"] or ""
-    m = ONE_IN.match(printed)
-    if m:
-        n = float(m.group(1))
-        return 1 / n, f"1/{fmt(n)}"
-    s = SCALE.search(printed)
-    if s and row["unit"] not in MONEY_UNITS:
-        value = row["value"] * SCALES[s.group(1).lower()]
-        return value, fmt(value, 6)
-    return row["value"], fmt(row["value"], 6)
+    """The canonical value to compare or divide, and how to write it in a formula: a share as
+    printed ('1 in 6', '35%'), anything else as the number itself ('730,000')."""
+    value = row["value"]
+    if value is None:
+        raise ValueError(f"figure {row['id']!r} has no single value (printed {row['printed']!r})")
+    if row["unit"] == "proportion":
+        return value, row["printed"]
+    return value, fmt(value, 6)
 
 
 def _period_label(a: dict, b: dict) -> str:
@@ -223,7 +218,7 @@ def printed_growth(pkg: EvidencePackage, figure_id: str) -> Derived:
     return Derived(
         id=f"printed:{figure_id}",
         label=r["label"],
-        value=r["value"],
+        value=r["value"] * 100,  # a relative change (proportion) as a percentage
         unit="percent",
         formula=f"as printed: '{r['printed']}'",
         inputs=(figure_id,),
@@ -235,10 +230,8 @@ def printed_growth(pkg: EvidencePackage, figure_id: str) -> Derived:
 
 
 def is_growth_figure(row: dict) -> bool:
-    """A printed percentage that states a change over time ('47% more', 'increased by 46%')."""
-    if row["unit"] != "percent" or row["kind"] not in ("observed", "estimate"):
-        return False
-    return bool(GROWTH_WORDS.search(f"{row['label']} {row['measure'].replace('_', ' ')}"))
+    """A printed relative change over time ('47% more', 'increased by 46%')."""
+    return row["quantity"] == "change" and row["unit"] == "proportion" and row["kind"] in ("observed", "estimate")
 
 
 def series(pkg: EvidencePackage) -> list[list[dict]]:
@@ -247,7 +240,8 @@ def series(pkg: EvidencePackage) -> list[list[dict]]:
     figs = pkg.figures.filter(
         pl.col("kind").is_in(["observed", "estimate"])
         & pl.col("period_end").is_not_null()
-        & (pl.col("unit") != "percent")
+        & pl.col("value").is_not_null()
+        & (pl.col("quantity") != "change")
     )
     out = []
     for _, g in figs.group_by("measure", "geography", "population", "unit", maintain_order=True):
@@ -459,7 +453,7 @@ def recommendation_status(rec: dict, at: dt.date) -> str:
 def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> Derived:
     """Reported ÷ target × 100 when both are in the same unit; value None (with the reason) otherwise."""
     rep, tgt = figure(pkg, reported_id), figure(pkg, target_id)
-    base = dict(
+    base: dict[str, Any] = dict(
         id=f"target-share:{reported_id}:{target_id}",
         label=f"{rep['label']} as a share of the target",
         unit="percent",
@@ -467,7 +461,14 @@ def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> D
         citations=tuple(cite_many(pkg, [reported_id, target_id])),
         period=f"{rep['period']} (target: {tgt['period']})",
     )
-    same = rep["unit"] == tgt["unit"] or (rep["unit"] in MONEY_UNITS and tgt["unit"] in MONEY_UNITS)
+    if tgt["value"] is None or rep["value"] is None:
+        ranged = [f"'{r['printed']}'" for r in (rep, tgt) if r["value"] is None]
+        return Derived(
+            value=None,
+            formula=f"not computed: {' and '.join(ranged)} printed as a range, not a single value",
+            **base,
+        )
+    same = rep["unit"] == tgt["unit"]
     if not same or not tgt["value"]:
         return Derived(
             value=None,
@@ -480,15 +481,12 @@ def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> D
             formula=f"not computed: one of '{rep['printed']}' and '{tgt['printed']}' is an increase ('additional') and the other a total",
             **base,
         )
-    a = in_pounds(rep["value"], rep["unit"]) if rep["unit"] in MONEY_UNITS else comparable_value(rep)[0]
-    b = in_pounds(tgt["value"], tgt["unit"]) if tgt["unit"] in MONEY_UNITS else comparable_value(tgt)[0]
+    (a, ta), (b, tb) = comparable_value(rep), comparable_value(tgt)
     value = a / b * 100
     caveats = []
     if rep["population"] != tgt["population"] or rep["geography"] != tgt["geography"]:
         caveats.append("reported figure and target cover different populations or areas")
-    return Derived(
-        value=value, formula=f"{fmt(a)} ÷ {fmt(b)} × 100 = {fmt(value)}%", caveats="; ".join(caveats), **base
-    )
+    return Derived(value=value, formula=f"{ta} ÷ {tb} × 100 = {fmt(value)}%", caveats="; ".join(caveats), **base)
 
 
 def best_share_of_target(pkg: EvidencePackage, progress_ids: list[str], target_ids: list[str]) -> Derived | None:
@@ -628,16 +626,18 @@ def denominator_candidates(pkg: EvidencePackage, money_id: str, basis: str, limi
     two of: a programme word in its measure name (counts twice), the source document, the theme
     (funding, access, programmes and commitments count as one)."""
     m = figure(pkg, money_id)
-    units = COUNT_UNITS if basis == "child" else AREA_UNITS
     figs = pkg.figures.filter(
-        pl.col("unit").is_in(list(units))
+        (pl.col("unit") == "count")
+        & pl.col("value").is_not_null()
         & pl.col("kind").is_in(["observed", "target", "estimate"])
         & (pl.col("value") >= (50 if basis == "child" else 2))
         & ~pl.col("measure").str.contains("rank")
     )
     rows = []
     for r in figs.iter_rows(named=True):
-        if basis == "child" and r["unit"] == "count" and not _CHILD_COUNT.search(f"{r['label']} {r['population']}"):
+        counted = r["counted"] or ""
+        is_child = bool(_CHILD_COUNT.search(counted))
+        if is_child != (basis == "child") or (basis == "area" and not AREA_COUNTED.search(counted)):
             continue
         shared = sorted(_tokens(m) & _tokens(r))
         same_source = r["source_id"] == m["source_id"]
@@ -661,7 +661,7 @@ def per_unit(pkg: EvidencePackage, money_id: str, count_id: str, per_year: bool 
     count, count_text = comparable_value(c)
     value = pounds / count
     formula = f"{m['printed']} = {money(pounds)}; {money(pounds)} ÷ {count_text}" + (
-        f" ('{c['printed']}')" if count != c["value"] else ""
+        f" ('{c['printed']}')" if count_text != c["printed"] else ""
     )
     unit = "gbp"
     caveats = ["indicative ratio of two printed figures, not a unit cost"]

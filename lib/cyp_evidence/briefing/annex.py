@@ -135,7 +135,13 @@ class Briefing:
         return h.exhibit_table(n, df, caption, FIGURE_COLUMNS, sorted(set(df["citation"])))
 
     def _bar_figure(
-        self, df: pl.DataFrame, caption: str, alt_text: str, x_title: str, color_field: str | None = None
+        self,
+        df: pl.DataFrame,
+        caption: str,
+        alt_text: str,
+        x_title: str,
+        color_field: str | None = None,
+        x_format: str | None = None,
     ) -> str:
         df = self._cite(df)
         # one bar per figure: a label printed for several periods gets its period, or the bars
@@ -150,7 +156,7 @@ class Briefing:
         )
         enc = dict(
             y=alt.Y("bar_label:N", sort=None, title=None, axis=wrapped_axis()),
-            x=alt.X("value:Q", title=x_title),
+            x=alt.X("value:Q", title=x_title, axis=alt.Axis(format=x_format) if x_format else alt.Undefined),
             tooltip=[
                 alt.Tooltip("label:N", title="Measure"),
                 alt.Tooltip("printed:N", title="As printed"),
@@ -328,7 +334,7 @@ class Briefing:
                     sorted(set(df["source"]) | set(cite_many(self.pkg, self._ids(df, "target_ids", "reported_ids")))),
                 )
             )
-        pct = access.filter(pl.col("unit") == "percent")
+        pct = access.filter((pl.col("unit") == "proportion") & pl.col("value").is_not_null())
         if pct.height:
             pct = pct.with_columns(pl.col("kind").str.to_titlecase().alias("kind_label")).sort("kind_label", "id")
             out.append(
@@ -339,6 +345,7 @@ class Briefing:
                     + "; ".join(f"{r['label']}: {r['printed']} ({r['kind']})" for r in pct.iter_rows(named=True)),
                     "Percentage as printed",
                     "kind_label",
+                    x_format="%",
                 )
             )
         if access.height:
@@ -372,9 +379,7 @@ class Briefing:
         if figs.height == 0:
             return self._none("inpatient care")
         out = []
-        counts = figs.filter(
-            (pl.col("unit").is_in(["count", "beds", "services", "people"])) & (pl.col("kind") == "observed")
-        )
+        counts = figs.filter((pl.col("unit") == "count") & (pl.col("kind") == "observed"))
         # the measure printed for the most periods (admissions by year), drawn over time; counts
         # of different things (admissions, service lines, beds) are not put on one axis
         dated = (

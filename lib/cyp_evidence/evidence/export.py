@@ -1,4 +1,7 @@
-"""Write every figure with its provenance as CSV or JSON (for spreadsheets)."""
+"""Write every figure with its provenance as CSV or JSON (for spreadsheets).
+
+Values are canonical (see ``quantity``): a spreadsheet can sum, divide and compare ``value``
+within one ``unit`` without reading ``printed``; ``scale`` and ``bound`` say how it was printed."""
 
 from __future__ import annotations
 
@@ -14,6 +17,14 @@ EXPORT_COLUMNS = [
     "kind",
     "value",
     "unit",
+    "scale",
+    "quantity",
+    "counted",
+    "denominator",
+    "bound",
+    "value_min",
+    "value_max",
+    "rate_per",
     "printed",
     "period",
     "period_start",

@@ -143,7 +143,10 @@ def _read_resource(path: Path, schema: dict, label: str, problems: list[Problem]
             problems.append(Problem(label, msg, line=1))
             return []
         rows = []
-        for lineno, raw in enumerate(reader, start=2):
+        end = reader.line_num  # physical line the previous record ended on
+        for raw in reader:
+            # the physical line a record starts on (a quoted value may span several lines)
+            lineno, end = end + 1, reader.line_num
             if not raw or all(not c.strip() for c in raw):
                 continue
             rid = raw[0] if raw else None

@@ -21,44 +21,11 @@ import polars as pl
 
 from ..paths import EVIDENCE_DIR, default_sources_dir
 from .package import EvidencePackage, Problem, read_package
+from .quantity import CARDINALS, Parsed, parse_in_context
 
-NUMBER_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "hundred": 100,
-    "thousand": 1000,
-    "half": 50,
-    "quarter": 25,
-    "three-quarters": 75,
-    "third": 33,
-    "two-thirds": 67,
-    "once": 1,
-    "twice": 2,
-    "single": 1,
-    "double": 2,
-    "dozen": 12,
-}
+# Number words a table cell or a count may be printed in. Word fractions ('a third') are shares:
+# they are read by quantity.parse_printed, never rounded to a percentage here.
+NUMBER_WORDS = {**CARDINALS, "once": 1, "twice": 2, "single": 1, "double": 2}
 _NUM = re.compile(r"\d{1,3}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
 
@@ -79,11 +46,6 @@ def _close(a: float, b: float) -> bool:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
-
-
-def _decimals(x: float) -> int:
-    s = repr(float(x))
-    return 0 if s.endswith(".0") else len(s.split(".")[1])
 
 
 @dataclass(frozen=True)
@@ -131,14 +93,12 @@ def check_quotes(pkg: EvidencePackage, texts: dict[str, str]) -> list[Problem]:
     out: list[Problem] = []
     for r in pkg.figures.iter_rows(named=True):
         text = texts.get(r["source_id"])
-        quote, printed, value = r["quote"], r["printed"], r["value"]
+        quote, printed = r["quote"], r["printed"]
         p = lambda msg, fld, r=r: out.append(Problem(r["_file"], msg, r["_line"], r["id"], fld))
         if text is not None and quote and quote not in text:
             p(f"quote is not an exact substring of {r['source_id']}: {quote[:80]!r}", "quote")
         if quote and printed and printed not in quote:
             p(f"printed value {printed!r} does not appear in the quote", "printed")
-        if printed and value is not None and not any(_close(value, n) for n in numbers_in(printed)):
-            p(f"value {value:g} is not the number printed in {printed!r}", "value")
         if r["period_start"] and r["period_end"] and r["period_start"] > r["period_end"]:
             p("period_start is after period_end", "period_start")
     for table, cols in (
@@ -164,6 +124,111 @@ def check_quotes(pkg: EvidencePackage, texts: dict[str, str]) -> list[Problem]:
                             col,
                         )
                     )
+    return out
+
+
+# Units each kind of quantity may be measured in.
+QUANTITY_UNITS = {
+    "level": ("count",),
+    "share": ("proportion",),
+    "change": ("proportion", "percentage_points", "count"),
+    "rate": ("rate",),
+    "multiplier": ("times",),
+    "rank": ("rank",),
+    "money": ("GBP",),
+    "duration": ("days", "weeks", "months", "years"),
+    "threshold": ("days", "weeks", "months", "years", "count", "proportion", "GBP"),
+    "target": ("count", "GBP", "proportion", "rate", "days", "weeks", "months", "years"),
+}
+NEEDS_DENOMINATOR = {
+    "share": "of what",
+    "rate": "per what population",
+    "multiplier": "than whom",
+    "change": "from what to what",
+}
+
+
+def _value_hint(stored: float, parsed: Parsed) -> str:
+    """Why a stored value differs from the print, when the mistake is a familiar one."""
+    want = parsed.value
+    if want is None:
+        return ""
+    if parsed.scale and _close(stored * 10**parsed.scale, want):
+        return f": write the quantity without its scale ({want:.15g}, scale {parsed.scale})"
+    if parsed.unit == "proportion" and stored > 1 and abs(stored / 100 - want) <= 0.01:
+        rounded = "" if _close(stored / 100, want) else ", never rounded"
+        return f": shares are proportions ({want!r}, not a percentage{rounded})"
+    if parsed.unit == "proportion" and stored and _close(1 / stored, want):
+        return f": '1 in N' and '1/N' are the share 1/N ({want!r}), not N"
+    return f": {parsed.value:.15g} as printed, never rounded"
+
+
+def check_values(pkg: EvidencePackage) -> list[Problem]:
+    """Every figure's canonical value, scale, bound, unit and kind of quantity against what
+    ``printed`` says (read by ``quantity.parse_in_context``, with any qualifier printed next to
+    the figure in the quote). Every problem of every row is reported."""
+    out: list[Problem] = []
+    # a field the schema check already reported (not a number, unknown unit) is not checked again
+    reported = {(q.file, q.line, q.field) for q in pkg.problems}
+    for r in pkg.figures.iter_rows(named=True):
+
+        def p(msg: str, fld: str, r: dict = r) -> None:
+            # one message per field: the first (most specific) check that fails
+            if (r["_file"], r["_line"], fld) not in reported:
+                reported.add((r["_file"], r["_line"], fld))
+                out.append(Problem(r["_file"], msg, r["_line"], r["id"], fld))
+
+        printed, quantity, unit = r["printed"], r["quantity"], r["unit"]
+        if not printed:
+            continue
+        try:
+            parsed = parse_in_context(printed, r["quote"])
+        except ValueError as exc:
+            p(f"{exc}: write printed as the source prints the figure, in a form the parser reads", "printed")
+            continue
+        if r["scale"] is not None and r["scale"] != parsed.scale:
+            p(f"scale {r['scale']} does not match {printed!r}, which is printed at scale {parsed.scale}", "scale")
+        allowed = {parsed.bound} | ({"approximate"} if parsed.bound == "exact" else set())
+        if r["bound"] is not None and r["bound"] not in allowed:
+            p(f"bound {r['bound']!r} does not match {printed!r}, which reads as {parsed.bound}", "bound")
+        if parsed.bound == "range" or parsed.value is None:
+            if r["value"] is not None:
+                p(f"{printed!r} is a range: leave value empty and give value_min and value_max", "value")
+        elif r["value"] is None:
+            p(f"value is missing: {printed!r} reads as {parsed.value:.15g}", "value")
+        elif not _close(r["value"], parsed.value):
+            p(
+                f"value {r['value']:.15g} is not the quantity printed as {printed!r}{_value_hint(r['value'], parsed)}",
+                "value",
+            )
+        same_bound = r["bound"] == parsed.bound
+        for fld in ("value_min", "value_max"):
+            want, have = (getattr(parsed, fld), r[fld]) if same_bound else (None, r[fld])
+            if want is None and have is not None:
+                p(f"{fld} is only for a bound that {printed!r} does not print (bound {r['bound']})", fld)
+            elif want is not None and (have is None or not _close(have, want)):
+                p(f"{fld} must be {want:.15g} for {printed!r} (bound {parsed.bound})", fld)
+        known = {u for units in QUANTITY_UNITS.values() for u in units}
+        if parsed.unit and unit in known and unit != parsed.unit:
+            p(f"unit {unit!r} does not match {printed!r}, which reads as {parsed.unit}", "unit")
+        if unit == "rate":
+            if r["rate_per"] is None:
+                p("a rate needs rate_per (the population base, e.g. 10000 for 'per 10,000')", "rate_per")
+            elif parsed.rate_per is not None and r["rate_per"] != parsed.rate_per:
+                p(f"rate_per {r['rate_per']} does not match {printed!r} (per {parsed.rate_per})", "rate_per")
+        elif r["rate_per"] is not None:
+            p("rate_per is only for unit rate", "rate_per")
+        if quantity in QUANTITY_UNITS and unit is not None and unit not in QUANTITY_UNITS[quantity]:
+            p(f"a {quantity} is not measured in {unit} (use {' or '.join(QUANTITY_UNITS[quantity])})", "unit")
+        if quantity in NEEDS_DENOMINATOR and not r["denominator"]:
+            p(
+                f"a {quantity} needs a denominator ({NEEDS_DENOMINATOR[quantity]}; write '... (not stated)' if the source does not say)",
+                "denominator",
+            )
+        if quantity == "share" and unit == "proportion":
+            for fld in ("value", "value_min", "value_max"):
+                if r[fld] is not None and not 0 <= r[fld] <= 1:
+                    p(f"a share is a proportion between 0 and 1, not {r[fld]:g}", fld)
     return out
 
 
@@ -237,30 +302,20 @@ def reconcile_tables(pkg: EvidencePackage) -> list[Detection]:
     return found
 
 
-# Money is printed at different scales; arithmetic across them is done in pounds.
-MONEY_SCALE = {"gbp": 1.0, "gbp_thousand": 1e3, "gbp_million": 1e6, "gbp_billion": 1e9}
-
-
 def check_arithmetic(pkg: EvidencePackage) -> tuple[list[Problem], list[Detection]]:
-    """Recompute every printed derived figure (percentages, sums) from its printed inputs.
-    Money inputs at different printed scales are compared in pounds when the check mixes them."""
+    """Recompute every printed derived figure (shares, changes, sums) from its printed inputs, in
+    canonical values (pounds, proportions); the result may differ by half a step of its last
+    printed digit ('52%' covers 0.515 to 0.525)."""
     problems, found = [], []
     valid = pkg.figures.filter(pl.col("value").is_not_null())
     values = dict(zip(valid["id"].to_list(), valid["value"].to_list(), strict=True))
-    units = dict(zip(valid["id"].to_list(), valid["unit"].to_list(), strict=True))
+    printed = dict(zip(valid["id"].to_list(), valid["printed"].to_list(), strict=True))
     for r in pkg.arithmetic_checks.iter_rows(named=True):
         ids = (r["input_ids"] or "").split()
         if r["result_id"] not in values or any(i not in values for i in ids):
             continue  # reported as an unknown reference already
         kind = r["kind"]
-        involved = [r["result_id"], *ids]
-        scale_all = (
-            kind in ("sum", "difference")
-            and len({units[i] for i in involved}) > 1
-            and all(units[i] in MONEY_SCALE for i in involved)
-        )
-        scale = (lambda i: MONEY_SCALE[units[i]]) if scale_all else (lambda i: 1.0)
-        xs = [values[i] * scale(i) for i in ids]
+        xs = [values[i] for i in ids]
         need = {"percent_change": 2, "percent_of": 2, "difference": 2, "ratio": 2}.get(kind)
         if need and len(xs) != need:
             problems.append(
@@ -268,24 +323,26 @@ def check_arithmetic(pkg: EvidencePackage) -> tuple[list[Problem], list[Detectio
             )
             continue
         if kind == "percent_change":
-            computed = (xs[1] - xs[0]) / xs[0] * 100
-        elif kind == "percent_of":
-            computed = xs[0] / xs[1] * 100
+            computed = (xs[1] - xs[0]) / xs[0]
+        elif kind in ("percent_of", "ratio"):
+            computed = xs[0] / xs[1]
         elif kind == "difference":
             computed = xs[1] - xs[0]
-        elif kind == "ratio":
-            computed = xs[0] / xs[1]
         else:
             computed = sum(xs)
-        printed = values[r["result_id"]] * scale(r["result_id"])
-        tolerance = (0.5 * 10 ** -_decimals(values[r["result_id"]]) + 1e-9) * scale(r["result_id"])
-        if abs(computed - printed) > tolerance:
+        result = values[r["result_id"]]
+        try:
+            step = parse_in_context(printed[r["result_id"]], None).step
+        except ValueError:
+            step = 0.0
+        if abs(computed - result) > step / 2 + 1e-9:
             found.append(
                 Detection(
                     f"arithmetic:{r['id']}",
                     "percentage_mismatch" if kind.startswith("percent") else "total_mismatch",
                     (r["result_id"], *ids),
-                    f"{r['result_id']} printed {printed:g}; {kind} of {', '.join(ids)} gives {computed:.4g}",
+                    f"{r['result_id']} printed {printed[r['result_id']]!r} ({result:.6g}); "
+                    f"{kind} of {', '.join(ids)} gives {computed:.4g}",
                 )
             )
     return problems, found
@@ -365,6 +422,7 @@ def validate(evidence_dir: Path | str = EVIDENCE_DIR, sources_dir: Path | str | 
     texts, problems = load_sources(pkg, sources_dir)
     report.errors.extend(problems)
     report.errors.extend(check_quotes(pkg, texts))
+    report.errors.extend(check_values(pkg))
     report.errors.extend(check_table_cells(pkg, texts))
     arith_problems, arith = check_arithmetic(pkg)
     report.errors.extend(arith_problems)

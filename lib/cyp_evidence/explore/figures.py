@@ -6,31 +6,22 @@ import altair as alt
 import ipywidgets as widgets
 import polars as pl
 
-from .. import measures
 from ..charts import explore as ch
 from ..evidence.cite import cite_figure, cite_many, source_label
 from .base import ALL, Explorer, esc
 
 UNIT_TITLES = {
     "count": "Number",
-    "people": "Number of people",
-    "percent": "Per cent",
+    "GBP": "£",
+    "proportion": "Share (0.2 is 20%)",
     "percentage_points": "Percentage points",
-    "gbp": "£",
-    "gbp_thousand": "£ thousand",
-    "gbp_million": "£ million",
-    "gbp_billion": "£ billion",
+    "rate": "Rate (per the population base of each figure)",
+    "times": "Times (multiplier)",
+    "rank": "Rank",
     "days": "Days",
     "weeks": "Weeks",
     "months": "Months",
     "years": "Years",
-    "ratio": "Rate ('1 in N' drawn as 1/N)",
-    "organisations": "Organisations",
-    "areas": "Areas",
-    "beds": "Beds",
-    "services": "Services",
-    "teams": "Teams",
-    "posts": "Posts",
 }
 FIGURE_COLUMNS = [
     "id",
@@ -253,9 +244,8 @@ class ThemeExplorer(Explorer):
             .otherwise(pl.col("bar"))
             .alias("bar")
         )
-        # draw what the print means: '730k' as 730,000 and '1 in 6' as 1/6 (the tooltip shows the print)
-        drawn = [measures.comparable_value(r)[0] for r in figs.iter_rows(named=True)]
-        figs = figs.with_columns(pl.Series("drawn", drawn, dtype=pl.Float64))
+        # draw the canonical value ('730k' is stored as 730000, '1 in 6' as 1/6; the tooltip shows the print)
+        figs = figs.with_columns(pl.col("value").alias("drawn"))
         return figs.select(
             "id",
             "bar",
