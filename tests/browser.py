@@ -125,12 +125,15 @@ def chromium():
 
 
 @contextmanager
-def open_offline(path, browser=None, *, timeout: float = 20.0, viewport: dict | None = None) -> Iterator[tuple]:
+def open_offline(
+    path, browser=None, *, timeout: float = 20.0, viewport: dict | None = None, bypass_csp: bool = False
+) -> Iterator[tuple]:
     """Open a local file with every non-local request aborted; yields ``(page, report)``.
 
     Waits for the load event, then until every chart (``.vega-embed`` / altair output div)
     holds an ``svg`` or ``canvas``, at most ``timeout`` seconds; a chart that never draws is
     not an exception here: compare ``report.charts_drawn`` with ``report.charts_expected``.
+    ``bypass_csp`` ignores the page's Content-Security-Policy (to prove escaping holds alone).
     """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -164,6 +167,7 @@ def open_offline(path, browser=None, *, timeout: float = 20.0, viewport: dict | 
             viewport=viewport or {"width": 1280, "height": 900},
             service_workers="block",
             java_script_enabled=True,
+            bypass_csp=bypass_csp,
         )
         stack.callback(context.close)
         context.set_default_timeout(timeout * 1000)
@@ -187,7 +191,9 @@ def open_offline(path, browser=None, *, timeout: float = 20.0, viewport: dict | 
 def axe_violations(page, tags: list[str] | None = None, context: str | dict | None = None) -> list[dict]:
     """axe-core violations for WCAG 2.0/2.1/2.2 A and AA rules (an empty list means none found)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(axe_script()))
+        # evaluated through the DevTools protocol, not as a <script> tag: the published pages'
+        # Content-Security-Policy refuses any script it does not list (axe included)
+        page.evaluate(axe_script().read_text(encoding="utf-8") + "\n;undefined")
     options = {"runOnly": {"type": "tag", "values": list(tags or WCAG_TAGS)}, "resultTypes": ["violations"]}
     result = page.evaluate(
         "([ctx, opts]) => axe.run(ctx || document, opts)",

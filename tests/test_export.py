@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from browser import axe_violations, describe_violations, open_offline
 
-from cyp_evidence.briefing import export
+from cyp_evidence.briefing import csp, export
 
 EVIL = "<script>window.__pwned=1</script><b>bold</b>"
 CHART_DESCRIPTIONS = [
@@ -40,25 +40,26 @@ def _notebook() -> nbformat.NotebookNode:
         # the kernel must be this environment's python, or the notebook would import another cyp_evidence
         cell(f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix\n{CODE_MARKER} = 1"),
         cell(
-            "import altair as alt\nimport polars as pl\n"
-            "alt.renderers.enable('default')\nalt.renderers.set_embed_options(actions=False)\n"
+            "import altair as alt\nimport polars as pl\nfrom IPython.display import HTML, display\n"
+            "from cyp_evidence.briefing.html import chart_html\n"
             "areas = pl.DataFrame({'area': ['North', 'South', 'East'], 'referrals': [310, 240, 125]})\n"
             "waits = pl.DataFrame({'quarter': ['2023 Q1', '2023 Q2', '2023 Q3', '2023 Q4'], 'waiting': [1200, 1350, 1410, 1530]})"
         ),
         md(
             "## Referrals by area\n\n| Area | Referrals |\n| --- | ---: |\n| North | 310 |\n| South | 240 |\n| East | 125 |"
         ),
+        # charts as the annex draws them (html.chart_html: a div and a JSON data block)
         cell(
-            "alt.Chart(areas).mark_bar().encode(\n"
+            "display(HTML(chart_html(alt.Chart(areas).mark_bar().encode(\n"
             "    x=alt.X('area:N', title='Area'), y=alt.Y('referrals:Q', title='Referrals'),\n"
             "    tooltip=['area', 'referrals'],\n"
-            f").properties(description={CHART_DESCRIPTIONS[0]!r}, width=320, height=200)"
+            f").properties(description={CHART_DESCRIPTIONS[0]!r}, width=320, height=200))))"
         ),
         cell(
-            "alt.Chart(waits).mark_line(point=True).encode(\n"
+            "display(HTML(chart_html(alt.Chart(waits).mark_line(point=True).encode(\n"
             "    x=alt.X('quarter:O', title='Quarter'), y=alt.Y('waiting:Q', title='Waiting list'),\n"
             "    tooltip=['quarter', 'waiting'],\n"
-            f").properties(description={CHART_DESCRIPTIONS[1]!r}, width=320, height=200)"
+            f").properties(description={CHART_DESCRIPTIONS[1]!r}, width=320, height=200))))"
         ),
         # evidence text, escaped as the annex builders do, in a markdown cell and in an HTML output
         md(f"## Quoted evidence\n\nThe source says: {html.escape(EVIL)}"),
@@ -128,10 +129,18 @@ def test_annex_is_one_self_contained_document(annex):
         "@jupyter-widgets/html-manager",
     ):
         assert needle not in doc.lower(), needle
-    # the chart libraries once, in the head, with VEGA_DEBUG preset from altair's constants
+    # the chart libraries once, in the head: the page's one executable script, which the
+    # Content-Security-Policy (before it) allows by its sha256 and nothing else
     head, _, body = doc.partition('<body class="annex"')  # (the bundle itself contains "</head>" in a string)
     assert head.count("window.vegaEmbed=") == 1 and "window.vegaEmbed=" not in body
-    assert export.vega_debug() in head
+    scripts = re.findall(r"<script(\s[^>]*)?>", doc)
+    assert [a for a in scripts if 'type="application/json"' not in (a or "")] == [""]
+    script = doc.split("<script>", 1)[1].split("</script>", 1)[0]
+    assert script == export.annex_script()
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', head)
+    assert policy and head.index(policy.group(0)) < head.index("<script>")
+    assert policy.group(1) == csp.policy((script,))
+    assert f"script-src {csp.script_hash(script)};" in policy.group(1) and "default-src 'none'" in policy.group(1)
     # no code, no prompts (the lab CSS in the head mentions both, so look at the body)
     assert CODE_MARKER not in doc and "set_embed_options" not in doc
     assert "jp-InputPrompt" not in body and "jp-OutputPrompt" not in body and "jp-InputArea-editor" not in body

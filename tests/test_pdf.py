@@ -142,10 +142,10 @@ def test_annex_pdf_has_key_figures_as_text_and_vector_charts(annex_pdf):
 
 def chart_titles(html: str) -> set[str]:
     """Axis and legend titles of the Vega-Lite specs altair wrote into the annex."""
-    decoder = json.JSONDecoder()
     titles = set()
-    for m in re.finditer(r"\}\)\(\{", html):  # altair's output ends with `})({spec}, {embed options});`
-        spec, _ = decoder.raw_decode(html, m.end() - 1)
+    # html.chart_html: <script type="application/json" class="annex-chart-spec" ...>{"spec": ...}</script>
+    for m in re.finditer(r'<script type="application/json" class="annex-chart-spec"[^>]*>(.*?)</script>', html, re.S):
+        spec = json.loads(m.group(1))["spec"]
         for channel in ("x", "y", "color"):
             title = (spec.get("encoding") or {}).get(channel, {}).get("title")
             if isinstance(title, str) and title:

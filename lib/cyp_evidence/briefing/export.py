@@ -1,12 +1,13 @@
 """Export an executed briefing notebook to ONE self-contained, offline HTML annex.
 
 The annex makes no network request: no code cells or prompts, no require.js, MathJax, mermaid
-or widget manager (all of which nbconvert loads from CDNs), and the vega / vega-lite /
-vega-embed JavaScript inlined once in the head from ``vl_convert.javascript_bundle``.
-``VEGA_DEBUG`` is preset from altair's own version constants, so the output of altair's default
-``html`` renderer (see :func:`cyp_evidence.briefing.html.chart_html`) finds the libraries
-already loaded and calls the global ``vegaEmbed`` instead of fetching them. Charts keep their
-tooltips and their ``description`` as aria-label.
+or widget manager (all of which nbconvert loads from CDNs), and ONE script in the head: the vega
+/ vega-lite / vega-embed JavaScript from ``vl_convert.javascript_bundle`` and
+:data:`CHART_LOADER`, which draws every chart from the JSON data block that
+:func:`cyp_evidence.briefing.html.chart_html` writes after its div. A Content-Security-Policy
+(:mod:`cyp_evidence.briefing.csp`) allows that script alone (by its sha256), no eval, no network
+and no remote resource, so even markup that reached the page could not run or fetch anything.
+Charts keep their tooltips and their ``description`` as aria-label.
 
 The template is ``templates/annex`` (base ``lab``); its ``annex.css`` holds the screen/print
 styles (readable type, focus styles, bordered tables, no figure or table split across pages,
@@ -27,6 +28,8 @@ from pathlib import Path
 import nbformat
 
 from ..fsutil import write_text_atomic
+from . import csp
+from .errors import RenderError
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 TEMPLATE_NAME = "annex"
@@ -35,8 +38,8 @@ TEMPLATE_NAME = "annex"
 _LANG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 
 
-class ExportError(RuntimeError):
-    """The notebook could not be exported to an offline annex."""
+class ExportError(RenderError):
+    """The notebook could not be exported to an offline annex (a RenderError: nothing is published)."""
 
 
 _VERSION_KEYS = ("VEGA_VERSION", "VEGALITE_VERSION", "VEGAEMBED_VERSION")
@@ -166,6 +169,42 @@ def vega_debug() -> str:
     )
 
 
+# Draws every chart of the annex: each ``<script type="application/json" class="annex-chart-spec"
+# data-chart="ID">`` (html.chart_html) holds {"spec": ..., "embed": ...} for the div ID. vega
+# interprets expressions (``ast: true``) because the policy refuses eval; a chart that fails
+# shows a div.error in its place (which pdf.py and the browser tests look for).
+CHART_LOADER = """(function () {
+  "use strict";
+  function draw() {
+    var blocks = document.querySelectorAll('script.annex-chart-spec[type="application/json"]');
+    Array.prototype.forEach.call(blocks, function (block) {
+      var el = document.getElementById(block.getAttribute("data-chart"));
+      if (!el) return;
+      function fail(err) {
+        var d = document.createElement("div");
+        d.className = "error";
+        d.textContent = "This chart could not be drawn: " + ((err && err.message) || String(err));
+        el.appendChild(d);
+      }
+      try {
+        var chart = JSON.parse(block.textContent);
+        window.vegaEmbed(el, chart.spec, Object.assign({}, chart.embed, { ast: true })).catch(fail);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw);
+  else draw();
+})();"""
+
+
+def annex_script() -> str:
+    """The annex's one script: the chart libraries, then :data:`CHART_LOADER`."""
+    vega_debug()  # checks that the bundle is the major versions altair writes specs for
+    return vega_bundle() + "\n" + CHART_LOADER
+
+
 # nbconvert's usual cell tags: analysts' notes tagged "remove_cell" never reach the annex
 REMOVE_CELL_TAGS = frozenset({"remove_cell"})
 REMOVE_OUTPUT_TAGS = frozenset({"remove_output"})
@@ -214,24 +253,24 @@ def _exporter():
 
 
 _EXPORT_LOCK = threading.Lock()
-# The template renders this slot where the bundle goes; the bundle (about 0.9 MB) is put in
-# afterwards, so nbconvert's Jinja rendering and BeautifulSoup pass (which only touch tags
-# outside <script> content) never carry it: about 0.2 s less per annex, same bytes.
+# The template renders these slots where the script and the policy go; the script (about 0.9 MB)
+# is put in afterwards, so nbconvert's Jinja rendering never carries it: about 0.2 s less per
+# annex, same bytes. The policy names the script's sha256, so it is filled in with it.
 _BUNDLE_SLOT = "/*@@CYP_EVIDENCE_VEGA_BUNDLE@@*/"
+_CSP_SLOT = "@@CYP_EVIDENCE_CSP@@"
 
 
 def warm() -> None:
     """Do the per-process export set-up ahead of time (imports, templates, chart bundle);
     ``render`` calls it in a thread while the notebook runs in its kernel."""
-    vega_bundle()
-    vega_debug()
+    annex_script()
     exp = _exporter()
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("warm-up")]
     resources = {
         "metadata": {"name": "warm-up"},
-        "vega_bundle": _BUNDLE_SLOT,
-        "vega_debug": vega_debug(),
+        "annex_script": _BUNDLE_SLOT,
+        "annex_csp": _CSP_SLOT,
         "annex_lang": "en",
     }
     with _EXPORT_LOCK:
@@ -250,17 +289,18 @@ def export_html(nb: nbformat.NotebookNode, title: str, lang: str = "en-GB") -> s
         raise ExportError("the annex needs a title")
     resources = {
         "metadata": {"name": title.strip()},
-        "vega_bundle": _BUNDLE_SLOT,
-        "vega_debug": vega_debug(),
+        "annex_script": _BUNDLE_SLOT,
+        "annex_csp": _CSP_SLOT,
         "annex_lang": lang,
     }
-    bundle = vega_bundle()
+    script = annex_script()
     with _EXPORT_LOCK:
         body, _ = _exporter().from_notebook_node(nb, resources=resources)
-    if body.count(_BUNDLE_SLOT) != 1:
-        raise ExportError("the annex template did not place the chart libraries exactly once")
+    if body.count(_BUNDLE_SLOT) != 1 or body.count(_CSP_SLOT) != 1:
+        raise ExportError("the annex template did not place the chart libraries and the policy exactly once")
     head, tail = body.split(_BUNDLE_SLOT)
-    return head + bundle + tail
+    # the policy is in the head, before the script: only the template's text precedes it
+    return head.replace(_CSP_SLOT, csp.policy((script,))) + script + tail
 
 
 def write_html(nb: nbformat.NotebookNode, path: str | os.PathLike, title: str, lang: str = "en-GB") -> Path:

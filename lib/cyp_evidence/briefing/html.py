@@ -1,22 +1,20 @@
 """Small, escaping HTML builders for annex content. Every piece of text that comes from the
-evidence (quotes, labels, names, citations) goes through ``esc``; nothing from the evidence is
-ever inserted as markup."""
+evidence (quotes, labels, names, citations) goes through ``esc`` (the project's one HTML text
+escaper, :func:`cyp_evidence.escape.html_text`); chart specs are embedded as script-safe JSON
+(:func:`cyp_evidence.escape.script_json`); nothing from the evidence is ever inserted as markup."""
 
 from __future__ import annotations
 
-import html
+import uuid
 from collections.abc import Iterable, Sequence
 
 import altair as alt
 import polars as pl
 
+from ..escape import html_text as esc
+from ..escape import script_json
 
-def esc(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return html.escape(str(value), quote=True)
+__all__ = ["esc", "slug", "table", "chart_html", "figure", "exhibit_table", "CHART_SPEC_CLASS"]
 
 
 def slug(text: str) -> str:
@@ -57,23 +55,30 @@ def table(
 # builds annexes for every section, a focus and an early cut-off, so an invalid spec fails there.
 VALIDATE_CHARTS = False
 # vega-embed options for every annex chart: no actions menu (it needs the network for the Vega
-# editor, prints into PDFs and fails accessibility checks)
+# editor, prints into PDFs and fails accessibility checks). The annex's one script
+# (export.CHART_LOADER) adds ``ast: true`` so that vega interprets expressions instead of
+# compiling them with ``new Function`` (the annex's Content-Security-Policy forbids eval).
 EMBED_OPTIONS = {"actions": False}
+# class of the JSON data block that holds a chart's spec (read by export.CHART_LOADER)
+CHART_SPEC_CLASS = "annex-chart-spec"
 
 
 def chart_html(chart: alt.TopLevelMixin) -> str:
-    """The chart as altair's ``html`` renderer draws it, whatever renderer is enabled globally:
-    a div and a script that calls the global ``vegaEmbed``, which the offline annex inlines once
-    (:mod:`cyp_evidence.briefing.export`). Not the ``mimetype``/``jupyterlab`` renderer (its
-    MIME type fails nbformat validation under papermill), nor ``html`` with
-    ``template='inline'`` (only the first chart draws). The chart's ``description`` becomes its
-    aria-label. Validated only when :data:`VALIDATE_CHARTS` is set."""
-    from altair.vegalite.v6.display import html_renderer
-
-    bundle = html_renderer(chart.to_dict(validate=VALIDATE_CHARTS), embed_options=dict(EMBED_OPTIONS))
-    if isinstance(bundle, tuple):
-        bundle = bundle[0]
-    return bundle["text/html"]
+    """The chart as a ``<div id="altair-viz-...">`` and, after it, its Vega-Lite spec and embed
+    options in a JSON data block (``<script type="application/json">``, never executed). The
+    annex's one script (inlined once with the chart libraries, :mod:`cyp_evidence.briefing.export`)
+    draws every such chart with vega-embed when the page has loaded; a chart that fails shows
+    ``div.error`` inside its div (as altair's own renderer does). The JSON is script-safe
+    (:func:`~cyp_evidence.escape.script_json`): no evidence text can close the element. The
+    chart's ``description`` becomes its aria-label. Validated only when :data:`VALIDATE_CHARTS`
+    is set."""
+    spec = chart.to_dict(validate=VALIDATE_CHARTS)
+    div_id = f"altair-viz-{uuid.uuid4().hex}"
+    payload = script_json({"spec": spec, "embed": {**EMBED_OPTIONS, "mode": "vega-lite"}})
+    return (
+        f'<div id="{div_id}" class="annex-chart"></div>'
+        f'<script type="application/json" class="{CHART_SPEC_CLASS}" data-chart="{div_id}">{payload}</script>'
+    )
 
 
 def figure(

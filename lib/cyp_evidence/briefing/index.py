@@ -18,24 +18,21 @@ example render-batch workers) never leave a partial or stale page.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from ..escape import html_text as esc
 from ..fsutil import write_text_atomic
 from ..paths import SCHEDULE_FILE
+from . import csp
 from . import publish as pub
 
 INDEX_NAME = "index.html"
 REVISION_FIELDS = ("value", "printed", "unit", "quote")
 FILES = (("annex.html", "annex"), ("annex.pdf", "PDF"), ("briefing.ipynb", "notebook"), ("manifest.json", "manifest"))
-
-
-def esc(value) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 @dataclass
@@ -264,7 +261,9 @@ def render_index(out: Path, *, schedule_path: Path | None = None, now: dt.dateti
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en-GB">',
-        '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{esc(csp.policy())}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>Board briefings: every version</title>",
         f"<style>{CSS}</style></head>",
         '<body><a class="skip-link" href="#main">Skip to main content</a><main id="main" tabindex="-1">',

@@ -17,10 +17,10 @@ The PDF is written atomically (temporary file in the same folder, then ``os.repl
 from __future__ import annotations
 
 import concurrent.futures
-import html
 import os
 from pathlib import Path
 
+from ..escape import html_text
 from ..fsutil import atomic_path
 from .errors import RenderError
 
@@ -98,7 +98,7 @@ def _board_name(board: str) -> str:
 
 def header_template(board: str, meeting: str) -> str:
     name = _board_name(board)
-    label = html.escape(f"{name} · meeting {meeting}" if name == board else f"{name} ({board}) · meeting {meeting}")
+    label = html_text(f"{name} · meeting {meeting}" if name == board else f"{name} ({board}) · meeting {meeting}")
     return (
         '<div style="box-sizing: border-box; font-family: system-ui, Arial, sans-serif; font-size: 8.5px; color: #0b0c0c; width: 100%; '
         f'padding: 0 14mm; display: flex; justify-content: space-between;"><span>{label}</span>'

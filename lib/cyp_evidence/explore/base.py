@@ -23,7 +23,6 @@ the inline rows, the text alternative and titles); the spec then goes straight t
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from pathlib import Path
@@ -34,6 +33,7 @@ import polars as pl
 from altair.utils.schemapi import debug_mode
 
 from .. import charts  # noqa: F401  (registers and enables the project theme)
+from ..escape import html_text
 from ..evidence import EvidencePackage, load
 from ..evidence.cite import source_label
 from ..paths import OUTPUTS_DIR
@@ -56,12 +56,8 @@ def enable_offline() -> None:
         _offline = True
 
 
-def esc(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        value = int(value) if value.is_integer() else round(value, 2)
-    return html.escape(str(value), quote=True)
+# the project's one HTML text escaper (never rounds a figure)
+esc = html_text
 
 
 def html_table(df: pl.DataFrame, caption: str, max_rows: int = MAX_TABLE_ROWS) -> str:
