@@ -111,3 +111,25 @@ def test_datapackage_resources_all_exist_and_schemas_parse(evidence_copy):
         for f in schema["fields"]:
             assert f["type"] in {"string", "number", "integer", "date", "boolean"}
             assert f.get("description"), f"{res['schema']}: field {f['name']} has no description"
+
+
+def test_declared_foreign_keys_are_enforced(evidence_copy, sources_dir):
+    """Every foreign key a Table Schema declares names a real table and field, and a broken
+    reference in each declared field is reported."""
+    schemas = {p.stem: json.loads(p.read_text()) for p in (evidence_copy / "schemas").glob("*.json")}
+    declared = [(name, fk) for name, s in schemas.items() for fk in s.get("foreignKeys", [])]
+    assert {(n, fk["fields"][0]) for n, fk in declared} >= {
+        ("figures", "source_id"),
+        ("recommendations", "source_id"),
+        ("recommendations", "progress_source_id"),
+        ("tables", "source_id"),
+        ("table_cells", "table_id"),
+        ("source_issues", "source_id"),
+    }
+    for name, fk in declared:
+        ref = schemas[fk["reference"]["resource"]]
+        assert fk["reference"]["fields"][0] in [f["name"] for f in ref["fields"]], (name, fk)
+    path = evidence_copy / "recommendations" / "dh-2017-lenehan-response.csv"
+    path.write_text(path.read_text().replace(",dh-2017-lenehan-response,2017-11-06,", ",no-such-source,2017-11-06,", 1))
+    text = "\n".join(map(str, validate(evidence_copy, sources_dir).errors))
+    assert "field 'progress_source_id': refers to unknown source 'no-such-source'" in text

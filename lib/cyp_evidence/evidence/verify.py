@@ -11,6 +11,7 @@ validator reports them as warnings.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import defaultdict
@@ -85,8 +86,51 @@ def load_sources(pkg: EvidencePackage, sources_dir: Path) -> tuple[dict[str, str
         if not path.is_file():
             problems.append(Problem(r["_file"], f"source text not found at {path}", r["_line"], r["source_id"], "file"))
             continue
-        texts[r["source_id"]] = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if r["sha256"] and digest != r["sha256"]:
+            problems.append(
+                Problem(
+                    r["_file"],
+                    f"source text {path} has changed since it was registered (sha256 {digest}, register says "
+                    f"{r['sha256']}): re-check every quote from it, then update sha256",
+                    r["_line"],
+                    r["source_id"],
+                    "sha256",
+                )
+            )
+        texts[r["source_id"]] = data.decode("utf-8")
     return texts, problems
+
+
+def check_progress_dates(pkg: EvidencePackage) -> list[Problem]:
+    """A recommendation that quotes progress says when it was reported: on or before the
+    publication date of the document that reports it."""
+    published = dict(zip(pkg.sources["source_id"].to_list(), pkg.sources["published"].to_list(), strict=True))
+    out = []
+    for r in pkg.recommendations.iter_rows(named=True):
+        if r["progress_quote"] and r["progress_date"] is None:
+            out.append(
+                Problem(
+                    r["_file"],
+                    "progress is quoted without the date it was reported (the date of the document that reports it)",
+                    r["_line"],
+                    r["id"],
+                    "progress_date",
+                )
+            )
+        src = r["progress_source_id"] or r["source_id"]
+        if r["progress_date"] is not None and src in published and r["progress_date"] > published[src]:
+            out.append(
+                Problem(
+                    r["_file"],
+                    f"progress_date {r['progress_date']} is after {src} was published ({published[src]})",
+                    r["_line"],
+                    r["id"],
+                    "progress_date",
+                )
+            )
+    return out
 
 
 def check_quotes(pkg: EvidencePackage, texts: dict[str, str]) -> list[Problem]:
@@ -423,6 +467,7 @@ def validate(evidence_dir: Path | str = EVIDENCE_DIR, sources_dir: Path | str | 
     report.errors.extend(problems)
     report.errors.extend(check_quotes(pkg, texts))
     report.errors.extend(check_values(pkg))
+    report.errors.extend(check_progress_dates(pkg))
     report.errors.extend(check_table_cells(pkg, texts))
     arith_problems, arith = check_arithmetic(pkg)
     report.errors.extend(arith_problems)
