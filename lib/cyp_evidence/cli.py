@@ -30,13 +30,139 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         for p in report.errors:
             print(f"  - {p}", file=sys.stderr)
         return 1
+    open_numbers = report.open_numbers
+    for key, n in open_numbers.items():
+        print(
+            f"warning: {key}: {n} number(s) in the source are neither in the evidence nor excluded "
+            f"(list them with: cyp-evidence sweep {key})",
+            file=sys.stderr,
+        )
     counts = ", ".join(
         f"{pkg.frames[t].height} {t.replace('_', ' ')}"
         for t in ("figures", "tables", "table_cells", "recommendations", "source_issues")
     )
     unreg = len(report.unregistered)
     print(f"evidence valid: {counts}; {len(report.detections)} source discrepancies detected ({unreg} not registered)")
+    if args.strict and open_numbers:
+        print(
+            f"error: --strict: {sum(open_numbers.values())} number(s) in {len(open_numbers)} source(s) not accounted for",
+            file=sys.stderr,
+        )
+        return 1
     return 0
+
+
+def _validated_report(args: argparse.Namespace):
+    """The validation report, or None after printing why the evidence is not valid."""
+    from .evidence import EvidenceError, validate
+
+    try:
+        report = validate(args.evidence, args.sources)
+    except EvidenceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    if report.errors:
+        print(f"error: {len(report.errors)} problem(s) in the evidence base {args.evidence}:", file=sys.stderr)
+        for p in report.errors:
+            print(f"  - {p}", file=sys.stderr)
+        return None
+    return report
+
+
+def _cmd_sources_add(args: argparse.Namespace) -> int:
+    from .evidence.register import NewSource, RegisterError, add_source
+
+    new = NewSource(
+        file=args.file,
+        key=args.key,
+        title=args.title,
+        publisher=args.publisher,
+        published=args.published,
+        doc_type=args.doc_type,
+        source_id=args.id,
+        short_title=args.short_title,
+        published_printed=args.published_printed,
+        url=args.url,
+        accessed=args.accessed,
+        licence=args.licence,
+        notes=args.notes,
+    )
+    try:
+        added = add_source(new, evidence_dir=args.evidence, sources_dir=args.sources)
+    except RegisterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    size = f"{added.pages} page(s)" if added.pages is not None else f"{added.lines} line(s)"
+    print(
+        f"added {added.key} ({added.source_id}): {added.format}, {size}; text of record {added.text_path}; "
+        f"figures go in {added.figures_path}\nnext: cyp-evidence sweep {added.key} --out sweep-{added.key}.csv"
+    )
+    return 0
+
+
+def _source_by_key(report, key: str) -> str:
+    for r in report.package.sources.iter_rows(named=True):
+        if key in (r["key"], r["source_id"]):
+            return r["source_id"]
+    keys = ", ".join(report.package.sources["key"].to_list())
+    raise UsageError(f"no source with key {key!r} (known keys: {keys})")
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    import csv
+
+    from .evidence.coverage import sweep_rows
+
+    report = _validated_report(args)
+    if report is None:
+        return 1
+    source_id = _source_by_key(report, args.key)
+    if args.add:
+        from .evidence import EvidenceError
+        from .evidence.register import RegisterError, add_figure_rows
+
+        try:
+            n = add_figure_rows(source_id, args.add, evidence_dir=args.evidence, sources_dir=args.sources)
+        except RegisterError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except EvidenceError as exc:
+            print(f"error: the completed rows were not added (the figures file is unchanged).\n{exc}", file=sys.stderr)
+            return 1
+        print(f"added {n} figure row(s) to {args.evidence / 'figures' / (source_id + '.csv')}")
+        return 0
+    sc = next(c for c in report.coverage if c.source_id == source_id)
+    columns, rows = sweep_rows(report.package, sc)
+    if args.out:
+        from .fsutil import atomic_path
+
+        with atomic_path(args.out) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, columns, lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+        print(f"{len(rows)} open number(s) in {sc.key} written to {args.out}", file=sys.stderr)
+    else:
+        w = csv.DictWriter(sys.stdout, columns, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    return 0
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from .evidence.coverage import COVERED
+
+    report = _validated_report(args)
+    if report is None:
+        return 1
+    head = ["source", "numbers", *COVERED, "excluded", "open"]
+    table = [head]
+    for sc in report.coverage:
+        table.append([sc.key, str(len(sc.accounts)), *(str(sc.count(s)) for s in (*COVERED, "excluded", "open"))])
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    for r in table:
+        print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    total_open = sum(len(sc.open) for sc in report.coverage)
+    return 1 if args.strict and total_open else 0
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:
@@ -195,7 +321,71 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder of source texts (default: %(default)s)",
     )
+    p.add_argument(
+        "--strict", action="store_true", help="fail when a number in a source is neither in the evidence nor excluded"
+    )
     p.set_defaults(func=_cmd_validate)
+
+    def sources_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--sources",
+            type=Path,
+            default=default_sources_dir(),
+            metavar="DIR",
+            help="folder of the shared source texts (default: %(default)s)",
+        )
+
+    p = sub.add_parser("sources", help="the register of source documents")
+    ssub = p.add_subparsers(dest="sources_command", metavar="ACTION", required=True)
+    p = ssub.add_parser(
+        "add",
+        help="register a new source document (PDF, HTML or plain text)",
+        description="Register a new source: its text of record (a PDF page by page, HTML through a parser, or plain "
+        "text) is kept in <evidence>/sources/, a row with its checksums goes into sources.csv and an empty figures "
+        "file is listed in datapackage.json. A file already registered, or a key or id in use, is refused.",
+    )
+    p.add_argument("file", type=Path, metavar="FILE", help="the document: .pdf, .html/.htm or .txt")
+    p.add_argument("--key", required=True, help="citation key: initials and two-digit year, e.g. NHSE25")
+    p.add_argument("--title", required=True, help="full title of the document")
+    p.add_argument("--publisher", required=True, help="organisation that published it")
+    p.add_argument("--published", required=True, type=_date_arg, metavar="YYYY-MM-DD", help="date published")
+    p.add_argument("--doc-type", required=True, help="kind of document (see the sources schema), e.g. report")
+    p.add_argument("--id", help="source id (default: the key in lower case)")
+    p.add_argument("--short-title", help="title used in citations (default: the title)")
+    p.add_argument("--published-printed", help="the date as the document prints it (default: from --published)")
+    p.add_argument("--url", help="where the document is published, if the document or its page gives it")
+    p.add_argument("--accessed", type=_date_arg, metavar="YYYY-MM-DD", help="date accessed (default: today)")
+    p.add_argument("--licence", help="licence, where stated")
+    p.add_argument("--notes", help="anything an analyst should know")
+    evidence_args(p)
+    sources_arg(p)
+    p.set_defaults(func=_cmd_sources_add)
+
+    p = sub.add_parser(
+        "sweep",
+        help="list the numbers in a source that no figure and no exclusion accounts for, as a CSV to complete",
+        description="Write one CSV row per number in the source KEY that is neither in the evidence nor excluded: "
+        "its line, the number as printed and the figure columns filled in as far as they can be (source, locator, "
+        "the sentence as quote, printed, and the value, unit, scale, bound and kind of quantity proposed by the "
+        "parser validate uses). Complete the rows that are figures (give each an id) and add them with --add.",
+    )
+    p.add_argument("key", metavar="KEY", help="the source's citation key, e.g. B24")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write the CSV to FILE (default: stdout)")
+    p.add_argument("--add", type=Path, metavar="FILE", help="add the completed rows of FILE to the source's figures")
+    evidence_args(p)
+    sources_arg(p)
+    p.set_defaults(func=_cmd_sweep)
+
+    p = sub.add_parser(
+        "coverage",
+        help="per source: how many numbers are in the evidence, excluded or open",
+        description="For every source: its numbers, how many a figure, a table cell, a recommendation or an "
+        "arithmetic check covers, how many the exclusions register leaves out, and how many are open.",
+    )
+    p.add_argument("--strict", action="store_true", help="exit 1 when any number is open")
+    evidence_args(p)
+    sources_arg(p)
+    p.set_defaults(func=_cmd_coverage)
 
     p = sub.add_parser("figures", help="write every figure with its provenance to stdout")
     evidence_args(p)

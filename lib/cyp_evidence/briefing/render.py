@@ -22,6 +22,7 @@ from pathlib import Path
 from .. import __version__
 from ..evidence import EvidenceError, validate
 from ..evidence.cut import evidence_as_of, vanguard_names
+from ..evidence.texts import source_path
 from ..paths import BRIEFING_NOTEBOOK, EVIDENCE_DIR, PACKAGE_DIR, ROOT, SCHEDULE_FILE, default_sources_dir
 from . import index
 from . import publish as pub
@@ -90,13 +91,13 @@ _VALIDATED: dict[tuple[str, str], tuple[str, dict, object]] = {}  # per process,
 
 
 def _source_sums(sources_dir: Path, package) -> dict[str, str | None]:
-    sums = {}
-    for name in package.sources["file"].to_list():
-        if name:
+    sums: dict[str, str | None] = {}
+    for r in package.sources.iter_rows(named=True):
+        if r["file"]:
             try:
-                sums[name] = pub.sha256_file(sources_dir / name)
+                sums[r["file"]] = pub.sha256_file(source_path(r, package.directory, sources_dir))
             except OSError:
-                sums[name] = None
+                sums[r["file"]] = None
     return sums
 
 
@@ -151,7 +152,10 @@ def prepare(
     cut = evidence_as_of(report.package, params.as_of_date)
     checks = {
         "evidence": evidence_sum,
-        "sources": {r["file"]: pub.sha256_file(sources_dir / r["file"]) for r in cut.sources.iter_rows(named=True)},
+        "sources": {
+            r["file"]: pub.sha256_file(source_path(r, report.package.directory, sources_dir))
+            for r in cut.sources.iter_rows(named=True)
+        },
         "notebook": notebook_checksum(BRIEFING_NOTEBOOK),
         "code": pub.sha256_tree(PACKAGE_DIR, ("*.py", "*.tpl", "*.j2", "*.css", "*.json")),
     }

@@ -21,8 +21,10 @@ from pathlib import Path
 import polars as pl
 
 from ..paths import EVIDENCE_DIR, default_sources_dir
+from .coverage import SourceCoverage, check_exclusions, coverage
 from .package import EvidencePackage, Problem, read_package
 from .quantity import CARDINALS, Parsed, parse_in_context
+from .texts import source_path
 
 # Number words a table cell or a count may be printed in. Word fractions ('a third') are shares:
 # they are read by quantity.parse_printed, never rounded to a percentage here.
@@ -69,6 +71,7 @@ class Report:
     package: EvidencePackage
     errors: list[Problem] = field(default_factory=list)
     detections: list[Detection] = field(default_factory=list)
+    coverage: list[SourceCoverage] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -78,11 +81,17 @@ class Report:
     def unregistered(self) -> list[Detection]:
         return [d for d in self.detections if d.registered_as is None]
 
+    @property
+    def open_numbers(self) -> dict[str, int]:
+        """Per source key, how many numbers are neither in the evidence nor excluded."""
+        return {sc.key: len(sc.open) for sc in self.coverage if sc.open}
+
 
 def load_sources(pkg: EvidencePackage, sources_dir: Path) -> tuple[dict[str, str], list[Problem]]:
+    """The text of record of every registered source, from its folder (see ``texts``)."""
     texts, problems = {}, []
     for r in pkg.sources.iter_rows(named=True):
-        path = Path(sources_dir) / (r["file"] or "")
+        path = source_path(r, pkg.directory, sources_dir)
         if not path.is_file():
             problems.append(Problem(r["_file"], f"source text not found at {path}", r["_line"], r["source_id"], "file"))
             continue
@@ -473,4 +482,7 @@ def validate(evidence_dir: Path | str = EVIDENCE_DIR, sources_dir: Path | str | 
     report.errors.extend(arith_problems)
     report.detections, stale = register(pkg, reconcile_tables(pkg) + arith + compare_measures(pkg))
     report.errors.extend(stale)
+    if "exclusions" in pkg.frames:
+        report.coverage = coverage(pkg, texts)
+        report.errors.extend(check_exclusions(pkg, texts, report.coverage))
     return report
