@@ -19,6 +19,8 @@ for every source when ``source_id`` is empty), so the register says which rules 
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -80,13 +82,14 @@ _STREET = re.compile(
 )
 _LINE_START_NUMBER = re.compile(r"^[\s\u2022\u25cf\-*]*\(?(?:[a-z]|[ivx]+|\d+(?:\.\d+)*)[.)]?")
 _AGE_BEFORE = re.compile(
-    r"(?:\b(?:aged|ages|age|age of|ages of|up to the age of|under|over|post|pre|from birth to)[\s-]+|\b(?:under|over)-)$",
+    r"(?:\b(?:aged|ages|age|age of|ages of|up to the age of|under|over|post|pre|from birth to|children|cohort of)[\s-]+"
+    r"|\b(?:under|over)-)$",
     re.IGNORECASE,
 )
 _AGE_AFTER = re.compile(r"(?:s\b|[\s-]?years?[\s-]olds?\b|[\s-]?year[\s-]old\b|\s?years\s+old\b|\s?yrs?\b)")
 _EXPRESSIONS = re.compile(
     r"\bno one\b|\bone (?:of|another)\b|\bthird (?:sector|party|parties)\b|\bone-to-one\b|\b1\s?(?::|to)\s?1\b|"
-    r"\b24/7\b|\bone[\s-]stop\b",
+    r"\b24/7\b|\bone[\s-]stop\b|\bfrom one \w+ to another\b",
     re.IGNORECASE,
 )
 _CODE = re.compile(r"\([A-Z]{2,6}\s?\d+\)")
@@ -113,9 +116,14 @@ class Context:
         return self.line[self.col + len(self.token.text) :]
 
 
+@functools.lru_cache(maxsize=8192)
+def _matches(pattern: re.Pattern, line: str) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in pattern.finditer(line))
+
+
 def _within(ctx: Context, patterns: Iterable[re.Pattern]) -> bool:
     s, e = ctx.col, ctx.col + len(ctx.token.text)
-    return any(m.start() <= s and e <= m.end() for p in patterns for m in p.finditer(ctx.line))
+    return any(ms <= s and e <= me for p in patterns for ms, me in _matches(p, ctx.line))
 
 
 def _is_year_pair(text: str) -> bool:
@@ -138,13 +146,16 @@ def rule_date(ctx: Context) -> bool:
     return _is_year_pair(t.replace(" ", ""))
 
 
+_PAGE_LINE = re.compile(r"(?i)(?:page|p\.)\s*(\d+)(?:\s+of\s+(\d+))?|(?:page\s+)?(\d+)\s+of\s+(\d+)|-\s*(\d+)\s*-")
+
+
 def rule_page_number(ctx: Context) -> bool:
-    line = ctx.line.strip().strip("\f")
-    t = re.escape(ctx.token.text)
+    t = ctx.token.text
     # the page range of an item in a table of contents: "3. Item title<TAB>9 - 70"
-    if re.fullmatch(r"\d+\s?[-\u2013]\s?\d+", ctx.token.text) and ctx.before.endswith("\t") and not ctx.after.strip():
+    if re.fullmatch(r"\d+\s?[-\u2013]\s?\d+", t) and ctx.before.endswith("\t") and not ctx.after.strip():
         return True
-    return bool(re.fullmatch(rf"(?i)(?:page|p\.)\s*{t}(?:\s+of\s+\d+)?|(?:page\s+)?\d+\s+of\s+{t}|-\s*{t}\s*-", line))
+    m = _PAGE_LINE.fullmatch(ctx.line.strip().strip("\f"))
+    return m is not None and t in m.groups()
 
 
 def rule_phone_number(ctx: Context) -> bool:
@@ -219,7 +230,10 @@ def rule_age(ctx: Context) -> bool:
     t = ctx.token.text
     if not re.fullmatch(r"\d{1,2}(?:\s?[-\u2013]\s?\d{1,2})?\+?", t):
         return False
-    return bool(_AGE_BEFORE.search(ctx.before) or _AGE_AFTER.match(ctx.after))
+    if _AGE_BEFORE.search(ctx.before) or _AGE_AFTER.match(ctx.after):
+        return True
+    # an age band: a range of ages followed by "years" ("10-24 years")
+    return "-" in t and re.match(r"\s?years\b", ctx.after) is not None
 
 
 def rule_expression(ctx: Context) -> bool:
@@ -303,19 +317,46 @@ def _printed_spans(text: str, quote: str, printed: str) -> list[tuple[int, int]]
     return spans
 
 
-def _mark(
-    status: dict[int, tuple[str, str]], tokens: list[Token], spans: Iterable[tuple[int, int]], what: str, rid: str
-):
-    spans = sorted(spans)
-    if not spans:
-        return
-    for i, t in enumerate(tokens):
-        if i in status:
-            continue
+class _Tokens:
+    """The tokens of one text with what each is, found by position (bisect: tokens never overlap)."""
+
+    def __init__(self, tokens: list[Token]):
+        self.tokens = tokens
+        self.starts = [t.start for t in tokens]
+        self.ends = [t.end for t in tokens]
+        self.status: dict[int, tuple[str, str]] = {}
+
+    def within(self, s: int, e: int) -> range:
+        """Indexes of the tokens that overlap text[s:e]."""
+        return range(bisect.bisect_right(self.ends, s), bisect.bisect_left(self.starts, e))
+
+    def inside(self, s: int, e: int) -> range:
+        """Indexes of the tokens wholly inside text[s:e]."""
+        return range(bisect.bisect_left(self.starts, s), bisect.bisect_right(self.ends, e))
+
+    def mark(self, spans: Iterable[tuple[int, int]], what: str, rid: str) -> int:
+        """Give every token overlapping a span (and not accounted for yet) ``what``; how many."""
+        n = 0
         for s, e in spans:
-            if s < t.end and t.start < e:
-                status[i] = (what, rid)
-                break
+            for i in self.within(s, e):
+                if i not in self.status:
+                    self.status[i] = (what, rid)
+                    n += 1
+        return n
+
+
+def _recorded(number: str, recorded: str) -> bool:
+    """``number`` appears in ``recorded`` as a whole number (not inside a longer one)."""
+    low, num = recorded.lower(), number.lower()
+    i = low.find(num)
+    while i >= 0:
+        before = low[i - 1] if i > 0 else ""
+        after = low[i + len(num) : i + len(num) + 2]
+        if not (before.isdigit() or before in ".,") or not before:
+            if not (after[:1].isdigit() or (after[:1] in (".", ",") and after[1:2].isdigit())):
+                return True
+        i = low.find(num, i + 1)
+    return False
 
 
 def _numbers(printed: str) -> set[float]:
@@ -324,32 +365,39 @@ def _numbers(printed: str) -> set[float]:
     return {round(n, 9) for n in numbers_in(printed)}
 
 
-def source_coverage(pkg: EvidencePackage, source_id: str, text: str) -> SourceCoverage:
-    """Account for every numeric token of one source."""
-    tokens = tokenize(text)
-    index = TextIndex(text)
-    status: dict[int, tuple[str, str]] = {}
-    frames = pkg.frames
+_TABLES = ("sources", "figures", "tables", "table_cells", "recommendations", "arithmetic_checks", "exclusions")
 
-    figures = [r for r in frames["figures"].iter_rows(named=True) if r["source_id"] == source_id]
+
+def _rows(pkg: EvidencePackage) -> dict[str, list[dict]]:
+    return {t: pkg.frames[t].to_dicts() if t in pkg.frames else [] for t in _TABLES}
+
+
+def source_coverage(
+    pkg: EvidencePackage, source_id: str, text: str, rows: dict[str, list[dict]] | None = None
+) -> SourceCoverage:
+    """Account for every numeric token of one source (``rows``: the package's rows, when
+    several sources are done at once)."""
+    tokens = _Tokens(tokenize(text))
+    index = TextIndex(text)
+    frames = rows if rows is not None else _rows(pkg)
+
+    figures = [r for r in frames["figures"] if r["source_id"] == source_id]
     for r in figures:
         if r["quote"] and r["printed"]:
-            _mark(status, tokens, _printed_spans(text, r["quote"], r["printed"]), "figure", r["id"])
+            tokens.mark(_printed_spans(text, r["quote"], r["printed"]), "figure", r["id"])
     for r in figures:  # a number of the quote that the figure row records (its period, who is counted)
         recorded = " ".join(r.get(c) or "" for c in FIGURE_CONTEXT)
         for q in _occurrences(text, r["quote"] or ""):
             spans = [
-                (t.start, t.end)
-                for t in tokens
-                if q <= t.start
-                and t.end <= q + len(r["quote"])
-                and re.search(rf"(?<![\d.,]){re.escape(t.text)}(?![\d]|[.,]\d)", recorded, re.IGNORECASE)
+                (tokens.starts[i], tokens.ends[i])
+                for i in tokens.inside(q, q + len(r["quote"]))
+                if _recorded(tokens.tokens[i].text, recorded)
             ]
-            _mark(status, tokens, spans, "figure", r["id"])
+            tokens.mark(spans, "figure", r["id"])
 
-    tables = {r["table_id"]: r for r in frames["tables"].iter_rows(named=True) if r["source_id"] == source_id}
+    tables = {r["table_id"]: r for r in frames["tables"] if r["source_id"] == source_id}
     cells_by_line: dict[str, list[dict]] = {}
-    for c in frames["table_cells"].iter_rows(named=True):
+    for c in frames["table_cells"]:
         if c["table_id"] in tables and c["line_quote"]:
             cells_by_line.setdefault(c["line_quote"], []).append(c)
     for line_quote, cells in cells_by_line.items():
@@ -358,37 +406,24 @@ def source_coverage(pkg: EvidencePackage, source_id: str, text: str) -> SourceCo
             pos = q
             for part in line_quote.split("\t"):
                 if part.strip() in fields:
-                    _mark(status, tokens, [(pos, pos + len(part))], "table", cells[0]["table_id"])
+                    tokens.mark([(pos, pos + len(part))], "table", cells[0]["table_id"])
                 pos += len(part) + 1
     for tid, t in tables.items():
         if t["header_quote"]:
-            _mark(
-                status,
-                tokens,
-                [(q, q + len(t["header_quote"])) for q in _occurrences(text, t["header_quote"])],
-                "table",
-                tid,
-            )
+            spans = [(q, q + len(t["header_quote"])) for q in _occurrences(text, t["header_quote"])]
+            tokens.mark(spans, "table", tid)
 
-    for r in frames["recommendations"].iter_rows(named=True):
+    for r in frames["recommendations"]:
         for col in ("text_quote", "response_quote", "progress_quote"):
-            src = (
-                r.get("progress_source_id")
-                if col == "progress_quote" and r.get("progress_source_id")
-                else r["source_id"]
-            )
+            progress_elsewhere = col == "progress_quote" and r.get("progress_source_id")
+            src = r["progress_source_id"] if progress_elsewhere else r["source_id"]
             if src == source_id and r[col]:
-                _mark(
-                    status,
-                    tokens,
-                    [(q, q + len(r[col])) for q in _occurrences(text, r[col])],
-                    "recommendation",
-                    r["id"],
-                )
+                spans = [(q, q + len(r[col])) for q in _occurrences(text, r[col])]
+                tokens.mark(spans, "recommendation", r["id"])
 
     by_id = {r["id"]: r for r in figures}
-    all_figures = {r["id"]: r for r in frames["figures"].iter_rows(named=True)}
-    for chk in frames["arithmetic_checks"].iter_rows(named=True):
+    all_figures = {r["id"]: r for r in frames["figures"]}
+    for chk in frames["arithmetic_checks"]:
         group = [chk["result_id"], *(chk["input_ids"] or "").split()]
         for fid in group:
             f = by_id.get(fid)
@@ -397,13 +432,13 @@ def source_coverage(pkg: EvidencePackage, source_id: str, text: str) -> SourceCo
             others = set().union(*(_numbers(all_figures[g]["printed"]) for g in group if g != fid and g in all_figures))
             for q in _occurrences(text, f["quote"]):
                 spans = [
-                    (t.start, t.end)
-                    for t in tokens
-                    if q <= t.start and t.end <= q + len(f["quote"]) and _numbers(t.text) & others
+                    (tokens.starts[i], tokens.ends[i])
+                    for i in tokens.inside(q, q + len(f["quote"]))
+                    if _numbers(tokens.tokens[i].text) & others
                 ]
-                _mark(status, tokens, spans, "arithmetic", chk["id"])
+                tokens.mark(spans, "arithmetic", chk["id"])
 
-    exclusions = [r for r in frames["exclusions"].iter_rows(named=True) if r["source_id"] in (None, source_id)]
+    exclusions = [r for r in frames["exclusions"] if r["source_id"] in (None, source_id)]
     rules = [(r["id"], RULES[r["rule"]]) for r in exclusions if r["rule"] in RULES]
     entries = [r for r in exclusions if r["rule"] == "entry"]
     used: set[str] = set()
@@ -418,19 +453,17 @@ def source_coverage(pkg: EvidencePackage, source_id: str, text: str) -> SourceCo
                 ]
             else:
                 spans.append((q, q + len(r["quote"])))
-        before = len(status)
-        _mark(status, tokens, spans, "excluded", r["id"])
-        if len(status) > before:
+        if tokens.mark(spans, "excluded", r["id"]):
             used.add(r["id"])
 
     accounts = []
     prev_line = -1
-    for i, tok in enumerate(tokens):
+    for i, tok in enumerate(tokens.tokens):
         loc = index.locate(tok.start)
-        what, rid = status.get(i, ("", ""))
+        what, rid = tokens.status.get(i, ("", ""))
         if not what and rules:
             line = index.line_text(loc.line)
-            at = tok.start - (index.text.rfind("\n", 0, tok.start) + 1)
+            at = tok.start - (text.rfind("\n", 0, tok.start) + 1)
             ctx = Context(tok, line, at, loc.line != prev_line)
             for rule_id, rule in rules:
                 if rule(ctx):
@@ -438,7 +471,7 @@ def source_coverage(pkg: EvidencePackage, source_id: str, text: str) -> SourceCo
                     break
         prev_line = loc.line
         accounts.append(Account(source_id, tok, loc, what or "open", rid))
-    key = next((r["key"] for r in frames["sources"].iter_rows(named=True) if r["source_id"] == source_id), source_id)
+    key = next((r["key"] for r in frames["sources"] if r["source_id"] == source_id), source_id)
     return SourceCoverage(source_id, key, accounts, index, [r for r in entries if r["id"] not in used])
 
 

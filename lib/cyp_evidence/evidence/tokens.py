@@ -10,12 +10,14 @@ fractions ("two-thirds", "three-quarters"), "twice", "double", "dozen".
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
 _CORE = r"\d+(?:[.,]\d+)*"
 _SUFFIX = r"(?:%|\s?per\s?cent\b|\s?(?:million|billion|thousand)\b|(?:bn|m|k|K)\b|\+)?"
-_DIGITS = re.compile(rf"[£$€]?{_CORE}(?:\s?[-\u2013/]\s?[£$€]?{_CORE})*{_SUFFIX}")
+# (the lookaheads only make the scan faster: most positions cannot start a token)
+_DIGITS = re.compile(rf"(?=[£$€\d])[£$€]?{_CORE}(?:\s?[-\u2013/]\s?[£$€]?{_CORE})*{_SUFFIX}")
 
 _UNITS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -44,8 +46,14 @@ _WORDS = [
     "dozen",
     "dozens",
 ]
+_FIRST = "".join(sorted({w[0] for w in (*_UNITS, *_WORDS)}))
 _WORD = re.compile(
-    r"(?<![\w-])(?:(?:" + "|".join(_UNITS) + r")-)?(?:" + "|".join(_WORDS) + r")(?![\w-])", re.IGNORECASE
+    rf"(?=[{_FIRST}{_FIRST.upper()}])(?<![\w-])(?:(?:"
+    + "|".join(_UNITS)
+    + r")-)?(?:"
+    + "|".join(_WORDS)
+    + r")(?![\w-])",
+    re.IGNORECASE,
 )
 
 
@@ -64,9 +72,10 @@ def tokenize(text: str) -> list[Token]:
     """Every numeric token of ``text`` in order (digit tokens and number words; a number word
     written as the scale of a digit token, as in "3 million", is part of that token)."""
     found = [Token(m.start(), m.end(), m.group(0)) for m in _DIGITS.finditer(text)]
-    taken = [(t.start, t.end) for t in found]
+    starts = [t.start for t in found]
+    words = []
     for m in _WORD.finditer(text):
-        if not any(s <= m.start() < e for s, e in taken):
-            found.append(Token(m.start(), m.end(), m.group(0)))
-    found.sort(key=lambda t: t.start)
-    return found
+        i = bisect.bisect_right(starts, m.start()) - 1  # the digit token starting at or before it
+        if i < 0 or found[i].end <= m.start():
+            words.append(Token(m.start(), m.end(), m.group(0)))
+    return sorted(found + words, key=lambda t: t.start)

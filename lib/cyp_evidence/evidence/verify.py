@@ -24,7 +24,7 @@ from ..paths import EVIDENCE_DIR, default_sources_dir
 from .coverage import SourceCoverage, check_exclusions, coverage
 from .package import EvidencePackage, Problem, read_package
 from .quantity import CARDINALS, Parsed, parse_in_context
-from .texts import source_path
+from .texts import PAGE_BREAK, TextIndex, locator_pages, source_path
 
 # Number words a table cell or a count may be printed in. Word fractions ('a third') are shares:
 # they are read by quantity.parse_printed, never rounded to a percentage here.
@@ -154,6 +154,7 @@ def check_quotes(pkg: EvidencePackage, texts: dict[str, str]) -> list[Problem]:
             p(f"printed value {printed!r} does not appear in the quote", "printed")
         if r["period_start"] and r["period_end"] and r["period_start"] > r["period_end"]:
             p("period_start is after period_end", "period_start")
+    out.extend(check_page_locators(pkg, texts))
     for table, cols in (
         ("recommendations", ("text_quote", "response_quote", "progress_quote")),
         ("tables", ("header_quote",)),
@@ -282,6 +283,39 @@ def check_values(pkg: EvidencePackage) -> list[Problem]:
             for fld in ("value", "value_min", "value_max"):
                 if r[fld] is not None and not 0 <= r[fld] <= 1:
                     p(f"a share is a proportion between 0 and 1, not {r[fld]:g}", fld)
+    return out
+
+
+def check_page_locators(pkg: EvidencePackage, texts: dict[str, str]) -> list[Problem]:
+    """In a text with pages (a PDF's), a locator that starts "p. N" (or "pp. N-M") must name the
+    page its quote is on."""
+    out: list[Problem] = []
+    indexes = {sid: TextIndex(t) for sid, t in texts.items() if PAGE_BREAK in t}
+    if not indexes:
+        return out
+    for table, col in (("figures", "quote"), ("recommendations", "text_quote"), ("tables", "header_quote")):
+        idcol = pkg.frames[table].columns[0]
+        for r in pkg.frames[table].iter_rows(named=True):
+            index = indexes.get(r["source_id"])
+            pages = locator_pages(r["locator"]) if index is not None else None
+            if index is None or pages is None or not r[col] or r[col] not in index.text:
+                continue
+            found = set()
+            i = index.text.find(r[col])
+            while i >= 0:
+                found.add(index.locate(i).page)
+                i = index.text.find(r[col], i + 1)
+            if not any(pages[0] <= (p or 0) <= pages[1] for p in found):
+                on = ", ".join(f"p. {p}" for p in sorted(p for p in found if p is not None))
+                out.append(
+                    Problem(
+                        r["_file"],
+                        f"locator {r['locator']!r} names the wrong page: the quote is on {on}",
+                        r["_line"],
+                        r[idcol],
+                        "locator",
+                    )
+                )
     return out
 
 
