@@ -359,10 +359,13 @@ def _recorded(number: str, recorded: str) -> bool:
     return False
 
 
-def _numbers(printed: str) -> set[float]:
-    from .verify import numbers_in  # verify imports this module
+_DIGIT_RUN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 
-    return {round(n, 9) for n in numbers_in(printed)}
+
+def _numbers(printed: str) -> set[str]:
+    """The digit runs of a printed text, without thousands separators ("11,807" -> "11807"):
+    enough to see that a token restates a number another figure printed."""
+    return {m.group(0).replace(",", "") for m in _DIGIT_RUN.finditer(printed)}
 
 
 _TABLES = ("sources", "figures", "tables", "table_cells", "recommendations", "arithmetic_checks", "exclusions")
