@@ -39,8 +39,6 @@ def _add_args(path, evidence, sources, key="TST24", **extra):
         "2024-02-20",
         "--doc-type",
         "report",
-        "--accessed",
-        "2024-02-21",
         "--evidence",
         str(evidence),
         "--sources",
@@ -170,13 +168,13 @@ def test_unreadable_documents_are_refused_with_their_name(tmp_path, evidence_cop
 def test_sources_add_registers_text_checksums_folder_and_figures_file(tmp_path, evidence_copy, sources_dir, capsys):
     doc = tmp_path / "referrals.txt"
     doc.write_text(DOC, encoding="utf-8")
-    assert main(_add_args(doc, evidence_copy, sources_dir, url="https://example.org/referrals")) == 0
+    assert main(_add_args(doc, evidence_copy, sources_dir)) == 0
     assert "added TST24 (tst24): text" in capsys.readouterr().out
     pkg = read_package(evidence_copy)
     assert pkg.problems == []
     row = pkg.sources.filter(pkg.sources["key"] == "TST24").to_dicts()[0]
     assert row["folder"] == "evidence" and row["file"] == "tst24.txt" and row["original"] == "referrals.txt"
-    assert row["published_printed"] == "20 February 2024" and row["url"] == "https://example.org/referrals"
+    assert row["published_printed"] == "20 February 2024"
     import hashlib
 
     assert row["original_sha256"] == hashlib.sha256(doc.read_bytes()).hexdigest()

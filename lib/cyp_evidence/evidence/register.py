@@ -165,6 +165,10 @@ def add_source(
     with register_path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     header = rows[0]
+    given = {"url": new.url, "accessed": new.accessed, "licence": new.licence}
+    unknown = [f"--{k}" for k, v in given.items() if v and k not in header]
+    if unknown:
+        raise RegisterError(f"{register_path} has no column for {', '.join(unknown)}; nothing added")
     rows.append([values.get(col, "") for col in header])
 
     figure_header = [f["name"] for f in pkg.schemas["figures"]["fields"]]
