@@ -132,10 +132,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         print(f"added {n} figure row(s) to {args.evidence / 'figures' / (source_id + '.csv')}")
         return 0
     sc = next(c for c in report.coverage if c.source_id == source_id)
-    try:
-        columns, rows = sweep_rows(report.package, sc)
-    except ImportError:  # until the canonical-value parser (issue 11) is in this version
-        raise UsageError("sweep needs the canonical-value parser (cyp_evidence.evidence.quantity)") from None
+    columns, rows = sweep_rows(report.package, sc)
     if args.out:
         from .fsutil import atomic_path
 

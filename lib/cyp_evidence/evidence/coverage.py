@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .package import EvidencePackage, Problem
+from .quantity import parse_printed
 from .texts import Locator, TextIndex
 from .tokens import Token, tokenize
 
@@ -567,8 +568,6 @@ def sweep_rows(pkg: EvidencePackage, sc: SourceCoverage) -> tuple[list[str], lis
     and the canonical value, unit, scale, bound and kind of quantity proposed by the same
     parser ``validate`` uses). An adviser completes the rest (id, theme, measure, label, kind,
     period, geography, population, what is counted) or deletes the row and excludes the number."""
-    from .quantity import parse_printed
-
     columns = [f["name"] for f in pkg.schemas["figures"]["fields"]]
     rows = []
     for a in sc.open:
