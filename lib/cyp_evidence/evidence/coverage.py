@@ -60,8 +60,8 @@ _COUNT_AFTER = re.compile(
 _REFERENCE_WORDS = (
     r"(?:annex|annexes|appendix|appendices|table|tables|figure|figures|fig\.|paragraph|paragraphs|para|paras|"
     r"section|sections|chapter|chapters|page|pages|p\.|pp\.|item|items|agenda item|recommendation|recommendations|"
-    r"rec|slide|slides|question|questions|phase|step|steps|point|points|priority|priorities|objective|"
-    r"outcome|stage|action|actions|no\.|number|version|issue|footnote|note|notes|box|case study|mission|"
+    r"rec|slide|slides|question|questions|phase|step|steps|priority|priorities|objective|"
+    r"outcome|stage|action|actions|no\.|version|issue|footnote|note|notes|box|case study|mission|"
     r"line|lines|part|parts|p|theme|themes|#)"
 )
 _REFERENCE = re.compile(
@@ -81,12 +81,19 @@ _STREET = re.compile(
     r"\b\d+[a-z]?(?:-\d+)?\s+(?:[A-Z][\w']+\s+){1,3}(?:Street|Road|Lane|Square|Place|Avenue|Way|Row|"
     r"Terrace|Gardens|Court|Close|Hill|Bridge|Embankment|Walk|Gate|Park)\b"
 )
-_LINE_START_NUMBER = re.compile(r"^[\s\u2022\u25cf\-*]*\(?(?:[a-z]|[ivx]+|\d+(?:\.\d+)*)[.)]?")
 _AGE_BEFORE = re.compile(
-    r"(?:\b(?:aged|ages|age|age of|ages of|up to the age of|under|over|post|pre|from birth to|children|cohort of)[\s-]+"
-    r"|\b(?:under|over)-)$",
+    r"(?:\b(?:aged|ages|age|age of|ages of|up to the age of|from birth to)\s+|\b(?:post|pre|under|over)-)$",
     re.IGNORECASE,
 )
+# "under 18", "over 25": an age threshold only with a usual age limit, and no unit after it
+_AGE_LIMIT_BEFORE = re.compile(r"\b(?:under|over)\s+$", re.IGNORECASE)
+_AGE_LIMITS = ("16", "18", "19", "21", "24", "25")
+_NOT_AGE_AFTER = re.compile(
+    r"\s*(?:%|per\b|months?|weeks?|days?|hours?|areas?|schools?|teams?|services?|organisations?|million|thousand)",
+    re.IGNORECASE,
+)
+# a range after "children" or "cohort of" ("a target cohort of children 5-16")
+_AGE_BAND_BEFORE = re.compile(r"\b(?:children|cohort of)\s+$", re.IGNORECASE)
 _AGE_AFTER = re.compile(r"(?:s\b|[\s-]?years?[\s-]olds?\b|[\s-]?year[\s-]old\b|\s?years\s+old\b|\s?yrs?\b)")
 _EXPRESSIONS = re.compile(
     r"\bno one\b|\bone (?:of|another)\b|\bthird (?:sector|party|parties)\b|\bone-to-one\b|\b1\s?(?::|to)\s?1\b|"
@@ -172,7 +179,7 @@ def rule_list_numbering(ctx: Context) -> bool:
         return False
     after = ctx.after
     # "1. Text", "2.1.1 Text", "65.The ...", "6Service ...", "(3) ...", "4) ..."
-    return bool(re.match(r"(?:[.)]\s*|\s+(?=\S)|(?=[A-Z]))", after)) and not re.match(
+    return bool(re.match(r"(?:[.)]\s*|\s+(?=[A-Z(\[\u201c\u2018\"'])|(?=[A-Z]))", after)) and not re.match(
         r"\s*(?:%|per cent|children|young|people|CYP|more|of\b|in\b|out\b|to\b|and\b)", after
     )
 
@@ -231,10 +238,13 @@ def rule_age(ctx: Context) -> bool:
     t = ctx.token.text
     if not re.fullmatch(r"\d{1,2}(?:\s?[-\u2013]\s?\d{1,2})?\+?", t):
         return False
+    band = "-" in t or "\u2013" in t
     if _AGE_BEFORE.search(ctx.before) or _AGE_AFTER.match(ctx.after):
         return True
-    # an age band: a range of ages followed by "years" ("10-24 years")
-    return "-" in t and re.match(r"\s?years\b", ctx.after) is not None
+    if _AGE_LIMIT_BEFORE.search(ctx.before):
+        return t in _AGE_LIMITS and not _NOT_AGE_AFTER.match(ctx.after)
+    # an age band: a range after "children" or "cohort of", or followed by "years" ("10-24 years")
+    return band and (bool(_AGE_BAND_BEFORE.search(ctx.before)) or re.match(r"\s?years\b", ctx.after) is not None)
 
 
 def rule_expression(ctx: Context) -> bool:
