@@ -4,6 +4,7 @@ every number in every source (tokens, exclusions, coverage, sweep)."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 
 import pytest
@@ -174,15 +175,14 @@ def test_unreadable_documents_are_refused_with_their_name(tmp_path, evidence_cop
 def test_sources_add_registers_text_checksums_folder_and_figures_file(tmp_path, evidence_copy, sources_dir, capsys):
     doc = tmp_path / "referrals.txt"
     doc.write_text(DOC, encoding="utf-8")
-    assert main(_add_args(doc, evidence_copy, sources_dir)) == 0
+    assert main(_add_args(doc, evidence_copy, sources_dir, url="https://example.org/referrals")) == 0
     assert "added TST24 (tst24): text" in capsys.readouterr().out
     pkg = read_package(evidence_copy)
     assert pkg.problems == []
     row = pkg.sources.filter(pkg.sources["key"] == "TST24").to_dicts()[0]
     assert row["folder"] == "evidence" and row["file"] == "tst24.txt" and row["original"] == "referrals.txt"
-    assert row["published_printed"] == "20 February 2024"
-    import hashlib
-
+    assert row["published_printed"] == "20 February 2024" and row["url"] == "https://example.org/referrals"
+    assert row["accessed"] is not None and row["sha256"] == hashlib.sha256(DOC.encode("utf-8")).hexdigest()
     assert row["original_sha256"] == hashlib.sha256(doc.read_bytes()).hexdigest()
     assert (evidence_copy / "sources" / "tst24.txt").read_text(encoding="utf-8") == DOC
     figures = evidence_copy / "figures" / "tst24.csv"

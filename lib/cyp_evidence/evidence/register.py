@@ -125,7 +125,7 @@ def add_source(
     original_sum = sha256_bytes(original)
     text_sum = sha256_bytes(text.encode("utf-8"))
     for r in registered:
-        known = {r.get("original_sha256"), r.get("text_sha256")}
+        known = {r.get("original_sha256"), r.get("sha256")}
         path = source_path(r, evidence_dir, sources_dir)
         if path.is_file():
             known.add(sha256_bytes(path.read_bytes()))
@@ -160,7 +160,7 @@ def add_source(
         "folder": "evidence",
         "original": Path(new.file).name,
         "original_sha256": original_sum,
-        "text_sha256": text_sum,
+        "sha256": text_sum,
     }
     with register_path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
