@@ -36,6 +36,7 @@ import atexit
 import concurrent.futures as cf
 import contextlib
 import datetime as dt
+import gc
 import re
 import tempfile
 import threading
@@ -190,6 +191,9 @@ _warming = False
 def _warm() -> None:
     """Start a kernel first (it boots and imports the annex code meanwhile), then import the
     render stack and load the chart bundle and export templates, as batch.warm does."""
+    # registered first, so it runs last at exit: as in batch.warm, the interpreter's final
+    # collections skip the render stack's objects
+    atexit.register(gc.freeze)
     try:
         from .kernel import start_kernel
 
@@ -210,7 +214,11 @@ def _warm() -> None:
 
 class Warm(WorkerPlugin):
     """Warms each worker process once, in a thread (the worker keeps answering meanwhile);
-    registered by the coordinator, so workers that join or restart later are warmed too."""
+    registered by the coordinator, so workers that join or restart later are warmed too.
+    ``idempotent``: a later batch on the same cluster does not register it again (which would
+    tear it down, shutting the idle kernels): a long-running worker stays warm between batches."""
+
+    idempotent = True
 
     def setup(self, worker) -> None:
         global _warming
@@ -221,6 +229,8 @@ class Warm(WorkerPlugin):
     def teardown(self, worker) -> None:
         with _lock:
             idle, _idle[:] = list(_idle), []
+        for k in idle:
+            k.kill()  # all at once, without waiting; shutdown() reaps them
         for k in idle:
             k.shutdown()
 
