@@ -218,6 +218,7 @@ def _cmd_run_due(args: argparse.Namespace) -> int:
 
 def _cmd_render_batch(args: argparse.Namespace) -> int:
     from .briefing import batch
+    from .briefing.errors import ClusterError
     from .briefing.schedule import ScheduleError
     from .evidence import EvidenceError
 
@@ -257,7 +258,7 @@ def _cmd_render_batch(args: argparse.Namespace) -> int:
     except (batch.VariantsError, ScheduleError, ValueError) as exc:  # ParameterError, SchedulerError: ValueErrors
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except RuntimeError as exc:  # cluster.ClusterError: the scheduler cannot be reached or has no worker
+    except ClusterError as exc:  # --scheduler: the scheduler cannot be reached or has no worker
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except EvidenceError as exc:

@@ -37,6 +37,7 @@ import concurrent.futures as cf
 import contextlib
 import datetime as dt
 import gc
+import logging
 import re
 import tempfile
 import threading
@@ -51,7 +52,7 @@ from distributed.scheduler import KilledWorker
 
 from ..paths import EVIDENCE_DIR, SCHEDULE_FILE
 from . import publish as pub
-from .errors import RenderError
+from .errors import ClusterError, RenderError
 from .kernel import Kernel
 
 LOCAL = "local"
@@ -69,10 +70,6 @@ class SchedulerError(ValueError):
     """A ``--scheduler`` value that is not an address (exit status 2)."""
 
 
-class ClusterError(RuntimeError):
-    """The scheduler cannot be reached or has no worker: nothing was rendered there."""
-
-
 class InputsMismatch(RenderError):
     """A worker's evidence, source texts, notebook, code or schedule differ from the
     coordinator's: it refuses to render."""
@@ -87,6 +84,32 @@ def check_address(address: str) -> str:
 
 
 # ---------------------------------------------------------------------------- the coordinator
+class _OneLine(logging.Filter):
+    """Dask's own log lines on the coordinator without their tracebacks (a lost scheduler logs
+    each reconnection attempt with one); the variants' outcomes say what happened."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info or record.exc_text:
+            exc = record.exc_info[1] if record.exc_info else None
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+            if not record.getMessage().strip():
+                record.msg, record.args = (f"{type(exc).__name__}: {exc}" if exc else "(no message)"), ()
+        return True
+
+
+@contextlib.contextmanager
+def _quiet_tracebacks() -> Iterator[None]:
+    handlers = logging.getLogger("distributed").handlers
+    one_line = _OneLine()
+    for h in handlers:
+        h.addFilter(one_line)
+    try:
+        yield
+    finally:
+        for h in handlers:
+            h.removeFilter(one_line)
+
+
 @contextlib.contextmanager
 def executor(address: str, workers: int, *, warm: bool = True) -> Iterator[cf.Executor]:
     """A ``concurrent.futures`` executor on the cluster at ``address`` (``local``: a
@@ -94,21 +117,25 @@ def executor(address: str, workers: int, *, warm: bool = True) -> Iterator[cf.Ex
     ``warm``: every worker is warmed (kernel, render stack) by a worker plugin."""
     check_address(address)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_quiet_tracebacks())
         if address == LOCAL:
             settings = {
                 "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
                 "distributed.scheduler.worker-saturation": WORKER_SATURATION,
             }
-            with dask.config.set(settings):
-                cluster = stack.enter_context(
-                    LocalCluster(
-                        n_workers=workers,
-                        threads_per_worker=1,
-                        processes=True,
-                        host="127.0.0.1",
-                        dashboard_address=None,
+            try:
+                with dask.config.set(settings):
+                    cluster = stack.enter_context(
+                        LocalCluster(
+                            n_workers=workers,
+                            threads_per_worker=1,
+                            processes=True,
+                            host="127.0.0.1",
+                            dashboard_address=None,
+                        )
                     )
-                )
+            except (OSError, TimeoutError, RuntimeError) as exc:
+                raise ClusterError(f"could not start a local Dask cluster: {exc}") from None
             client = stack.enter_context(Client(cluster))
         else:
             try:
@@ -132,11 +159,14 @@ def executor(address: str, workers: int, *, warm: bool = True) -> Iterator[cf.Ex
 
 
 def lost(exc: BaseException) -> str | None:
-    """The reason for a variant whose worker died every time it was tried, else None."""
+    """The reason for a variant whose worker died every time it was tried, or that the
+    scheduler dropped (it stopped, or the connection to it was lost), else None."""
     if isinstance(exc, KilledWorker):
         tries = exc.allowed_failures + 1
         times = "twice" if tries == 2 else f"{tries} times"
         return f"the worker rendering it died {times}, each time on another worker (killed or out of memory?)"
+    if isinstance(exc, cf.CancelledError):  # distributed.client.FutureCancelledError too
+        return "the Dask scheduler dropped it (did the scheduler stop, or the connection to it fail?)"
     return None
 
 

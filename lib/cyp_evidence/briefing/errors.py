@@ -3,3 +3,9 @@
 
 class RenderError(Exception):
     """A render failed; nothing was published."""
+
+
+class ClusterError(RuntimeError):
+    """render-batch --scheduler: the Dask scheduler cannot be reached or has no worker; nothing
+    was rendered there (raised by cluster.py; here so the command line catches it without
+    importing Dask)."""
