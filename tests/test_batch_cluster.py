@@ -261,3 +261,52 @@ def test_without_the_flag_nothing_imports_dask(tmp_path):
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[-1] == "[]"
     assert (tmp_path / "briefings" / BOARD / MEETING / "variants" / "send" / "v1" / "annex.html").is_file()
+
+
+# --------------------------------------------------------------------------- coordinator details
+def test_a_lost_scheduler_and_a_dead_worker_are_reasons_other_errors_are_not():
+    import concurrent.futures as cf
+
+    from distributed.client import FutureCancelledError
+
+    from cyp_evidence.briefing import cluster
+
+    dropped = "the Dask scheduler dropped it (did the scheduler stop, or the connection to it fail?)"
+    assert cluster.lost(cf.CancelledError()) == dropped
+    assert cluster.lost(FutureCancelledError("k", reason="scheduler-connection-lost")) == dropped
+    assert cluster.lost(ValueError("x")) is None
+
+
+def test_dask_log_lines_lose_their_tracebacks():
+    import logging
+
+    from cyp_evidence.briefing.cluster import _OneLine
+
+    try:
+        raise ConnectionRefusedError(111, "Connection refused")
+    except ConnectionRefusedError:
+        record = logging.LogRecord("distributed.client", logging.ERROR, __file__, 1, "", (), sys.exc_info())
+    assert _OneLine().filter(record)
+    assert record.exc_info is None and record.getMessage() == "ConnectionRefusedError: [Errno 111] Connection refused"
+    assert "Traceback" not in logging.Formatter().format(record)
+
+
+def test_the_coordinator_refuses_files_outside_the_build_folder(tmp_path):
+    from types import SimpleNamespace
+
+    from cyp_evidence.briefing import cluster
+    from cyp_evidence.briefing.errors import RenderError
+
+    params = SimpleNamespace(board=BOARD, meeting=MEETING)
+    res = {
+        "name": "x",
+        "key": "k",
+        "manifest": {},
+        "files": {"annex.html": b"<p></p>", "../../../../escaped.txt": b"no"},
+    }
+    with pytest.raises(RenderError, match=r"a file outside its build folder: '\.\./\.\./\.\./\.\./escaped\.txt'"):
+        cluster.publish_built(res, params, tmp_path, key="k", pdf=False)
+    assert not list(tmp_path.rglob("escaped.txt")) and not list(tmp_path.rglob("v1"))
+    assert not list(tmp_path.rglob(".build-*"))
+    with pytest.raises(RenderError, match="other inputs than the coordinator checked"):
+        cluster.publish_built({**res, "key": "other"}, params, tmp_path, key="k", pdf=False)
