@@ -65,6 +65,7 @@ def test_growth_measures_cover_printed_and_series(sample):
         "annual:change:ed-starts-2019-20:ed-starts-2022-23",
         "change:prev-2017:prev-2022",
         "annual:change:prev-2017:prev-2022",
+        "share-change:prev-2017:prev-2022",
         "change:admissions-2020-21:admissions-2022-23",
         "annual:change:admissions-2020-21:admissions-2022-23",
     }
@@ -75,9 +76,21 @@ def test_growth_measures_cover_printed_and_series(sample):
     # 1 in 9 (2017) -> 1 in 6 (2022): start to start, 1 Jan 2017 to 31 Dec 2021 = 1,826 days = 4.99932 years;
     # ln 1.5 / 4.99932 = 0.081104, e ** 0.081104 = 1.084484 -> 8.448% a year
     assert recs["annual:change:prev-2017:prev-2022"].value == pytest.approx(8.448, abs=1e-3)
+    # the compound rate names its true dates, in plain typography (no ^ or code notation)
+    f = recs["annual:change:prev-2017:prev-2022"].formula
+    assert (
+        "1 January 2017 (start of 2017) to 1 January 2022 (start of 2022)" in f
+        and "^" not in f
+        and "31 Dec 2021" not in f
+    )
+    # a change in a share: points and per cent ("1 in 9 -> 1 in 6: +5.6 points, +50%")
+    share = recs["share-change:prev-2017:prev-2022"]
+    assert share.value == pytest.approx(100 / 6 - 100 / 9) and share.unit == "percentage_points"
+    assert "+5.6 points, +50% relative" in share.formula
     # admissions 3,750 (2020/21) -> 2,700 (2022/23): -28% over 2 years -> -15.15% a year
     assert recs["change:admissions-2020-21:admissions-2022-23"].value == pytest.approx(-28.0)
     assert recs["annual:change:admissions-2020-21:admissions-2022-23"].value == pytest.approx(-15.147, abs=1e-2)
+    assert recs["change:admissions-2020-21:admissions-2022-23"].group == "Inpatient care"  # activity, not demand
     # target and allocation figures are never growth
     assert not any("mhst" in k or "funding" in k for k in recs)
 
@@ -131,16 +144,84 @@ def test_sum_cells(sample):
 @pytest.mark.parametrize(
     "due,progress,at,expected",
     [
-        (D(2024, 3, 31), False, D(2024, 1, 23), "Not yet due"),
+        (D(2024, 3, 31), False, D(2024, 1, 23), "Not yet due: not reported in these sources"),
+        (D(2024, 3, 31), True, D(2024, 1, 23), "Not yet due: progress reported"),
         (D(2024, 3, 31), True, D(2024, 4, 1), "Due date passed: progress reported"),
         (D(2024, 3, 31), True, D(2024, 3, 31), "Due date passed: progress reported"),
-        (D(2018, 12, 31), False, D(2024, 1, 23), "Due date passed: no progress reported"),
+        (D(2018, 12, 31), False, D(2024, 1, 23), "Due date passed: not reported in these sources"),
         (None, True, D(2024, 1, 23), "No due date: progress reported"),
-        (None, False, D(2024, 1, 23), "No due date: no progress reported"),
+        (None, False, D(2024, 1, 23), "No due date: not reported in these sources"),
     ],
 )
 def test_status_at(due, progress, at, expected):
     assert m.status_at(due, progress, at) == expected
+    assert expected in m.STATUSES and "no progress" not in expected.lower()
+
+
+def test_met_early_only_where_a_source_says_so(sample):
+    rec = sample.recommendations.filter(pl.col("id") == "ltp-mhst").row(0, named=True)
+    status, progress = m.item_status(sample, rec, D(2024, 1, 23))
+    assert status == m.MET_EARLY and progress.text == "35% coverage a year ahead of target"
+    assert progress.date == D(2024, 1, 23)  # the publication date of the source that says it
+    plain = {**rec, "progress_quote": "35% coverage"}
+    assert m.item_status(sample, plain, D(2024, 1, 23))[0] == "Not yet due: progress reported"
+
+
+def test_progress_from_the_recorded_response(sample):
+    base = sample.recommendations.filter(pl.col("id") == "lenehan-1").row(0, named=True)
+    done = {**base, "response_quote": "NHS England and the LGA have published guidance on models of care."}
+    status, progress = m.item_status(sample, done, D(2024, 1, 23))
+    assert status == "Due date passed: progress reported"
+    assert progress.how == "action recorded in the response" and progress.date == D(2017, 11, 6)
+    for promise in (
+        "The Department will publish guidance by March 2018.",
+        "Every one who requires one should have received a review.",
+        "a child who has been admitted, and their family",
+    ):
+        assert m.item_status(sample, {**base, "response_quote": promise}, D(2024, 1, 23))[0] == (
+            "Due date passed: not reported in these sources"
+        ), promise
+
+
+def test_findings_proposals_and_duties_get_no_commitment_status(sample):
+    base = sample.recommendations.row(0, named=True)
+    for set_, id_, kind in (
+        ("isos-send-2024", "isos-message-1", "finding"),
+        ("isos-send-2024", "isos-proposal-1-x", "proposal"),
+        ("send-inspection-findings-2019", "finding-1", "finding"),
+        ("cfa-2014", "act", "statutory duty"),
+    ):
+        rec = {**base, "set": set_, "id": id_, "due_date": D(2014, 9, 30)}
+        status = m.recommendation_status(sample, rec, D(2024, 1, 23))
+        assert m.item_kind(rec) == kind and status == m.UNTRACKED_STATUS[kind] and status not in m.STATUSES
+
+
+def test_status_at_a_date_ignores_later_items_and_later_progress(pkg):
+    early = m.tracker(pkg, D(2010, 1, 1))
+    assert early.height == 0  # every list in the evidence was published after 2010
+    at_2018 = m.tracker(pkg, D(2018, 1, 1))
+    assert set(at_2018["source_id"]) <= {"dh-2017-lenehan-response", "educ-committee-2016-lac", "cdc-2014-cfa-health"}
+    assert at_2018.filter(pl.col("progress_date") > D(2018, 1, 1)).height == 0
+    c = m.commitments(pkg, D(2023, 12, 31))  # before the 2024 papers: no LTP commitment known yet
+    assert not c["commitment_id"].str.starts_with("lga24-").any()
+
+
+def test_real_lenehan_responses_show_their_progress(pkg):
+    t = m.tracker(pkg, D(2024, 3, 12)).filter(pl.col("set") == "lenehan-review-2017")
+    models = t.filter(pl.col("id") == "dh17-lenehan-rec-04-models-of-care").row(0, named=True)
+    assert models["status"] == "No due date: progress reported"
+    assert "have published" in models["progress"] and "6 November 2017" in models["progress"]
+    # a promise ("will ensure") is not progress, and is said to be unreported, not "no progress"
+    rights = t.filter(pl.col("id") == "dh17-lenehan-rec-01-childrens-rights").row(0, named=True)
+    assert rights["status"] == "No due date: not reported in these sources"
+
+
+def test_real_findings_and_the_act_have_no_commitment_status(pkg):
+    t = m.tracker(pkg, D(2024, 3, 12))
+    untracked = t.filter(pl.col("set").is_in(["isos-send-2024", "send-inspection-findings-2019", "cfa-2014"]))
+    assert untracked.height and not untracked["status"].is_in(list(m.STATUSES)).any()
+    mhst = t.filter(pl.col("id") == "lga24-ltp-mhst-20-25pct")["status"][0]
+    assert mhst == m.MET_EARLY
 
 
 def test_share_of_target(sample):
@@ -160,11 +241,12 @@ def test_commitments_at_a_date(sample):
     assert c["commitment_id"].to_list() == ["ltp-access", "ltp-mhst", "urgent-ed-target"]
     mhst = c.filter(pl.col("commitment_id") == "ltp-mhst").row(0, named=True)
     assert mhst["share_of_target"] == pytest.approx(140.0)
-    assert mhst["status"] == "Not yet due" and mhst["target"] == "25%" and mhst["reported_date"] == D(2023, 3, 31)
+    assert mhst["status"] == m.MET_EARLY and mhst["target"] == "25%" and mhst["reported_date"] == D(2023, 3, 31)
+    assert "a year ahead of target" in mhst["progress"]
     ed = c.filter(pl.col("commitment_id") == "urgent-ed-target").row(0, named=True)
-    assert ed["set"] == "target figure" and ed["status"] == "Due date passed: no progress reported"
-    later = m.commitments(sample, D(2024, 4, 1))
-    assert later.filter(pl.col("commitment_id") == "ltp-mhst")["status"][0] == "Due date passed: progress reported"
+    assert ed["set"] == "target figure" and ed["status"] == "Due date passed: not reported in these sources"
+    access = c.filter(pl.col("commitment_id") == "ltp-access").row(0, named=True)
+    assert access["status"] == "Not yet due: progress reported"  # 730,000 reported, due 2023/24
 
 
 def test_money_per_child_and_per_area(sample):

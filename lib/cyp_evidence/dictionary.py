@@ -20,6 +20,7 @@ from .paths import EVIDENCE_DIR
 DERIVED_FUNCTIONS = [
     "percent_change",
     "annualised_change",
+    "share_change",
     "printed_growth",
     "growth_measures",
     "table_shares",
@@ -27,6 +28,7 @@ DERIVED_FUNCTIONS = [
     "total_shares",
     "sum_cells",
     "status_at",
+    "tracker",
     "share_of_target",
     "best_share_of_target",
     "commitments",
@@ -38,6 +40,7 @@ DERIVED_FUNCTIONS = [
 NOT_DERIVED = {
     "frame": "turns Derived records into a polars frame",
     "money_figures": "selects the figures whose unit is money",
+    "made_by": "selects the rows whose source was published by a date",
     "denominator_candidates": "ranks counts a sum of money could be divided by (the division is per_unit)",
 }
 

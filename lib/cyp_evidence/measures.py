@@ -35,7 +35,7 @@ GROWTH_GROUPS = {
     "prevalence": "Need and demand",
     "demand": "Need and demand",
     "eating_disorders": "Need and demand",
-    "inpatient": "Need and demand",
+    "inpatient": "Inpatient care",  # admissions are activity, not need: a fall is not a fall in demand
     "vanguards": "Need and demand",
     "workforce": "Workforce",
     "access": "Access",
@@ -44,14 +44,68 @@ GROWTH_GROUPS = {
 }
 UNKNOWN_CATEGORY = re.compile(r"null|not known|not stated|not recorded|invalid|unknown", re.I)
 
-# Status of a recommendation or commitment at a date (categories, in display order).
+# Status of a recommendation or commitment at a date (categories, in display order). A status
+# says only what the sources say: "not reported in these sources" is not "no progress".
+MET_EARLY = "Met early (the source says so)"
+PROGRESS, NOT_REPORTED = "progress reported", "not reported in these sources"
+NOT_YET_DUE, DUE_PASSED, NO_DUE_DATE = "Not yet due", "Due date passed", "No due date"
 STATUSES = (
-    "Not yet due",
-    "Due date passed: progress reported",
-    "Due date passed: no progress reported",
-    "No due date: progress reported",
-    "No due date: no progress reported",
+    MET_EARLY,
+    f"{NOT_YET_DUE}: {PROGRESS}",
+    f"{NOT_YET_DUE}: {NOT_REPORTED}",
+    f"{DUE_PASSED}: {PROGRESS}",
+    f"{DUE_PASSED}: {NOT_REPORTED}",
+    f"{NO_DUE_DATE}: {PROGRESS}",
+    f"{NO_DUE_DATE}: {NOT_REPORTED}",
 )
+# How far each status says a source reports progress (colour on timelines: three, not seven).
+PROGRESS_CLASSES = (MET_EARLY, "Progress reported", "Not reported in these sources")
+
+
+def progress_class(status: str) -> str:
+    """``MET_EARLY``, 'Progress reported' or 'Not reported in these sources' for a status."""
+    if status == MET_EARLY:
+        return MET_EARLY
+    return PROGRESS_CLASSES[1] if status.endswith(PROGRESS) else PROGRESS_CLASSES[2]
+
+
+# Readers' names of the register lists.
+LIST_NAMES = {
+    "nhs-long-term-plan": "NHS Long Term Plan (as reported in 2024)",
+    "cypmh-programme-2024": "NHS England CYP mental health programme (2024)",
+    "lenehan-review-2017": "Lenehan review (2017)",
+    "education-committee-2016": "Education Committee (2016)",
+    "send-inspection-findings-2019": "SEND inspection findings (2019)",
+    "isos-send-2024": "Isos Partnership SEND research (2024)",
+    "cfa-2014": "Children and Families Act 2014",
+}
+# What kind of item each register list holds. Only recommendations and commitments are tracked
+# (get a status); findings, proposals and duties in law are shown as what they are.
+TRACKED_KINDS = ("commitment", "recommendation")
+ITEM_KINDS = {
+    "nhs-long-term-plan": "commitment",
+    "cypmh-programme-2024": "commitment",
+    "lenehan-review-2017": "recommendation",
+    "education-committee-2016": "recommendation",
+    "send-inspection-findings-2019": "finding",
+    "isos-send-2024": "finding",  # its proposals (ids with '-proposal-') are proposals
+    "cfa-2014": "statutory duty",
+}
+UNTRACKED_STATUS = {
+    "finding": "A finding: not a commitment, so no status",
+    "proposal": "A proposal: not a commitment, so no status",
+    "statutory duty": "A duty in law: not a commitment, so no status",
+}
+# A response that records something done ("have published", "has commissioned", "has been
+# published"), not only promised ("will publish") or expected ("should have received"), and
+# not a clause about someone else ("who has been admitted").
+ACTION_DONE = re.compile(
+    r"(?:^|[.;,]\s*|\b(?!(?:should|will|would|must|could|may|might|who|which|that)\b)\w+\s+)"
+    r"(?:has|have)\s+(?:now\s+|already\s+)?(?:been\s+)?(?:\w+ed|met|begun|made|set up|built)\b",
+    re.I,
+)
+# A source saying a target was reached before its date ("a year ahead of target").
+AHEAD = re.compile(r"\bahead of (?:target|schedule|plan|time)\b|\bmet early\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -193,22 +247,68 @@ def percent_change(pkg: EvidencePackage, earlier_id: str, later_id: str, group: 
     )
 
 
-def annualised_change(pkg: EvidencePackage, change: Derived, start: dt.date, end: dt.date) -> Derived:
-    """A total percentage change expressed per year (compound), so periods of different length compare."""
-    years = years_between(start, end)
+def annualised_change(
+    pkg: EvidencePackage,
+    change: Derived,
+    start: dt.date,
+    end: dt.date,
+    start_label: str = "",
+    end_label: str = "",
+    inclusive_end: bool = False,
+) -> Derived:
+    """A total percentage change expressed per year (compound), so periods of different length
+    compare. ``start`` and ``end`` are the true dates between which the change happened (for two
+    figures of whole periods: the start of each period); the formula names them."""
+    if change.value is None:
+        raise ValueError(f"{change.id}: no value to express per year")
+    years = ((end - start).days + (1 if inclusive_end else 0)) / 365.25
     value = annualise(change.value, years)
+    when = f"{start:%-d %B %Y}{f' (start of {start_label})' if start_label else ''} to {end:%-d %B %Y}" + (
+        f" (start of {end_label})" if end_label else ""
+    )
     return Derived(
         id=f"annual:{change.id}",
         label=change.label,
         value=value,
         unit="percent_per_year",
-        formula=f"((1 + {fmt(change.value)}/100)^(1/{years:.2f}) − 1) × 100 = {fmt(value)}% a year "
-        f"({years:.2f} years from {start:%-d %b %Y} to {end:%-d %b %Y})",
+        formula=f"{fmt(change.value)}% over {years:.2f} years, from {when}: (1 {'−' if change.value < 0 else '+'} "
+        f"{fmt(abs(change.value))} ÷ 100) to the power 1 ÷ {years:.2f}, minus 1, is {fmt(value)}% a year (compound)",
         inputs=change.inputs,
         citations=change.citations,
         period=change.period,
         group=change.group,
         caveats=change.caveats,
+    )
+
+
+def is_share(row: dict) -> bool:
+    """A share of a population ('1 in 6', '35%' of pupils), not a count or a change."""
+    if row.get("quantity"):
+        return row["quantity"] == "share"
+    return bool(ONE_IN.match(row["printed"] or ""))
+
+
+def share_change(pkg: EvidencePackage, earlier_id: str, later_id: str, group: str = "") -> Derived:
+    """The change between two shares of the same population, in percentage points (the value)
+    and as a relative change in per cent (in the formula): '1 in 9 → 1 in 6: +5.6 points, +50%'."""
+    a, b = figure(pkg, earlier_id), figure(pkg, later_id)
+    va, vb = comparable_value(a)[0], comparable_value(b)[0]
+    if not is_share(a) or va > 1 or vb > 1:  # a share printed in per cent (35 for '35%')
+        va, vb = va / 100, vb / 100
+    points = (vb - va) * 100
+    relative = (vb - va) / va * 100
+    return Derived(
+        id=f"share-change:{earlier_id}:{later_id}",
+        label=f"Change in {_lower_first(a['label'].rstrip('.'))}",
+        value=points,
+        unit="percentage_points",
+        formula=f"{a['printed']} ({fmt(va * 100)}%) to {b['printed']} ({fmt(vb * 100)}%): {points:+.1f} points, "
+        f"{relative:+.0f}% relative to the earlier share ({points:.1f} ÷ {fmt(va * 100)})",
+        inputs=(earlier_id, later_id),
+        citations=tuple(cite_many(pkg, [earlier_id, later_id])),
+        period=_period_label(a, b),
+        group=group or GROWTH_GROUPS.get(a["theme"], a["theme"]),
+        caveats="a change in a share: in percentage points, and relative to the earlier share",
     )
 
 
@@ -262,18 +362,21 @@ def growth_measures(pkg: EvidencePackage) -> list[Derived]:
         d = printed_growth(pkg, r["id"])
         out.append(d)
         if r["period_start"] and r["period_end"] and r["period_end"] > r["period_start"]:
-            out.append(annualised_change(pkg, d, r["period_start"], r["period_end"]))
+            out.append(annualised_change(pkg, d, r["period_start"], r["period_end"], inclusive_end=True))
     for s in series(pkg):
         a, b = s[0], s[-1]
         d = percent_change(pkg, a["id"], b["id"])
         out.append(d)
-        # the time between the two figures: start to start, or else end to end
+        if is_share(a) and is_share(b):
+            out.append(share_change(pkg, a["id"], b["id"]))
+        # the time between the two figures: from the start of one period to the start of the
+        # other (or, without start dates, from the end of one to the end of the other)
         if a["period_start"] and b["period_start"]:
-            start, end = a["period_start"], b["period_start"] - dt.timedelta(days=1)
+            start, end, labels = a["period_start"], b["period_start"], ("start of", a["period"], b["period"])
         else:
-            start, end = a["period_end"] + dt.timedelta(days=1), b["period_end"]
+            start, end, labels = a["period_end"], b["period_end"], ("end of", "", "")
         if end > start:
-            out.append(annualised_change(pkg, d, start, end))
+            out.append(annualised_change(pkg, d, start, end, labels[1], labels[2]))
     return out
 
 
@@ -434,20 +537,115 @@ def sum_cells(pkg: EvidencePackage, table_id: str, row: str, columns: list[str])
 
 
 # ---------------------------------------------------------------------------- commitments
-def status_at(due: dt.date | None, has_progress: bool, at: dt.date) -> str:
+@dataclass(frozen=True)
+class Progress:
+    """What a source reports done against a recommendation or commitment, and when."""
+
+    text: str  # the quote (or the printed figures)
+    date: dt.date  # publication date of the source that reports it
+    source_id: str
+    how: str  # 'progress quoted', 'action recorded in the response', 'figures reported'
+
+    def describe(self) -> str:
+        return f"{self.text} ({self.how}, {self.date:%-d %B %Y})"
+
+
+def status_at(due: dt.date | None, has_progress: bool, at: dt.date, met_early: bool = False) -> str:
     """Status of a recommendation or commitment at a date, from what the sources say only
-    (one of ``STATUSES``). Progress reported is not the same as met: the sources rarely say."""
-    if due is None:
-        return STATUSES[3] if has_progress else STATUSES[4]
-    if due > at:
-        return STATUSES[0]
-    return STATUSES[1] if has_progress else STATUSES[2]
+    (one of ``STATUSES``). Progress reported is not the same as met; "met early" only where a
+    source says so; with nothing reported the status says so, never "no progress"."""
+    if met_early:
+        return MET_EARLY
+    timing = NO_DUE_DATE if due is None else (NOT_YET_DUE if due > at else DUE_PASSED)
+    return f"{timing}: {PROGRESS if has_progress else NOT_REPORTED}"
 
 
-def recommendation_status(rec: dict, at: dt.date) -> str:
-    """``status_at`` for one recommendations row: progress counts as reported when the row
-    quotes progress or names progress figures."""
-    return status_at(rec["due_date"], bool(rec["progress_quote"] or rec["progress_figure_ids"]), at)
+def published(pkg: EvidencePackage) -> dict[str, dt.date]:
+    """Publication date of every source (the date its items and progress are known from)."""
+    return dict(pkg.sources.select("source_id", "published").iter_rows())
+
+
+def item_kind(rec: dict) -> str:
+    """'commitment', 'recommendation', 'finding', 'proposal' or 'statutory duty'."""
+    kind = ITEM_KINDS.get(rec["set"], "recommendation")
+    if kind == "finding" and "-proposal-" in rec["id"]:
+        return "proposal"
+    return kind
+
+
+def progress_reported(pkg: EvidencePackage, rec: dict, at: dt.date) -> Progress | None:
+    """What the sources published on or before ``at`` report done for ``rec``: a progress quote,
+    else an action its recorded response says was taken, else progress figures; None if none."""
+    when = published(pkg)
+    src = rec.get("progress_source_id") or rec["source_id"]
+    if rec.get("progress_quote") and when.get(src, dt.date.max) <= at:
+        return Progress(rec["progress_quote"], when[src], src, "progress quoted")
+    response = rec.get("response_quote") or ""
+    if ACTION_DONE.search(response) and when.get(rec["source_id"], dt.date.max) <= at:
+        return Progress(response, when[rec["source_id"]], rec["source_id"], "action recorded in the response")
+    figs = [figure(pkg, i) for i in _ids(rec.get("progress_figure_ids")) if i in set(pkg.figures["id"])]
+    figs = [f for f in figs if when.get(f["source_id"], dt.date.max) <= at]
+    if figs:
+        text = "; ".join(f"{f['label']}: {f['printed']} ({f['period']})" for f in figs)
+        return Progress(text, max(when[f["source_id"]] for f in figs), figs[0]["source_id"], "figures reported")
+    return None
+
+
+def item_status(pkg: EvidencePackage, rec: dict, at: dt.date) -> tuple[str, Progress | None]:
+    """The status of one register item at ``at`` and the progress it rests on. Findings,
+    proposals and duties in law get no commitment status (``UNTRACKED_STATUS``)."""
+    kind = item_kind(rec)
+    progress = progress_reported(pkg, rec, at)
+    if kind not in TRACKED_KINDS:
+        return UNTRACKED_STATUS[kind], progress
+    due = rec["due_date"]
+    early = bool(
+        progress
+        and progress.how == "progress quoted"
+        and AHEAD.search(progress.text)
+        and (due is None or progress.date <= due)
+    )
+    return status_at(due, progress is not None, at, met_early=early), progress
+
+
+def recommendation_status(pkg: EvidencePackage, rec: dict, at: dt.date) -> str:
+    """``item_status`` without the progress."""
+    return item_status(pkg, rec, at)[0]
+
+
+def made_by(pkg: EvidencePackage, frame_: pl.DataFrame, at: dt.date) -> pl.DataFrame:
+    """The rows of a register or figures frame whose source was published on or before ``at``
+    (a status at a date knows nothing made after it)."""
+    when = published(pkg)
+    return frame_.filter(
+        pl.col("source_id").replace_strict(when, default=dt.date.max, return_dtype=pl.Date) <= pl.lit(at)
+    )
+
+
+TRACKER_SCHEMA = {
+    "kind_of_item": pl.String,
+    "status": pl.String,
+    "progress": pl.String,
+    "progress_date": pl.Date,
+}
+
+
+def tracker(pkg: EvidencePackage, at: dt.date, recs: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The register items made on or before ``at`` (all of ``pkg``'s, or ``recs``) with their
+    kind, status at ``at``, and the progress reported by then (quote, how and date)."""
+    recs = made_by(pkg, pkg.recommendations if recs is None else recs, at)
+    rows = []
+    for r in recs.iter_rows(named=True):
+        status, progress = item_status(pkg, r, at)
+        rows.append(
+            {
+                "kind_of_item": item_kind(r),
+                "status": status,
+                "progress": progress.describe() if progress else NOT_REPORTED,
+                "progress_date": progress.date if progress else None,
+            }
+        )
+    return pl.concat([recs, pl.DataFrame(rows, schema=TRACKER_SCHEMA)], how="horizontal")
 
 
 def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> Derived:
@@ -523,25 +721,34 @@ COMMITMENT_SCHEMA = {
     "share_of_target": pl.Float64,
     "formula": pl.String,
     "status": pl.String,
+    "progress": pl.String,
     "citation": pl.String,
 }
 
 
 def commitments(pkg: EvidencePackage, at: dt.date) -> pl.DataFrame:
     """Progress against each commitment: target, date due, what is reported and when, the share
-    of the target reached (where the units allow) and the status at ``at``.
+    of the target reached (where the figures count the same thing) and the status at ``at``.
 
     Commitments are the recommendations of a Long Term Plan set or with target figures, plus
-    every target figure that no recommendation refers to (its due date is its period end)."""
-    recs = pkg.recommendations.filter(
-        pl.col("set").str.contains("long-term-plan") | pl.col("target_figure_ids").is_not_null()
+    every target figure that no recommendation refers to (its due date is its period end).
+    Only what was published on or before ``at`` counts: later items, later progress and later
+    figures are left out."""
+    recs = made_by(
+        pkg,
+        pkg.recommendations.filter(
+            pl.col("set").str.contains("long-term-plan") | pl.col("target_figure_ids").is_not_null()
+        ),
+        at,
     )
-    figs = pkg.figures
+    known = set(made_by(pkg, pkg.figures, at)["id"])
     rows = []
     linked: set[str] = set()
     for r in recs.iter_rows(named=True):
-        tids, pids = _ids(r["target_figure_ids"]), _ids(r["progress_figure_ids"])
-        linked.update(tids)
+        tids = [i for i in _ids(r["target_figure_ids"]) if i in known]
+        pids = [i for i in _ids(r["progress_figure_ids"]) if i in known]
+        linked.update(_ids(r["target_figure_ids"]))
+        status, progress = item_status(pkg, r, at)
         rows.append(
             _commitment_row(
                 pkg,
@@ -552,12 +759,13 @@ def commitments(pkg: EvidencePackage, at: dt.date) -> pl.DataFrame:
                 pids,
                 r["due_printed"],
                 r["due_date"],
-                bool(pids or r["progress_quote"]),
-                at,
+                status,
+                progress,
                 cite_recommendation(pkg, r["id"]),
             )
         )
-    for t in figs.filter((pl.col("kind") == "target") & ~pl.col("id").is_in(list(linked))).iter_rows(named=True):
+    targets = made_by(pkg, pkg.figures.filter((pl.col("kind") == "target") & ~pl.col("id").is_in(list(linked))), at)
+    for t in targets.iter_rows(named=True):
         rows.append(
             _commitment_row(
                 pkg,
@@ -568,15 +776,27 @@ def commitments(pkg: EvidencePackage, at: dt.date) -> pl.DataFrame:
                 [],
                 t["period"],
                 t["period_end"],
-                False,
-                at,
+                status_at(t["period_end"], False, at),
+                None,
                 cite_figure(pkg, t["id"]),
             )
         )
     return pl.DataFrame(rows, schema=COMMITMENT_SCHEMA)
 
 
-def _commitment_row(pkg, cid, title, set_, tids, pids, due_printed, due_date, has_progress, at, citation) -> dict:
+def _commitment_row(
+    pkg: EvidencePackage,
+    cid: str,
+    title: str,
+    set_: str,
+    tids: list[str],
+    pids: list[str],
+    due_printed: str | None,
+    due_date: dt.date | None,
+    status: str,
+    progress: Progress | None,
+    citation: str,
+) -> dict:
     targets = [figure(pkg, i) for i in tids]
     reported = [figure(pkg, i) for i in pids]
     share = best_share_of_target(pkg, pids, tids)
@@ -589,12 +809,13 @@ def _commitment_row(pkg, cid, title, set_, tids, pids, due_printed, due_date, ha
         "target_ids": " ".join(tids),
         "due_printed": due_printed or "not stated",
         "due_date": due_date,
-        "reported": "; ".join(f"{p['printed']} ({p['period']})" for p in reported) or "none reported in the sources",
+        "reported": "; ".join(f"{p['printed']} ({p['period']})" for p in reported) or NOT_REPORTED,
         "reported_ids": " ".join(pids),
         "reported_date": max(dates) if dates else None,
         "share_of_target": share.value if share else None,
         "formula": share.formula if share else "",
-        "status": status_at(due_date, has_progress, at),
+        "status": status,
+        "progress": progress.describe() if progress and progress.how != "figures reported" else "",
         "citation": "; ".join(dict.fromkeys([citation] + ([*share.citations] if share else []))),
     }
 
