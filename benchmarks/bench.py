@@ -290,8 +290,8 @@ def _changes(explorer) -> list[tuple[str, object]]:
     seq = [
         ("measure", V.SHARE),
         ("measure", V.COUNT),
-        ("top", "5"),
-        ("top", "All"),
+        ("top", V.EACH),
+        ("top", V.STACKED),
         ("unknown", False),
         ("unknown", True),
     ]

@@ -51,8 +51,17 @@ def test_commitments_show_share_of_target_and_status(briefing):
 def test_statuses_are_the_measures_categories(briefing):
     section = text(briefing.section_html("recommendations"))
     found = {s for s in m.STATUSES if s in section}
-    assert found and "Due date passed: no progress reported" in found  # Lenehan actions due in 2018
+    assert found and "Due date passed: not reported in these sources" in found  # Lenehan actions due in 2018
     assert "not yet due (due" not in section  # the old free-text statuses are gone
+    assert "no progress" not in section.lower()  # "not reported in these sources" is all the sources allow
+    # the Lenehan response rows show the action their response records, with its date
+    assert "have published" in section and "6 November 2017" in section
+
+
+def test_send_findings_and_the_act_get_no_commitment_status(briefing):
+    section = text(briefing.section_html("send"))
+    assert m.UNTRACKED_STATUS["finding"] in section and m.UNTRACKED_STATUS["statutory duty"] in section
+    assert not any(s in section for s in m.STATUSES)
 
 
 def test_breakdown_shares_come_from_total_shares(briefing):
@@ -107,9 +116,10 @@ def alt_chart_with_bad_encoding():
     return alt.Chart(alt.Data(values=[{"a": 1}])).mark_bar().encode(x=alt.X("a:Q", bin="yes-please"))
 
 
-def test_no_bar_sums_figures_of_different_periods(monkeypatch):
-    """Each printed figure is its own bar: no two rows of a bar chart share a y category, so
-    vega-lite never stacks (adds up) figures that no source added up."""
+def test_series_run_left_to_right_in_period_order(monkeypatch):
+    """A measure printed for several periods is drawn as columns in time order (never sorted by
+    size, never as horizontal bars), one column per printed figure: no two rows share a period,
+    so vega-lite never stacks (adds up) figures that no source added up."""
     from cyp_evidence.briefing import html as h
 
     seen = []
@@ -117,14 +127,14 @@ def test_no_bar_sums_figures_of_different_periods(monkeypatch):
     monkeypatch.setattr(h, "chart_html", lambda chart: (seen.append(chart.to_dict(validate=False)), real(chart))[1])
     Briefing.from_parameters(board="lga-cyp-board", meeting="2024-03-12")
 
-    def rows(spec):
-        return spec["datasets"][spec["data"]["name"]] if "datasets" in spec else spec["data"]["values"]
+    def x_field(spec):
+        return spec["layer"][0].get("encoding", {}).get("x", {}).get("field") if spec.get("layer") else None
 
-    bars = [s for s in seen if s.get("encoding", {}).get("y", {}).get("field") == "bar_label"]
-    assert len(bars) >= 3
-    for spec in bars:
-        values = [row["bar_label"] for row in rows(spec)]
-        assert len(values) == len(set(values)), values
-    inpatient = [s for s in bars if s["description"].startswith("Bar chart of admissions of children and young people")]
-    labels = [r["bar_label"].replace("\n", " ") for r in rows(inpatient[0])]
-    assert [lab[-9:] for lab in labels] == ["(2020/21)", "(2021/22)", "(2022/23)"], labels
+    series = [s for s in seen if x_field(s) == "period"]
+    assert len(series) >= 2
+    for spec in series:
+        periods = [r["period"] for r in spec["datasets"][spec["data"]["name"]]]
+        assert len(periods) == len(set(periods)) and spec["layer"][0]["encoding"]["x"]["sort"] == periods
+    admissions = [s for s in series if "admi" in s["description"].lower()]
+    periods = [r["period"] for r in admissions[0]["datasets"][admissions[0]["data"]["name"]]]
+    assert periods == ["2020/21", "2021/22", "2022/23"]

@@ -52,10 +52,14 @@ def test_vanguard_breakdown_changes_data_and_spec(sample):
     assert v.controls["vanguards"].options == ("Affinity", "Lincolnshire County Council", "Surrey")
     assert set(v.chart_data["category"]) == {"Affinity", "Lincolnshire County Council", "Surrey"}
     d0, d1, s0, s1 = changes(v, breakdown="Ethnicity")
-    assert set(d1["category"]) == {"White British", "African", "NULL"}
+    assert set(d1["category"]) == {"White British", "African", "Not recorded"}  # NULL set apart
+    assert d1["category"].to_list()[-1] == "Not recorded" and '"#707070"' in s1  # last, in grey
     assert s0 != s1 and "Ethnicity" in s1
-    assert v.controls["vanguards"].disabled
+    assert v.controls["vanguards"].disabled and v.controls["vanguards"].layout.display == "none"
+    assert not v.controls["unknown"].disabled  # the ethnicity table records NULL answers
     assert v.citations == [v.citations[0]] and "Annex 2, slide 14" in v.citations[0]
+    v.set(breakdown="Vanguard")
+    assert v.controls["unknown"].disabled and v.controls["unknown"].layout.display == "none"  # none recorded
 
 
 def test_vanguard_count_vs_share(sample):
@@ -81,10 +85,14 @@ def test_vanguard_quarter_range_and_selection(sample):
 
 def test_vanguard_top_categories_and_unknown(sample):
     v = ex.VanguardExplorer(sample)
-    v.set(top="5")
+    assert v.controls["top"].value == ex.vanguards.STACKED
     assert "All other categories" not in v.chart_data["category"].to_list()  # only 3 vanguards
-    v.set(breakdown="Ethnicity", unknown=False)
-    assert "NULL" not in v.chart_data["category"].to_list()
+    v.set(breakdown="Ethnicity")  # 2 named answers and NULL: at most four stacked series
+    assert v.chart_data["category"].unique().len() <= ex.vanguards.MAX_STACKED
+    v.set(top=ex.vanguards.EACH)
+    assert "facet" in spec(v)  # every category in its own small chart, none stacked
+    v.set(top=ex.vanguards.STACKED, unknown=False)
+    assert "Not recorded" not in v.chart_data["category"].to_list()
     v.set(measure=ex.vanguards.SHARE)
     q1 = v.chart_data.filter(pl.col("column") == "2022/23 Q1")
     assert q1["share"].sum() == pytest.approx(100.0, abs=0.02)  # shares of the known answers
@@ -151,7 +159,8 @@ def test_theme_explorer_kind(sample):
 # ---------------------------------------------------------------- derived views
 def test_growth_explorer_groups_and_basis(sample):
     g = ex.DemandGrowthExplorer(sample)
-    assert set(g.controls["groups"].options) == {"Need and demand", "Workforce"}
+    # inpatient admissions are activity, not need or demand: a group of their own
+    assert set(g.controls["groups"].options) == {"Need and demand", "Workforce", "Inpatient care"}
     assert g.chart_data.filter(pl.col("id") == "printed:workforce-growth-ltp")["value"].to_list() == [46.0]
     d0, d1, s0, s1 = changes(g, basis=ex.derived.PER_YEAR)
     assert d1.filter(pl.col("group") == "Workforce")["value"].to_list() == [13.4]
@@ -164,9 +173,17 @@ def test_growth_explorer_groups_and_basis(sample):
 def test_commitment_explorer_date_and_view(sample):
     c = ex.CommitmentExplorer(sample)
     assert c.controls["at"].value == dt.date(2024, 1, 23)  # the newest source's publication date
-    assert set(c.table["status"]) == {"Not yet due", "Due date passed: no progress reported"}
+    assert set(c.table["status"]) == {
+        "Not yet due: progress reported",
+        "Met early (the source says so)",
+        "Due date passed: not reported in these sources",
+    }
     d0, d1, s0, s1 = changes(c, at=dt.date(2024, 6, 1))
-    assert "Not yet due" not in set(c.table["status"]) and s0 != s1
+    assert not any(s.startswith("Not yet due") for s in c.table["status"]) and s0 != s1
+    assert "Due date passed: progress reported" in set(c.table["status"])
+    c.set(at=dt.date(2023, 1, 1))  # before the 2024 papers: none of their commitments is known yet
+    assert c.table.height == 0
+    c.set(at=dt.date(2024, 6, 1))
     c.set(view=ex.derived.SHARE)
     assert c.chart_data["title"].to_list() == ["MHSTs covering 20-25% of the country"]
     assert c.chart_data["share_of_target"].to_list() == [140.0]
@@ -199,15 +216,19 @@ def test_funding_explorer(sample):
 def test_recommendation_tracker(sample):
     r = ex.RecommendationExplorer(sample)
     assert dict(zip(r.table["id"], r.table["status"], strict=True)) == {
-        "ltp-access": "Not yet due",
-        "ltp-mhst": "Not yet due",
-        "lenehan-1": "Due date passed: no progress reported",
+        "ltp-access": "Not yet due: progress reported",
+        "ltp-mhst": "Met early (the source says so)",
+        "lenehan-1": "Due date passed: not reported in these sources",
         "lenehan-2": "No due date: progress reported",
     }
+    assert "Met early" in r.table.filter(pl.col("id") == "ltp-mhst")["status"][0]
     d0, d1, s0, s1 = changes(r, set="lenehan-review-2017")
     assert set(d1["set"]) == {"lenehan-review-2017"} and s0 != s1
     r.set(set="All", at=dt.date(2024, 4, 1), status="Due date passed: progress reported")
-    assert r.table["id"].to_list() == ["ltp-access", "ltp-mhst"]  # both quote progress (a figure or a quote)
+    assert r.table["id"].to_list() == ["ltp-access"]  # progress figures, due 2023/24 (MHST was met early)
+    r.set(status="All", at=dt.date(2020, 1, 1))  # status at a date: nothing made after it is listed
+    assert r.table["id"].to_list() == ["lenehan-1", "lenehan-2"]
+    assert r.table.filter(pl.col("id") == "lenehan-2")["status"][0] == "No due date: progress reported"
     assert r.citations and all("Annex 1, slide 4" in c for c in r.citations)
 
 
@@ -266,8 +287,10 @@ def test_vanguards_on_the_real_evidence(pkg):
     totals = v.chart_data.group_by("column").agg(pl.col("count").sum())
     printed = pkg.table_cells.filter((pl.col("table_id") == v.vanguard_table) & (pl.col("kind") == "column_total"))
     assert dict(totals.iter_rows()) == dict(printed.select("column", "value").iter_rows())
-    v.set(top="5")  # the five largest vanguards, the rest added up: quarter totals unchanged
-    assert v.chart_data["category"].n_unique() == 6 and "All other categories" in set(v.chart_data["category"])
+    # the three largest vanguards, the rest added up (at most four stacked): quarter totals unchanged
+    assert v.chart_data["category"].n_unique() == 4 and "All other categories" in set(v.chart_data["category"])
+    v.set(top=ex.vanguards.EACH)  # or each vanguard in its own small chart
+    assert v.chart_data["category"].n_unique() == 12
     assert dict(v.chart_data.group_by("column").agg(pl.col("count").sum()).iter_rows()) == dict(totals.iter_rows())
 
 

@@ -18,7 +18,8 @@ from altair.utils.schemapi import debug_mode
 
 from .. import __version__
 from .. import measures as m
-from ..charts import EXTENDED, PALETTE, described, wrap_label, wrapped_axis, wrapped_step
+from ..charts import MAX_TITLE_WORDS, NOT_RECORDED, described, not_recorded, wrap_label
+from ..charts.builders import against_targets, category_bars, change_dots, period_columns, small_multiples, status_bars
 from ..evidence import EvidencePackage, load
 from ..evidence.cite import cite_figure, cite_many, cite_recommendation, cite_table, source_label
 from ..evidence.cut import evidence_as_of, vanguard_names, vanguard_table_id
@@ -34,8 +35,11 @@ FIGURE_COLUMNS = [
     ("citation", "Source"),
 ]
 STATUS_NOTE = (
-    "Status is worked out from the due date and whether the sources report any progress; "
-    "\u201cprogress reported\u201d does not mean met: the sources rarely say whether a commitment was completed."
+    "Status is worked out from the due date and what the sources published by then report: a progress quote, or an action "
+    "the recorded response says was taken (each shown with its date). \u201cProgress reported\u201d does not mean met: "
+    "the sources rarely say whether a commitment was completed; \u201cmet early\u201d only where a source says so. "
+    "\u201cNot reported in these sources\u201d means only that: it does not mean nothing was done. Findings, proposals "
+    "and duties in law are not commitments and get no status."
 )
 # evidence_as_of, vanguard_names and vanguard_table_id live in evidence/cut.py (polars only, so
 # `render` can check parameters before importing altair); imported above and re-exported here.
@@ -45,6 +49,39 @@ RECOMMENDATION_SETS = {
     "education-committee-2016": "Education Committee (2016)",
     "cypmh-programme-2024": "NHS England CYP mental health programme (2024)",
 }
+
+
+# Kinds of quantity for figures recorded before they carried their own (``quantity``): a
+# percentage is a share, a count a level. Used only where the evidence has no quantity column.
+_OLD_UNITS = {"percent": ("share", "percent"), "count": ("level", "count"), "people": ("level", "count")}
+
+
+def _with_kinds(df: pl.DataFrame) -> pl.DataFrame:
+    if "quantity" in df.columns:
+        return df
+    growth = [m.is_growth_figure(r) for r in df.iter_rows(named=True)]
+    return df.with_columns(
+        pl.when(pl.Series(growth, dtype=pl.Boolean))
+        .then(pl.lit("change"))
+        .otherwise(pl.col("unit").replace_strict({k: v[0] for k, v in _OLD_UNITS.items()}, default="other"))
+        .alias("quantity"),
+        pl.col("unit").replace_strict({k: v[1] for k, v in _OLD_UNITS.items()}, default=pl.col("unit")).alias("unit"),
+    )
+
+
+def _bounds(g: pl.DataFrame) -> tuple[float, float]:
+    """The ends of a target: ``value_min``/``value_max`` where recorded, else the smallest and
+    largest value of the figures printed as one target (a range printed as two figures)."""
+    if "value_min" in g.columns and g["value_min"].drop_nulls().len():
+        return float(g["value_min"].drop_nulls()[0]), float(g["value_max"].drop_nulls()[0])
+    return float(g["value"].min()), float(g["value"].max())
+
+
+def _lower(label: str) -> str:
+    """A category label mid-sentence ('White British' stays, 'Female' -> 'female')."""
+    return label[0].lower() + label[1:] if len(label) > 1 and label[1].islower() else label
+
+
 __all__ = ["Briefing", "evidence_as_of", "vanguard_names", "vanguard_table_id"]
 
 
@@ -134,58 +171,6 @@ class Briefing:
         n = self._next_table()
         return h.exhibit_table(n, df, caption, FIGURE_COLUMNS, sorted(set(df["citation"])))
 
-    def _bar_figure(
-        self,
-        df: pl.DataFrame,
-        caption: str,
-        alt_text: str,
-        x_title: str,
-        color_field: str | None = None,
-        x_format: str | None = None,
-    ) -> str:
-        df = self._cite(df)
-        # one bar per figure: a label printed for several periods gets its period, or the bars
-        # of different periods would be stacked into one sum that no source printed
-        repeated = pl.col("label").is_duplicated()
-        data = df.select("label", "value", "printed", "period", *([color_field] if color_field else [])).with_columns(
-            pl.when(repeated)
-            .then(pl.format("{} ({})", "label", "period"))
-            .otherwise(pl.col("label"))
-            .map_elements(wrap_label, return_dtype=pl.String)
-            .alias("bar_label")
-        )
-        enc = dict(
-            y=alt.Y("bar_label:N", sort=None, title=None, axis=wrapped_axis()),
-            x=alt.X("value:Q", title=x_title, axis=alt.Axis(format=x_format) if x_format else alt.Undefined),
-            tooltip=[
-                alt.Tooltip("label:N", title="Measure"),
-                alt.Tooltip("printed:N", title="As printed"),
-                alt.Tooltip("period:N", title="Period"),
-            ],
-        )
-        if color_field:
-            enc["color"] = alt.Color(
-                f"{color_field}:N",
-                title=color_field.removesuffix("_label").replace("_", " ").capitalize(),
-                scale=alt.Scale(range=PALETTE),
-            )
-        chart = described(
-            alt.Chart(data).mark_bar().encode(**enc).properties(width=420, height=wrapped_step(data["bar_label"])),
-            alt_text,
-        )
-        n = self._next_figure()
-        cols = (
-            [("label", "Measure"), ("printed", "As printed"), ("period", "Period")]
-            + (
-                [(color_field, color_field.removesuffix("_label").replace("_", " ").capitalize())]
-                if color_field
-                else []
-            )
-            + [("citation", "Source")]
-        )
-        table = h.table(df, f"Data for figure {n}", cols)
-        return h.figure(n, chart, caption, alt_text, sorted(set(df["citation"])), table)
-
     def _none(self, what: str) -> list[str]:
         return [
             f'<p class="empty">No evidence on {h.esc(what)} was published on or before the cut-off date ({self.params.as_of_date:%-d %B %Y}).</p>'
@@ -212,81 +197,122 @@ class Briefing:
             return self._none("demand and workforce")
         out = [
             "<p>Growth in need and demand set beside growth in the children and young people's mental health workforce and in access. "
-            "Each bar is either a percentage printed in a source or a change computed from two printed figures of the same measure "
-            "(the formula column shows which). The periods differ: read the period before comparing bars; where the period is known, "
-            "the table also gives the compound rate a year.</p>"
+            "Each dot is either a percentage change printed in a source or a change computed from two printed figures of the same "
+            "measure (the table says which, and how). The changes cover different periods, so each period has its own panel: "
+            "compare within a panel, not across. Where the dates are known, the table also gives the compound rate a year. "
+            "Inpatient admissions are activity, not need, and are in section 4.</p>"
         ]
         growth = m.frame(
             r for r in m.growth_measures(self.pkg) if r.group in ("Need and demand", "Workforce", "Access")
         )
         if growth.height:
-            self._cite_ids(
-                i for i in self._ids(growth, "inputs") if ":" not in i
-            )  # figure ids (table cells are table:row:column)
-            growth = growth.with_columns(
-                pl.format("{} ({})", "label", "period").alias("bar"),
-                pl.when(pl.col("formula").str.starts_with("as printed"))
-                .then(pl.lit("as printed"))
-                .otherwise(pl.lit("derived"))
-                .alias("how"),
-                pl.col("value").map_elements(lambda v: m.fmt(v) + "%", return_dtype=pl.String).alias("change"),
-                pl.when(pl.col("unit") == "percent").then(pl.lit("total")).otherwise(pl.lit("a year")).alias("basis"),
-            )
-            totals = (
-                growth.filter(pl.col("unit") == "percent")
-                .sort("group", "value", descending=[False, True])
-                .with_columns(pl.col("bar").map_elements(wrap_label, return_dtype=pl.String).alias("bar_label"))
-            )
-            alt_text = (
-                "Horizontal bar chart of percentage change in need and demand, workforce and access, printed or derived. "
-                + "; ".join(
-                    f"{r['label']} ({r['period']}, {r['group']}, {r['how']}): {r['change']}"
-                    for r in totals.iter_rows(named=True)
-                )
-            )
-            chart = (
-                alt.Chart(totals.select("bar", "bar_label", "value", "change", "period", "group", "how"))
-                .mark_bar()
-                .encode(
-                    y=alt.Y("bar_label:N", sort=None, title=None, axis=wrapped_axis()),
-                    x=alt.X("value:Q", title="Change over the period stated (%)"),
-                    color=alt.Color("group:N", title="Group", scale=alt.Scale(range=PALETTE)),
-                    tooltip=[
-                        alt.Tooltip("bar:N", title="Measure"),
-                        alt.Tooltip("change:N", title="Change"),
-                        alt.Tooltip("group:N", title="Group"),
-                        alt.Tooltip("how:N", title="How obtained"),
-                    ],
-                )
-                .properties(width=360, height=wrapped_step(totals["bar_label"]))
-            )
-            n = self._next_figure()
-            cites = sorted({c for cs in totals["citations"] for c in cs.split("; ")})
-            table = h.table(
-                growth.sort("group", "unit", "value", descending=[False, False, True]),
-                f"Data for figure {n}, with the rate a year where the period is known",
-                [
-                    ("label", "Measure"),
-                    ("group", "Group"),
-                    ("period", "Period"),
-                    ("change", "Change"),
-                    ("basis", "Basis"),
-                    ("formula", "How obtained"),
-                    ("citations", "Source"),
-                ],
-            )
-            out.append(
-                h.figure(
-                    n,
-                    described(chart, alt_text),
-                    "Growth in need and demand against growth in workforce and access (printed and derived)",
-                    alt_text,
-                    cites,
-                    table,
-                )
-            )
+            out.append(self._growth_figure(growth))
         out.append(self._figures_table(figs.sort("theme", "id"), "Prevalence, demand and workforce figures"))
         return out
+
+    def _growth_figure(self, growth: pl.DataFrame) -> str:
+        """Figure 1: relative changes as dots, one panel per period (never bars of one chart).
+        A change in a share is drawn as its relative change and labelled with its points too; a
+        derived change that repeats a printed one (same group, same whole per cent) is left out of
+        the chart (the table keeps both)."""
+        self._cite_ids(i for i in self._ids(growth, "inputs") if ":" not in i)  # figure ids
+        growth = growth.with_columns(
+            pl.when(pl.col("formula").str.starts_with("as printed"))
+            .then(pl.lit("as printed"))
+            .otherwise(pl.lit("derived"))
+            .alias("how"),
+            pl.when(pl.col("unit") == "percentage_points")
+            .then(pl.col("value").map_elements(lambda v: f"{v:+.1f} points", return_dtype=pl.String))
+            .otherwise(pl.col("value").map_elements(lambda v: f"{v:+.0f}%", return_dtype=pl.String))
+            .alias("change"),
+            pl.when(pl.col("unit") == "percent_per_year")
+            .then(pl.lit("a year (compound)"))
+            .when(pl.col("unit") == "percentage_points")
+            .then(pl.lit("in points"))
+            .otherwise(pl.lit("over the period"))
+            .alias("basis"),
+        )
+        points = {
+            r["inputs"]: r["change"] for r in growth.filter(pl.col("unit") == "percentage_points").iter_rows(named=True)
+        }
+        totals = growth.filter(pl.col("unit") == "percent")
+        printed = {
+            (r["group"], round(r["value"])) for r in totals.filter(pl.col("how") == "as printed").iter_rows(named=True)
+        }
+        totals = (
+            totals.filter(
+                (pl.col("how") == "as printed")
+                | ~pl.struct("group", "value").map_elements(
+                    lambda r: (r["group"], round(r["value"])) in printed, return_dtype=pl.Boolean
+                )
+            )
+            .with_columns(
+                pl.col("inputs").map_elements(lambda i: points.get(i, ""), return_dtype=pl.String).alias("points"),
+                pl.lit("change").alias("quantity"),
+            )
+            .with_columns(
+                pl.when(pl.col("points") != "")
+                .then(pl.format("{} ({})", "change", "points"))
+                .otherwise(pl.col("change"))
+                .alias("dot_label"),
+                pl.when(pl.col("how") == "derived")
+                .then(pl.format("{} (derived)", "label"))
+                .otherwise(pl.col("label"))
+                .alias("measure"),
+            )
+        )
+        groups = [g for g in ("Need and demand", "Workforce", "Access") if g in set(totals["group"])]
+        periods = totals["period"].unique(maintain_order=True).to_list()
+        alt_text = (
+            f"Dot chart of percentage changes, one panel for each of {len(periods)} periods, coloured by group. "
+            + "; ".join(
+                f"{r['label']} ({r['period']}, {r['group']}, {r['how']}): {r['dot_label']}"
+                for r in totals.iter_rows(named=True)
+            )
+        )
+        chart = change_dots(
+            totals.select("measure", "label", "value", "dot_label", "period", "group", "how", "quantity", "unit"),
+            measure="measure",
+            value="value",
+            label="dot_label",
+            period="period",
+            group="group",
+            groups=groups,
+            value_title="Change over the period stated (%)",
+            tooltip=[
+                alt.Tooltip("label:N", title="Measure"),
+                alt.Tooltip("period:N", title="Period"),
+                alt.Tooltip("dot_label:N", title="Change"),
+                alt.Tooltip("how:N", title="How obtained"),
+            ],
+            description=alt_text,
+        )
+        n = self._next_figure()
+        cites = sorted({c for cs in totals["citations"] for c in cs.split("; ")})
+        table = h.table(
+            growth.sort("group", "period", "unit"),
+            f"Data for figure {n}, with the rate a year where the dates are known",
+            [
+                ("label", "Measure"),
+                ("group", "Group"),
+                ("period", "Period"),
+                ("change", "Change"),
+                ("basis", "Basis"),
+                ("formula", "How obtained"),
+                ("citations", "Source"),
+            ],
+        )
+        return h.figure(
+            n,
+            chart,
+            "Need, demand, workforce and access have all grown, over different periods"
+            if (totals["value"] > 0).all()
+            else "Changes in need, demand, workforce and access, over different periods",
+            alt_text,
+            cites,
+            table,
+            subtitle="Percentage change in England, printed or derived, each over its own period (one panel per period)",
+        )
 
     def _section_access_commitments(self) -> list[str]:
         out = []
@@ -327,6 +353,7 @@ class Briefing:
                         ("target", "Target"),
                         ("due_printed", "Due"),
                         ("reported", "Reported"),
+                        ("progress", "Progress reported (verbatim, how, date)"),
                         ("share_text", "Share of target (derived)"),
                         ("status", "Status at meeting"),
                         ("source", "Source"),
@@ -334,43 +361,167 @@ class Briefing:
                     sorted(set(df["source"]) | set(cite_many(self.pkg, self._ids(df, "target_ids", "reported_ids")))),
                 )
             )
-        pct = access.filter((pl.col("unit") == "proportion") & pl.col("value").is_not_null())
-        if pct.height:
-            pct = pct.with_columns(pl.col("kind").str.to_titlecase().alias("kind_label")).sort("kind_label", "id")
-            out.append(
-                self._bar_figure(
-                    pct,
-                    "Access and coverage percentages: reported figures and targets",
-                    "Horizontal bar chart of access and coverage percentages as printed. "
-                    + "; ".join(f"{r['label']}: {r['printed']} ({r['kind']})" for r in pct.iter_rows(named=True)),
-                    "Percentage as printed",
-                    "kind_label",
-                    x_format="%",
-                )
-            )
+        if commitments.height:
+            fig = self._targets_figure(commitments)
+            if fig:
+                out.append(fig)
         if access.height:
             out.append(self._figures_table(access.sort("theme", "kind", "id"), "Access, coverage and funding figures"))
         return out
+
+    def _targets_figure(self, commitments: pl.DataFrame) -> str:
+        """Figure 2: each commitment with a target that is a share, its reported share as a bar
+        and its target as a tick (a range as a band between its ends), on one share axis. Figures
+        of other kinds (counts, changes) are in the table, never on this axis."""
+        rows = []
+        for c in commitments.iter_rows(named=True):
+            tids, pids = c["target_ids"].split(), c["reported_ids"].split()
+            figs = _with_kinds(self.pkg.figures.filter(pl.col("id").is_in(tids + pids)))
+            shares = figs.filter(pl.col("quantity") == "share")
+            targets = shares.filter(pl.col("kind") == "target")
+            reported = shares.filter(pl.col("kind") != "target")
+            if targets.height == 0:
+                continue
+            title = wrap_label(c["title"], 44)
+            if reported.height == 0:
+                title += "\n(no share reported)"
+            for printed, g in targets.group_by("printed", maintain_order=True):
+                low, high = _bounds(g)
+                rows.append(
+                    dict(
+                        row=title,
+                        value=high,
+                        low=low,
+                        high=high,
+                        label=f"target {printed[0]} ({g['period'][0]})",
+                        kind="target",
+                        quantity="share",
+                        unit=g["unit"][0],
+                        printed=printed[0],
+                        ids=" ".join(g["id"]),
+                    )
+                )
+            for value, g in reported.group_by("value", maintain_order=True):
+                times = f", printed {g.height} times" if g.height > 1 else ""
+                rows.append(
+                    dict(
+                        row=title,
+                        value=value[0],
+                        low=value[0],
+                        high=value[0],
+                        label=f"reported {g['printed'][0]}{times}",
+                        kind="observed",
+                        quantity="share",
+                        unit=g["unit"][0],
+                        printed=g["printed"][0],
+                        ids=" ".join(g["id"]),
+                    )
+                )
+        if not rows:
+            return ""
+        data = pl.DataFrame(rows)
+        self._cite_ids(i for ids in data["ids"] for i in ids.split())
+        alt_text = "Bullet chart of reported coverage against each target: " + "; ".join(
+            f"{r['row'].replace(chr(10), ' ')}: {r['label']}" for r in data.iter_rows(named=True)
+        )
+        chart = against_targets(
+            data,
+            row="row",
+            value="value",
+            low="low",
+            high="high",
+            label="label",
+            value_title="Coverage (per cent of the population the source names)",
+            tooltip=[alt.Tooltip("row:N", title="Commitment"), alt.Tooltip("label:N", title="Figure")],
+            description=alt_text,
+        )
+        n = self._next_figure()
+        tops = dict(data.filter(pl.col("kind") == "target").group_by("row").agg(pl.col("high").max()).iter_rows())
+        shown = data.filter(pl.col("kind") != "target")
+        over = {r["row"] for r in shown.iter_rows(named=True) if r["value"] > tops.get(r["row"], float("inf"))}
+        title = (
+            f"Reported coverage is above the target for {len(over)} of {len(tops)} commitments with a share target"
+            if over
+            else f"Reported coverage against {len(tops)} commitments with a share target"
+        )
+        cites = cite_many(self.pkg, [i for ids in data["ids"] for i in ids.split()])
+        table = h.table(
+            data.with_columns(pl.col("row").str.replace_all("\n", " ")),
+            f"Data for figure {n}",
+            [("row", "Commitment"), ("label", "Figure (as printed)"), ("kind", "Kind")],
+        )
+        return h.figure(
+            n,
+            chart,
+            title,
+            alt_text,
+            sorted(set(cites)),
+            table,
+            subtitle=f"Share covered, England, as reported by {self.params.as_of_date:%B %Y}, against targets (ticks; a range as a band)",
+        )
+
+    def _series_figure(self, series: pl.DataFrame) -> str:
+        """Figure: one measure over its periods, as columns left to right in time order, each
+        labelled with the figure as printed; the title says which way it moved."""
+        series = self._cite(series.sort("period_end"))
+        label = series["label"][0]
+        counted = series["counted"][0] if "counted" in series.columns and series["counted"][0] else label
+        subject = counted.split(" (")[0].split(",")[0]
+        subject = subject[:1].upper() + subject[1:]
+        first, last = series.row(0, named=True), series.row(-1, named=True)
+        way = (
+            "rose" if last["value"] > first["value"] else "fell" if last["value"] < first["value"] else "did not change"
+        )
+        title = f"{subject} {way} from {first['printed']} in {first['period']} to {last['printed']} in {last['period']}"
+        if len(title.split()) > MAX_TITLE_WORDS:
+            title = f"{subject} {way} between {first['period']} and {last['period']}"
+        alt_text = f"Column chart of {_lower(label)} by period, earliest first: " + "; ".join(
+            f"{r['period']}: {r['printed']}" for r in series.iter_rows(named=True)
+        )
+        chart = period_columns(
+            series.select("period", "value", "printed", "label", "quantity", "unit"),
+            period="period",
+            value="value",
+            label="printed",
+            value_title="Number",
+            tooltip=[
+                alt.Tooltip("label:N", title="Measure"),
+                alt.Tooltip("printed:N", title="As printed"),
+                alt.Tooltip("period:N", title="Period"),
+            ],
+            description=alt_text,
+        )
+        n = self._next_figure()
+        table = h.table(
+            series,
+            f"Data for figure {n}",
+            [("period", "Period"), ("printed", "As printed"), ("label", "Measure"), ("citation", "Source")],
+        )
+        return h.figure(
+            n,
+            chart,
+            title,
+            alt_text,
+            sorted(set(series["citation"])),
+            table,
+            subtitle=f"{label}, {series['geography'][0]}, {first['period']} to {last['period']}, as printed",
+        )
 
     def _section_eating_disorders(self) -> list[str]:
         figs = self._figs(["eating_disorders", "waiting_times"], kinds=("observed", "estimate", "target"))
         if figs.height == 0:
             return self._none("eating disorders and waiting times")
         out = []
-        starts = figs.filter(
-            (pl.col("theme") == "eating_disorders") & (pl.col("unit") == "count") & pl.col("period_end").is_not_null()
-        ).sort("period_end")
-        if starts.height >= 2:
-            out.append(
-                self._bar_figure(
-                    starts,
-                    "Eating-disorder counts by period, as printed",
-                    "Bar chart of eating-disorder counts: "
-                    + "; ".join(f"{r['label']} {r['period']}: {r['printed']}" for r in starts.iter_rows(named=True)),
-                    "Number (as printed)",
-                    None,
-                )
-            )
+        starts = _with_kinds(figs).filter(
+            (pl.col("theme") == "eating_disorders")
+            & (pl.col("quantity") == "level")
+            & pl.col("period_end").is_not_null()
+        )
+        if starts.height:
+            measure = starts.group_by("measure").len().sort("len", "measure", descending=[True, False])["measure"][0]
+            series = starts.filter(pl.col("measure") == measure).sort("period_end")
+            if series.height >= 2:
+                out.append(self._series_figure(series))
         out.append(self._figures_table(figs.sort("theme", "id"), "Eating-disorder and waiting-time figures"))
         return out
 
@@ -392,17 +543,7 @@ class Briefing:
             series = counts.filter(
                 (pl.col("measure") == dated["measure"][0]) & pl.col("period_end").is_not_null()
             ).sort("period_end")
-            label = series["label"][0]
-            out.append(
-                self._bar_figure(
-                    series,
-                    f"{label}, by period, as printed",
-                    f"Bar chart of {label.lower()} by period: "
-                    + "; ".join(f"{r['period']}: {r['printed']}" for r in series.iter_rows(named=True)),
-                    "Number (as printed)",
-                    None,
-                )
-            )
+            out.append(self._series_figure(_with_kinds(series)))
         out.append(
             self._figures_table(
                 figs.sort("id"), "Inpatient care figures: admissions, lengths of stay, beds and funding"
@@ -427,46 +568,70 @@ class Briefing:
             f"<p>Accepted referrals to the twelve Framework for Integrated Care (Community) vanguards, by quarter{'' if focus == 'all' else ' for ' + h.esc(focus)}. "
             "Counts are as printed in NHS England's data tables; the breakdowns below cover all vanguards together (the sources do not break them down by vanguard).</p>"
         ]
-        data = ref.select(pl.col("row").alias("vanguard"), "column", "period_start", "value", "printed").sort(
-            "period_start"
+        data = (
+            ref.select(pl.col("row").alias("vanguard"), "column", "period_start", "value", "printed")
+            .sort("period_start")
+            .with_columns(pl.lit("level").alias("quantity"), pl.lit("count").alias("unit"))
         )
         by_q = data.group_by("column", "period_start").agg(pl.col("value").sum().alias("total")).sort("period_start")
-        alt_text = (
-            f"Stacked bar chart of accepted referrals per quarter by vanguard{'' if focus == 'all' else ' (' + focus + ')'}. "
-            + "; ".join(f"{r['column']}: {r['total']:g}" for r in by_q.iter_rows(named=True))
-        )
         order = by_q["column"].to_list()
-        chart = (
-            alt.Chart(data)
-            .mark_bar()
-            .encode(
-                x=alt.X("column:N", sort=order, title="Quarter (financial year)", axis=alt.Axis(labelAngle=0)),
-                y=alt.Y("sum(value):Q", title="Accepted referrals"),
-                color=alt.Color(
-                    "vanguard:N",
-                    title="Vanguard",
-                    scale=alt.Scale(range=EXTENDED),
-                    legend=alt.Legend(labelLimit=320, orient="bottom", columns=2),
-                ),
-                tooltip=[
-                    alt.Tooltip("vanguard:N", title="Vanguard"),
-                    alt.Tooltip("column:N", title="Quarter"),
-                    alt.Tooltip("printed:N", title="Accepted referrals"),
-                ],
-            )
-            .properties(width=520, height=300)
+        first, last = order[0], order[-1]
+        who = "all twelve vanguards" if focus == "all" else focus
+        alt_text = (
+            f"Column charts of accepted referrals per quarter, {first} to {last}, "
+            + ("one small chart per vanguard. " if focus == "all" else f"{focus} against all vanguards. ")
+            + "Total per quarter: "
+            + "; ".join(f"{r['column']}: {r['total']:,.0f}" for r in by_q.iter_rows(named=True))
         )
+        tooltip = [
+            alt.Tooltip("vanguard:N", title="Vanguard"),
+            alt.Tooltip("column:N", title="Quarter"),
+            alt.Tooltip("printed:N", title="Accepted referrals"),
+        ]
+        if focus == "all":
+            chart = small_multiples(
+                data,
+                panel="vanguard",
+                x="column",
+                x_order=order,
+                value="value",
+                value_title="Accepted referrals",
+                tooltip=tooltip,
+                description=alt_text,
+            )
+            title = "Accepted referrals to each of the twelve vanguards, quarter by quarter"
+        else:
+            everyone = (
+                cells.filter(
+                    (pl.col("table_id") == tid) & (pl.col("kind") == "cell") & pl.col("period_start").is_not_null()
+                )
+                .select(pl.col("row").alias("vanguard"), "column", "period_start", "value", "printed")
+                .with_columns(pl.lit("level").alias("quantity"), pl.lit("count").alias("unit"))
+            )
+            chart = small_multiples(
+                everyone,
+                panel="vanguard",
+                x="column",
+                x_order=[q for q in everyone.sort("period_start")["column"].unique(maintain_order=True).to_list()],
+                value="value",
+                value_title="Accepted referrals",
+                tooltip=tooltip,
+                description=alt_text,
+                highlight=focus,
+            )
+            title = f"Accepted referrals to {focus} against all vanguards, quarter by quarter"
         n = self._next_figure()
         wide = data.pivot(on="column", index="vanguard", values="printed", aggregate_function="first")
         cols = [("vanguard", "Vanguard")] + [(c, c) for c in order if c in wide.columns]
         out.append(
             h.figure(
                 n,
-                described(chart, alt_text),
-                "Accepted referrals by quarter and vanguard",
+                chart,
+                title,
                 alt_text,
                 [citation],
                 h.table(wide, f"Data for figure {n}", cols),
+                subtitle=f"Accepted referrals by quarter, {who}, {first} to {last} (UK financial years)",
             )
         )
         key = self.pkg.figures.filter(pl.col("measure").str.starts_with("ffic_"))
@@ -478,56 +643,88 @@ class Briefing:
                 )
             )
         for t in self.pkg.tables.filter(pl.col("table_id") != tid).iter_rows(named=True):
-            shares = m.total_shares(self.pkg, t["table_id"])
-            if shares.height == 0:
-                continue
-            self._shown_tables.add(t["table_id"])
-            shares = shares.with_columns(
+            fig = self._breakdown_figure(t)
+            if fig:
+                out.append(fig)
+        return out
+
+    def _breakdown_figure(self, t: dict) -> str:
+        """Figure: accepted referrals by one breakdown (all vanguards, all quarters), missing
+        answers set apart as "Not recorded" (grey, last) and counted in the title."""
+        shares = m.total_shares(self.pkg, t["table_id"])
+        if shares.height == 0:
+            return ""
+        self._shown_tables.add(t["table_id"])
+        shares = not_recorded(
+            shares.with_columns(
                 pl.col("share")
                 .map_elements(lambda v: m.fmt_share(v) + "%", return_dtype=pl.String)
                 .alias("share_text"),
+            ),
+            "row",
+        )
+        # several printed rows can be "not recorded" (NULL, Invalid ...): one bar for them all
+        drawn = (
+            shares.group_by("row", maintain_order=True)
+            .agg(pl.col("value").sum(), pl.col("share").sum(), pl.col("printed").str.join(" + "))
+            .with_columns(
+                pl.col("share")
+                .map_elements(lambda v: m.fmt_share(v) + "%", return_dtype=pl.String)
+                .alias("share_text"),
+                pl.lit("level").alias("quantity"),
+                pl.lit("count").alias("unit"),
             )
-            denom = m.fmt(shares["denominator"][0])
-            cite = cite_table(self.pkg, t["table_id"])
-            alt_text = (
-                f"Bar chart of accepted referrals by {t['row_dimension']}, all vanguards, all quarters together. "
-                + "; ".join(f"{r['row']}: {r['printed']} ({r['share_text']})" for r in shares.iter_rows(named=True))
-            )
-            ch = (
-                alt.Chart(shares.select("row", "value", "printed", "share_text"))
-                .mark_bar()
-                .encode(
-                    y=alt.Y("row:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
-                    x=alt.X("value:Q", title="Accepted referrals (all quarters)"),
-                    tooltip=[
-                        alt.Tooltip("row:N", title=t["row_dimension"].capitalize()),
-                        alt.Tooltip("printed:N", title="Count as printed"),
-                        alt.Tooltip("share_text:N", title="Share of total (derived)"),
-                    ],
-                )
-                .properties(width=420, height=alt.Step(20))
-            )
-            n = self._next_figure()
-            out.append(
-                h.figure(
-                    n,
-                    described(ch, alt_text),
-                    f"{t['title']} (shares computed from the printed counts and the total {denom})",
-                    alt_text,
-                    [cite],
-                    h.table(
-                        shares,
-                        f"Data for figure {n}",
-                        [
-                            ("row", t["row_dimension"].capitalize()),
-                            ("printed", "Count as printed"),
-                            ("share_text", "Share of total (derived)"),
-                            ("formula", "How obtained"),
-                        ],
-                    ),
-                )
-            )
-        return out
+            .with_columns(pl.format("{} ({})", "printed", "share_text").alias("bar_label"))
+        )
+        missing = drawn.filter(pl.col("row") == NOT_RECORDED)
+        dim = t["row_dimension"]
+        total = m.fmt(shares["denominator"][0])
+        if missing.height and missing["share"][0] >= 50:
+            title = f"{dim.capitalize()} is not recorded for {m.fmt_share(missing['share'][0])}% of accepted referrals"
+        else:
+            top = drawn.filter(pl.col("row") != NOT_RECORDED).sort("value", descending=True).row(0, named=True)
+            title = f"Largest {dim} group of accepted referrals: {top['row']} ({top['share_text']})"
+            if missing.height:
+                title += f"; {m.fmt_share(missing['share'][0])}% not recorded"
+        cite = cite_table(self.pkg, t["table_id"])
+        alt_text = (
+            f"Bar chart of accepted referrals by {dim}, all vanguards, all quarters together, largest first, "
+            "with answers not recorded last. "
+            + "; ".join(f"{r['row']}: {r['printed']} ({r['share_text']})" for r in drawn.iter_rows(named=True))
+        )
+        ch = category_bars(
+            drawn,
+            category="row",
+            value="value",
+            label="bar_label",
+            value_title="Accepted referrals (all quarters)",
+            tooltip=[
+                alt.Tooltip("row:N", title=dim.capitalize()),
+                alt.Tooltip("printed:N", title="Count as printed"),
+                alt.Tooltip("share_text:N", title="Share of total (derived)"),
+            ],
+            description=alt_text,
+        )
+        n = self._next_figure()
+        return h.figure(
+            n,
+            ch,
+            title,
+            alt_text,
+            [cite],
+            h.table(
+                shares.sort(pl.col("row") == NOT_RECORDED, pl.col("value"), descending=[False, True]),
+                f"Data for figure {n}",
+                [
+                    ("row_printed", dim.capitalize() + " (as printed)"),
+                    ("printed", "Count as printed"),
+                    ("share_text", "Share of total (derived)"),
+                    ("formula", "How obtained"),
+                ],
+            ),
+            subtitle=f"Accepted referrals, all vanguards, all quarters together; shares of the total {total} "
+            f"(source table: {t['title']})",
+        )
 
     def _section_send(self) -> list[str]:
         figs = self._figs(["send"], kinds=("observed", "estimate", "target", "allocation"))
@@ -543,13 +740,10 @@ class Briefing:
             out.append(self._recs_table(recs, "SEND inspection findings, system proposals and statutory timescales"))
         return out
 
-    def _status(self, rec: dict) -> str:
-        return m.recommendation_status(rec, self.params.meeting_date)
-
     def _recs_table(self, recs: pl.DataFrame, caption: str) -> str:
-        df = recs.with_columns(
-            pl.Series("status", [self._status(r) for r in recs.iter_rows(named=True)], dtype=pl.String),
-            pl.Series("citation", [cite_recommendation(self.pkg, i) for i in recs["id"]], dtype=pl.String),
+        df = m.tracker(self.pkg, self.params.meeting_date, recs)
+        df = df.with_columns(
+            pl.Series("citation", [cite_recommendation(self.pkg, i) for i in df["id"]], dtype=pl.String),
             pl.col("due_printed").fill_null("not stated"),
             pl.col("response_quote").fill_null(""),
         )
@@ -563,10 +757,53 @@ class Briefing:
                 ("lead", "Lead"),
                 ("response_quote", "Response or action (verbatim)"),
                 ("due_printed", "Due"),
+                ("progress", "Progress reported (verbatim, how, date)"),
                 ("status", "Status at meeting"),
                 ("citation", "Source"),
             ],
             sorted(set(df["citation"])),
+        )
+
+    def _status_figure(self, tracked: pl.DataFrame) -> str:
+        """Figure: how many recommendations and commitments of each list are in each status (one
+        small bar chart per list, statuses in a fixed order and colour; no stacking)."""
+        order = [s for s in m.STATUSES if s in set(tracked["status"])]
+        status = (
+            tracked.with_columns(
+                pl.col("set").replace_strict(RECOMMENDATION_SETS, default=pl.col("set")).alias("list"),
+            )
+            .group_by("list", "status")
+            .len("count")
+            .with_columns(pl.col("status").replace_strict({s: i for i, s in enumerate(m.STATUSES)}).alias("order"))
+            .sort("list", "order")
+        )
+        lists = status["list"].unique(maintain_order=True).to_list()
+        none = int(status.filter(pl.col("status").str.ends_with(m.NOT_REPORTED))["count"].sum())
+        total = int(status["count"].sum())
+        title = (
+            f"Nothing is reported in these sources for {none} of {total} recommendations and commitments"
+            if none * 2 > total
+            else f"Progress is reported for {total - none} of {total} recommendations and commitments"
+        )
+        subtitle = (
+            f"Number by status at the meeting date, {self.params.meeting_date:%-d %B %Y}; "
+            f"{len(lists)} lists, as the sources published by the evidence cut-off report them"
+        )
+        alt_text = (
+            "Bar charts, one per list, of recommendations and commitments by status at the meeting date. "
+            + "; ".join(f"{r['list']}, {r['status']}: {r['count']}" for r in status.iter_rows(named=True))
+        )
+        chart = status_bars(status.drop("order"), status="status", order=order, count="count", facet="list")
+        n = self._next_figure()
+        cites = sorted({source_label(self.pkg, s) for s in tracked["source_id"]})
+        return h.figure(
+            n,
+            described(chart, title),
+            title,
+            alt_text,
+            cites,
+            h.table(status, f"Data for figure {n}", [("list", "List"), ("status", "Status"), ("count", "Number")]),
+            subtitle=subtitle,
         )
 
     def _section_recommendations(self) -> list[str]:
@@ -576,58 +813,11 @@ class Briefing:
         if recs.height == 0:
             return self._none("recommendations and commitments")
         out = [f"<p>{h.esc(STATUS_NOTE)}</p>"]
-        status = (
-            recs.with_columns(
-                pl.Series("status", [self._status(r) for r in recs.iter_rows(named=True)], dtype=pl.String),
-                pl.col("set").replace_strict(RECOMMENDATION_SETS, default=pl.col("set")).alias("list"),
-            )
-            .group_by("list", "status")
-            .len("count")
-            .with_columns(
-                pl.col("status")
-                .replace_strict({s: i for i, s in enumerate(m.STATUSES)}, default=len(m.STATUSES))
-                .alias("order")
-            )
-            .sort("list", "order")
+        tracked = m.tracker(self.pkg, self.params.meeting_date, recs).filter(
+            pl.col("kind_of_item").is_in(list(m.TRACKED_KINDS))
         )
-        alt_text = "Stacked bar chart of recommendations and commitments by status at the meeting date: " + "; ".join(
-            f"{r['list']}, {r['status']}: {r['count']}" for r in status.iter_rows(named=True)
-        )
-        chart = (
-            alt.Chart(status.drop("order"))
-            .mark_bar()
-            .encode(
-                y=alt.Y("list:N", title=None, axis=alt.Axis(labelLimit=320)),
-                x=alt.X("count:Q", title="Number of recommendations or commitments"),
-                color=alt.Color(
-                    "status:N",
-                    title="Status at meeting date",
-                    scale=alt.Scale(domain=list(m.STATUSES), range=PALETTE[: len(m.STATUSES)]),
-                    sort=list(m.STATUSES),
-                    legend=alt.Legend(orient="bottom", labelLimit=400, columns=1),
-                ),
-                order=alt.Order("status_order:Q"),
-                tooltip=[
-                    alt.Tooltip("list:N", title="List"),
-                    alt.Tooltip("status:N", title="Status"),
-                    alt.Tooltip("count:Q", title="Number"),
-                ],
-            )
-            .transform_calculate(status_order=f"indexof({list(m.STATUSES)!r}, datum.status)")
-            .properties(width=420, height=alt.Step(30))
-        )
-        n = self._next_figure()
-        cites = sorted({source_label(self.pkg, s) for s in recs["source_id"]})
-        out.append(
-            h.figure(
-                n,
-                described(chart, alt_text),
-                "Recommendations and commitments by status at the meeting date (derived from due dates and progress quoted in the sources)",
-                alt_text,
-                cites,
-                h.table(status, f"Data for figure {n}", [("list", "List"), ("status", "Status"), ("count", "Number")]),
-            )
-        )
+        if tracked.height:
+            out.append(self._status_figure(tracked))
         for s, title in (
             (
                 "lenehan-review-2017",

@@ -82,15 +82,26 @@ def chart_html(chart: alt.TopLevelMixin) -> str:
 
 
 def figure(
-    number: int, chart: alt.TopLevelMixin, caption: str, alt_text: str, citations: list[str], data_table: str
+    number: int,
+    chart: alt.TopLevelMixin,
+    caption: str,
+    alt_text: str,
+    citations: list[str],
+    data_table: str,
+    subtitle: str = "",
 ) -> str:
+    """A numbered figure: its title (``caption``, the figure's accessible name, also the
+    chart's aria-label) and subtitle, the chart, the visible description (announced once) and
+    the data table."""
     fid = f"figure-{number}"
     sources = "; ".join(esc(c) for c in citations)
+    sub = f'<span class="subtitle">{esc(subtitle)}</span>' if subtitle else ""
     return (
-        f'<figure id="{fid}" class="exhibit" aria-labelledby="{fid}-caption">'
-        f'<figcaption id="{fid}-caption"><span class="exhibit-number">Figure {number}.</span> {esc(caption)}'
+        f'<figure id="{fid}" class="exhibit" aria-labelledby="{fid}-title">'
+        f'<figcaption id="{fid}-caption"><span id="{fid}-title"><span class="exhibit-number">Figure {number}.</span> {esc(caption)}</span>'
+        f"{sub}"
         f'<span class="source">Source: {sources}</span></figcaption>'
-        f'<div class="chart">{chart_html(chart)}</div>'
+        f'<div class="chart">{chart_html(chart.properties(description=caption))}</div>'
         f'<p class="alt-text"><span class="visually-labelled">Description:</span> {esc(alt_text)}</p>'
         f"{data_table}</figure>"
     )

@@ -4,22 +4,51 @@ sufficient contrast), captioned and cited. Charts know nothing of papermill or w
 Every builder returns a ``Figure``: the chart, the data behind it (a polars frame that is
 shown as a table next to the chart), a caption, a text alternative and the citations taken
 from the evidence records.
+
+The rules every chart follows (docs/chart-guide.md):
+
+- one value axis = one kind of quantity and one unit (:func:`one_axis` refuses a mix, and the
+  axis is recorded in the spec's ``usermeta`` so tests can check every chart drawn:
+  :func:`check_spec`); targets and thresholds of the same unit are drawn as markers or rules,
+  never as bars;
+- colours come from :data:`PALETTE` (the Analysis Function palette, in an order whose
+  neighbours stay apart under protanopia and deuteranopia), at most :data:`MAX_COLOURS` in a
+  chart, each with 3:1 contrast against the background (:func:`colour_problems`);
+- missing answers ("NULL", "Not known", "Invalid ...") are shown as "not recorded", in
+  :data:`GREY`, last (:func:`not_recorded`).
 """
 
 from __future__ import annotations
 
+import itertools
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import altair as alt
 import polars as pl
 
-# Government Analysis Function categorical palette (accessible on white, in this order).
+# Government Analysis Function categorical palette:
 # https://analysisfunction.civilservice.gov.uk/policy-store/data-visualisation-colours-in-charts/
-PALETTE = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
-# A longer sequence for charts with more categories than the palette (keeps contrast >= 3:1).
-EXTENDED = PALETTE + ["#0F7B6C", "#B4406B", "#6B4C9A", "#8A5A00", "#1D70B8", "#5E5E5E"]
-TEXT = "#0B0C0C"
+# (dark blue, turquoise, dark pink, orange, dark grey, light purple). Under simulated
+# protanopia dark blue and dark pink are only 6.5 apart (CIEDE2000) and under deuteranopia dark
+# pink and dark grey 5.0, so charts use the palette in this order and without dark pink; every
+# pair below stays at least MIN_DELTA_E apart for normal, protan and deutan vision.
+AF_PALETTE = ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
+PALETTE = ["#12436D", "#28A197", "#F46A25", "#3D3D3D", "#A285D1"]
+MAX_COLOURS = len(PALETTE)
+GREY = "#707070"  # "not recorded" answers, and "the rest" beside one highlighted series
+TEXT = "#0B0C0C"  # text, and target / reference markers
+BACKGROUND = "#FFFFFF"
 FONT = "Arial, Helvetica, sans-serif"
+MIN_CONTRAST = 3.0  # WCAG 2.2 SC 1.4.11 non-text contrast
+MIN_DELTA_E = 10.0  # CIEDE2000 between any two colours of one chart, for each vision below
+VISIONS = (None, "protan", "deutan")
+NOT_RECORDED = "Not recorded"
+MISSING = re.compile(r"^\s*(null|not known|not stated|not recorded|unknown|invalid)\b|\bnull\b", re.I)
+MARKER_QUANTITIES = ("target", "threshold")  # drawn as markers or rules on the axis they apply to
+META = "cyp_evidence"  # key of the chart's usermeta
 
 
 def theme() -> dict:
@@ -28,7 +57,7 @@ def theme() -> dict:
             "font": FONT,
             "background": "white",
             "view": {"stroke": None, "continuousWidth": 560, "continuousHeight": 300},
-            "range": {"category": EXTENDED},
+            "range": {"category": PALETTE},
             "axis": {
                 "labelColor": TEXT,
                 "titleColor": TEXT,
@@ -60,6 +89,194 @@ class Figure:
         return self.chart.to_dict()
 
 
+# ---------------------------------------------------------------------------- one axis
+class MixedAxisError(ValueError):
+    """A chart would put different kinds of quantity or different units on one axis."""
+
+
+@dataclass(frozen=True)
+class Axis:
+    """What one value axis shows: one kind of quantity in one unit."""
+
+    quantity: str
+    unit: str
+
+    def as_meta(self) -> dict:
+        return {"quantity": self.quantity, "unit": self.unit}
+
+
+def one_axis(df: pl.DataFrame, where: str, quantity: str = "quantity", unit: str = "unit") -> Axis:
+    """The single (kind of quantity, unit) of the rows ``df`` would draw on one axis; raises
+    :class:`MixedAxisError` naming the mix and ``where`` (the chart) otherwise. Targets and
+    thresholds count as the kind they are set for: they may share the axis as markers."""
+    if df.height == 0:
+        raise MixedAxisError(f"{where}: nothing to draw")
+    for col in (quantity, unit):
+        if col not in df.columns:
+            raise MixedAxisError(f"{where}: the data has no '{col}' column, so its axis cannot be checked")
+    units = sorted(set(df[unit].drop_nulls().to_list()))
+    kinds = sorted(set(df[quantity].drop_nulls().to_list()) - set(MARKER_QUANTITIES))
+    if len(units) != 1 or len(kinds) > 1 or df[unit].null_count():
+        raise MixedAxisError(
+            f"{where}: one axis would show {', '.join(kinds) or 'no kind'} in {', '.join(units) or 'no unit'}; "
+            "one axis takes one kind of quantity in one unit"
+        )
+    return Axis(kinds[0] if kinds else df[quantity].drop_nulls()[0], units[0])
+
+
+def with_axes(chart: Any, **axes: Axis) -> Any:
+    """Record what each value axis shows in the spec's usermeta (read by :func:`check_spec`)."""
+    chart.usermeta = {META: {"axes": {k: a.as_meta() for k, a in axes.items()}}}
+    return chart
+
+
+def concat(kind: str, *charts: Any) -> Any:
+    """``alt.vconcat`` / ``alt.hconcat`` of charts built here, their declared axes moved to the
+    top (Vega-Lite allows usermeta only on the top-level spec)."""
+    axes: dict[str, dict] = {}
+    for c in charts:
+        meta = getattr(c, "usermeta", alt.Undefined)
+        if isinstance(meta, dict) and meta:
+            for k, v in meta.get(META, {}).get("axes", {}).items():
+                axes.setdefault(k, v)
+            c.usermeta = alt.Undefined
+    out = (alt.vconcat if kind == "v" else alt.hconcat)(*charts)
+    if axes:
+        out.usermeta = {META: {"axes": axes}}
+    return out
+
+
+def _views(spec: dict) -> Iterable[dict]:
+    yield spec
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        for child in spec.get(key, []) or []:
+            yield from _views(child)
+    if isinstance(spec.get("spec"), dict):
+        yield from _views(spec["spec"])
+
+
+def check_spec(spec: dict, where: str = "chart") -> list[str]:
+    """Problems with one chart's Vega-Lite spec (empty if none): every quantitative position
+    axis is declared in usermeta; the rows drawn carry one kind of quantity (bar marks never
+    draw targets) and the declared unit; colours pass :func:`colour_problems`."""
+    problems = []
+    meta = (spec.get("usermeta") or {}).get(META, {}).get("axes")
+    datasets = spec.get("datasets", {})
+    quantitative = [
+        ch
+        for v in _views(spec)
+        for ch, enc in (v.get("encoding") or {}).items()
+        if ch in ("x", "y") and isinstance(enc, dict) and enc.get("type") == "quantitative"
+    ]
+    if quantitative and not meta:
+        problems.append(f"{where}: a quantitative axis ({', '.join(sorted(set(quantitative)))}) with no declared kind")
+    for v in _views(spec):
+        rows = datasets.get((v.get("data") or {}).get("name", ""), None)
+        if rows is None and v is not spec:
+            continue
+        rows = rows if rows is not None else datasets.get((spec.get("data") or {}).get("name", ""), [])
+        mark = v.get("mark")
+        mark = mark.get("type") if isinstance(mark, dict) else mark
+        units = {r.get("unit") for r in rows if "unit" in r}
+        kinds = {r.get("quantity") for r in rows if "quantity" in r}
+        if meta and units:
+            declared = {a["unit"] for a in meta.values()}
+            if not units <= declared or len(units) > 1:
+                problems.append(f"{where}: rows in units {sorted(map(str, units))}, axis declared {sorted(declared)}")
+        if len(kinds - set(MARKER_QUANTITIES)) > 1:
+            problems.append(f"{where}: rows of kinds {sorted(map(str, kinds))} on one axis")
+        band = any(k in (v.get("encoding") or {}) for k in ("x2", "y2"))  # a range drawn as a band
+        if (
+            mark == "bar"
+            and not band
+            and (kinds & set(MARKER_QUANTITIES) or any(r.get("kind") == "target" for r in rows))
+        ):
+            problems.append(f"{where}: targets drawn as bars (draw them as markers or rules)")
+    problems += [f"{where}: {p}" for p in colour_problems(spec_colours(spec))]
+    return problems
+
+
+# ---------------------------------------------------------------------------- colour
+def spec_colours(spec: dict) -> list[str]:
+    """Every colour a spec can give a mark: scale ranges, fixed mark and value colours, and the
+    theme's mark colour (text and axis colours are checked by axe as text)."""
+    found: list[str] = []
+
+    def walk(v: Any, key: str = "") -> None:
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if k in ("axis", "legend", "title", "header", "text", "datasets"):
+                    continue
+                if k == "range" and isinstance(x, list):
+                    found.extend(c for c in x if isinstance(c, str) and c.startswith("#"))
+                elif k in ("color", "fill", "stroke") and isinstance(x, str) and x.startswith("#"):
+                    found.append(x)
+                elif k == "value" and key in ("color", "fill", "stroke") and isinstance(x, str):
+                    found.append(x)
+                else:
+                    walk(x, k)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x, key)
+
+    walk(spec)
+    if not found:
+        found.append(PALETTE[0])  # the theme's mark colour
+    return list(dict.fromkeys(c.upper() for c in found))
+
+
+def colour_problems(colours: list[str], background: str = BACKGROUND) -> list[str]:
+    """Why a set of chart colours fails (empty if it passes): each needs 3:1 contrast against
+    the background (WCAG 1.4.11) and every pair must stay MIN_DELTA_E apart (CIEDE2000) for
+    normal vision and under simulated protanopia and deuteranopia (coloraide's CVD filters)."""
+    from coloraide import Color
+
+    problems = []
+    for c in colours:
+        ratio = Color(c).contrast(background)
+        if ratio < MIN_CONTRAST:
+            problems.append(f"colour {c} has contrast {ratio:.2f}:1 against {background} (at least 3:1 needed)")
+    for a, b in itertools.combinations(colours, 2):
+        for vision in VISIONS:
+            ca, cb = Color(a), Color(b)
+            if vision:
+                ca, cb = ca.filter(vision), cb.filter(vision)
+            d = ca.delta_e(cb, method="2000")
+            if d < MIN_DELTA_E:
+                problems.append(f"colours {a} and {b} are {d:.1f} apart under {vision or 'normal'} vision")
+    return problems
+
+
+def colour_scale(categories: list[str]) -> alt.Scale:
+    """One colour per category, the same category always the same colour (by its place in
+    ``categories``, not in what the current filter leaves), "not recorded" in grey."""
+    named = [c for c in categories if c != NOT_RECORDED]
+    if len(named) > MAX_COLOURS:
+        raise MixedAxisError(
+            f"{len(named)} categories in colour: at most {MAX_COLOURS} (use small multiples or highlight one)"
+        )
+    rng = [PALETTE[i] for i in range(len(named))] + ([GREY] if NOT_RECORDED in categories else [])
+    return alt.Scale(domain=named + ([NOT_RECORDED] if NOT_RECORDED in categories else []), range=rng)
+
+
+# ---------------------------------------------------------------------------- missing data
+def is_missing(category: str) -> bool:
+    """'NULL', 'Not known', 'Invalid - ...', 'NULL-Invalid ...': no usable answer recorded."""
+    return bool(MISSING.search(category or ""))
+
+
+def not_recorded(df: pl.DataFrame, column: str) -> pl.DataFrame:
+    """``df`` with every missing answer in ``column`` relabelled "Not recorded" (the printed
+    label is kept in ``<column>_printed``)."""
+    return df.with_columns(
+        pl.col(column).alias(f"{column}_printed"),
+        pl.col(column)
+        .map_elements(lambda c: NOT_RECORDED if is_missing(c) else c, return_dtype=pl.String)
+        .alias(column),
+    )
+
+
+# ---------------------------------------------------------------------------- labels
 def wrap_label(text: str, width: int = 48) -> str:
     """A long category label broken into lines of at most ``width`` characters (joined by
     newlines), for :func:`wrapped_axis`: nothing is cut off, as it would be at a label limit."""
@@ -82,3 +299,10 @@ def wrapped_step(labels) -> alt.Step:
 def described(chart: alt.TopLevelMixin, alt_text: str) -> alt.TopLevelMixin:
     """Attach the text alternative (it becomes the chart's aria-label)."""
     return chart.properties(description=alt_text)
+
+
+def title_words(title: str) -> int:
+    return len(title.split())
+
+
+MAX_TITLE_WORDS = 15

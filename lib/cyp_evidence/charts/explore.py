@@ -12,7 +12,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from . import EXTENDED, PALETTE, described
+from . import PALETTE, Axis, MixedAxisError, colour_scale, described, one_axis, with_axes
 
 WIDTH = 560
 MUTED = 0.25
@@ -47,7 +47,11 @@ def _highlight(pick: alt.Parameter) -> alt.OpacityValue:
 
 
 def _scale(n: int) -> alt.Scale:
-    return alt.Scale(range=PALETTE if n <= len(PALETTE) else EXTENDED)
+    """The palette for ``n`` categories (at most ``len(PALETTE)``: more colours than that are
+    not told apart; use small multiples or highlight one)."""
+    if n > len(PALETTE):
+        raise MixedAxisError(f"{n} categories in colour: at most {len(PALETTE)}")
+    return alt.Scale(range=PALETTE[:n])
 
 
 def bars(
@@ -151,7 +155,7 @@ def stacked_with_totals(
         f"{category}:N",
         title=category_title,
         sort=category_order,
-        scale=_scale(len(category_order)),
+        scale=colour_scale(category_order),
         legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
     )
     opacity = _highlight(alt.Parameter(name="pick"))
@@ -197,7 +201,7 @@ def stacked_with_totals(
         description=description,
     )
     chart.params = [pick]  # set after: the constructor would re-check (validate) a top-level param
-    return chart
+    return with_axes(chart, y=one_axis(df, "stacked bars"), x=Axis("level", "count"))
 
 
 def grouped_bars(
@@ -222,14 +226,18 @@ def grouped_bars(
             y=alt.Y(f"{category}:N", sort=category_order, title=None, axis=alt.Axis(labelLimit=300)),
             yOffset=alt.YOffset(f"{group}:N"),
             x=alt.X(f"{value}:Q", title=value_title),
-            color=alt.Color(f"{group}:N", scale=_scale(df[group].n_unique()), legend=alt.Legend(orient="bottom")),
+            color=alt.Color(
+                f"{group}:N",
+                scale=colour_scale(df[group].unique(maintain_order=True).to_list()),
+                legend=alt.Legend(orient="bottom"),
+            ),
             opacity=_highlight(pick),
             tooltip=tooltip,
         )
         .add_params(pick)
         .properties(width=WIDTH - 160, height=alt.Step(12))
     )
-    return described(chart, description)
+    return described(with_axes(chart, x=one_axis(df, "grouped bars")), description)
 
 
 def timeline(
@@ -244,6 +252,7 @@ def timeline(
     at: str,
     description: str,
     row_title: str = "",
+    color_title: str = "Progress in the sources",
 ) -> alt.LayerChart | alt.Chart:
     """Dated events per row (due dates, reported dates) with a rule at the chosen date."""
     if df.height == 0:
@@ -254,15 +263,16 @@ def timeline(
         y=alt.Y(f"{row}:N", title=row_title or None, axis=alt.Axis(labelLimit=340)),
         color=alt.Color(
             f"{color}:N",
+            title=color_title,
             sort=color_order,
-            scale=alt.Scale(domain=color_order, range=EXTENDED[: len(color_order)]),
+            scale=colour_scale(color_order),
             legend=alt.Legend(orient="bottom", columns=2, labelLimit=360),
         ),
         opacity=_highlight(pick),
         tooltip=tooltip,
     )
     if shape:
-        enc["shape"] = alt.Shape(f"{shape}:N", legend=alt.Legend(orient="bottom"))
+        enc["shape"] = alt.Shape(f"{shape}:N", title="Date of", legend=alt.Legend(orient="bottom"))
     points = alt.Chart(df).mark_point(filled=True, size=110).encode(**enc).add_params(pick)
     rule = (
         alt.Chart(pl.DataFrame({"at": [at], "label": [f"Chosen date: {at}"]}))

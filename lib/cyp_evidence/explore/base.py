@@ -103,7 +103,7 @@ def spec_shape(spec: dict) -> str:
             return {k: ([] if k == "datasets" and key is None else walk(x, k)) for k, x in v.items()}
         if isinstance(v, list):
             items = [walk(x, key) for x in v]
-            if key == "sort" and all(isinstance(x, (str, int, float)) for x in v):
+            if key in ("sort", "domain") and all(isinstance(x, (str, int, float)) for x in v):
                 return sorted({type(x).__name__ for x in v})
             return items
         if isinstance(v, str):

@@ -12,6 +12,7 @@ import polars as pl
 
 from .. import measures
 from ..charts import explore as ch
+from ..charts.builders import change_dots
 from .base import Explorer, esc
 
 TOTAL, PER_YEAR = "Total change (%)", "Change a year (%)"
@@ -43,8 +44,12 @@ class DemandGrowthExplorer(Explorer):
         from ..evidence import load
 
         pkg = pkg if pkg is not None else load()
-        self.all = measures.frame(measures.growth_measures(pkg)).with_columns(
-            pl.col("id").str.starts_with("annual:").alias("annual")
+        records = measures.growth_measures(pkg)
+        # a change in a share is drawn as its relative change, with its points in the label
+        self.points = {r.inputs: f"{r.value:+.1f} points" for r in records if r.unit == "percentage_points"}
+        self.all = measures.frame(r for r in records if r.unit in ("percent", "percent_per_year")).with_columns(
+            pl.col("id").str.starts_with("annual:").alias("annual"),
+            pl.lit("change").alias("quantity"),
         )
         super().__init__(pkg, outdir)
 
@@ -71,26 +76,38 @@ class DemandGrowthExplorer(Explorer):
         return d.with_columns(
             pl.concat_str([pl.col("label"), pl.lit(" ("), pl.col("period"), pl.lit(")")]).alias("bar"),
             pl.col("value").round(1).alias("value"),
-        ).sort("group", "value", descending=[False, True])
+            pl.struct("value", "inputs")
+            .map_elements(
+                lambda r: (
+                    f"{r['value']:+.1f}%" + (f" ({self.points[r['inputs']]})" if r["inputs"] in self.points else "")
+                ),
+                return_dtype=pl.String,
+            )
+            .alias("dot_label"),
+        ).sort("period", "group", "value", descending=[False, False, True])
 
     def build_chart(self, data):
+        if data.height == 0:
+            return ch.empty("No change matches the current choices.")
         per_year = self.controls["basis"].value == PER_YEAR
-        items = "; ".join(f"{r['group']}: {r['bar']} {r['value']:+.1f}%" for r in data.iter_rows(named=True))
-        return ch.bars(
+        items = "; ".join(f"{r['group']}: {r['bar']} {r['dot_label']}" for r in data.iter_rows(named=True))
+        return change_dots(
             data,
-            category="bar",
+            measure="label",
             value="value",
-            value_title="Change a year (%)" if per_year else "Change over the period (%)",
-            color="group",
-            color_title="Compared",
-            sort=None,
+            label="dot_label",
+            period="period",
+            group="group",
+            groups=list(self.controls["groups"].options),
+            value_title="Change a year, compound (%)" if per_year else "Change over the period stated (%)",
             tooltip=[
                 alt.Tooltip("label:N", title="Measure"),
                 alt.Tooltip("period:N", title="Period"),
-                alt.Tooltip("value:Q", title="Change (%)", format="+.1f"),
+                alt.Tooltip("dot_label:N", title="Change"),
                 alt.Tooltip("formula:N", title="How it is worked out"),
             ],
-            description=f"Bar chart of {'yearly' if per_year else 'total'} percentage change, grouped into need and demand, workforce and access: {items}",
+            description=f"Dot chart of {'yearly' if per_year else 'total'} percentage change, one panel per period, "
+            f"coloured by group (need and demand, workforce, access, inpatient care): {items}",
         )
 
     @property
@@ -119,8 +136,9 @@ class DemandGrowthExplorer(Explorer):
                     f"dates for their period</summary><ul style='font-size:12px'>{items}</ul></details>"
                 )
         return undated + (
-            "<p style='font-size:12px'>Each bar is either a percentage printed by a source ('as printed') or the change between "
-            "the earliest and latest printed figure of one measure (formula in the table). The periods differ between bars: "
+            "<p style='font-size:12px'>Each dot is either a percentage printed by a source ('as printed') or the change between "
+            "the earliest and latest printed figure of one measure (formula in the table); a change in a share also gives its "
+            "points. The periods differ, so each period has its own panel: "
             "'Change a year' converts each total to a compound yearly rate over its own period so that they can be set side by side; "
             "it assumes steady growth, which the sources do not say.</p>"
         )
@@ -142,7 +160,9 @@ class CommitmentExplorer(Explorer):
 
     def progress(self) -> pl.DataFrame:
         at = self.controls["at"].value or latest_publication(self.pkg)
-        return measures.commitments(self.pkg, at)
+        return measures.commitments(self.pkg, at).with_columns(
+            pl.col("status").map_elements(measures.progress_class, return_dtype=pl.String).alias("reported_class")
+        )
 
     def compute(self) -> pl.DataFrame:
         p = self.progress()
@@ -154,6 +174,7 @@ class CommitmentExplorer(Explorer):
             pl.lit("Target date").alias("event"),
             pl.col("target").alias("what"),
             "status",
+            "reported_class",
         )
         rep = p.filter(pl.col("reported_date").is_not_null()).select(
             "title",
@@ -161,6 +182,7 @@ class CommitmentExplorer(Explorer):
             pl.lit("Reported").alias("event"),
             pl.col("reported").alias("what"),
             "status",
+            "reported_class",
         )
         return pl.concat([due, rep]).sort("title", "date")
 
@@ -175,8 +197,6 @@ class CommitmentExplorer(Explorer):
                 category="title",
                 value="share_of_target",
                 value_title="Reported as a share of the target (%)",
-                color="status",
-                color_title="Status",
                 tooltip=[
                     alt.Tooltip("title:N", title="Commitment"),
                     alt.Tooltip("target:N", title="Target"),
@@ -191,8 +211,8 @@ class CommitmentExplorer(Explorer):
             data,
             date="date",
             row="title",
-            color="status",
-            color_order=list(measures.STATUSES),
+            color="reported_class",
+            color_order=list(measures.PROGRESS_CLASSES),
             shape="event",
             tooltip=[
                 alt.Tooltip("title:N", title="Commitment"),

@@ -7,7 +7,9 @@ import ipywidgets as widgets
 import polars as pl
 
 from .. import measures
+from ..charts import concat
 from ..charts import explore as ch
+from ..charts.builders import status_bars
 from ..evidence.cite import cite_figure, cite_recommendation, cite_table, source_label
 from .base import ALL, Explorer, esc
 from .derived import latest_publication
@@ -26,7 +28,10 @@ class RecommendationExplorer(Explorer):
         return {
             "at": widgets.DatePicker(value=latest_publication(self.pkg), description="Status at"),
             "set": widgets.Dropdown(
-                options=[ALL] + sets, value=ALL, description="List", layout=widgets.Layout(width="360px")
+                options=[(ALL, ALL)] + [(measures.LIST_NAMES.get(s, s), s) for s in sets],
+                value=ALL,
+                description="List",
+                layout=widgets.Layout(width="420px"),
             ),
             "status": widgets.Dropdown(
                 options=[ALL, *measures.STATUSES], value=ALL, description="Status", layout=widgets.Layout(width="420px")
@@ -34,15 +39,17 @@ class RecommendationExplorer(Explorer):
         }
 
     def tracker(self) -> pl.DataFrame:
+        """The items made by the chosen date, with their status and the progress reported by then."""
         c = self.state()
         at = c["at"] or latest_publication(self.pkg)
         recs = self.pkg.recommendations
         if c["set"] != ALL:
             recs = recs.filter(pl.col("set") == c["set"])
-        status = [measures.recommendation_status(r, at) for r in recs.iter_rows(named=True)]
-        cite = [cite_recommendation(self.pkg, i) for i in recs["id"]]
+        recs = measures.tracker(self.pkg, at, recs)
         recs = recs.with_columns(
-            pl.Series("status", status, dtype=pl.String), pl.Series("citation", cite, dtype=pl.String)
+            pl.Series("citation", [cite_recommendation(self.pkg, i) for i in recs["id"]], dtype=pl.String),
+            pl.col("set").replace_strict(measures.LIST_NAMES, default=pl.col("set")).alias("list"),
+            pl.col("status").map_elements(measures.progress_class, return_dtype=pl.String).alias("reported"),
         )
         if c["status"] != ALL:
             recs = recs.filter(pl.col("status") == c["status"])
@@ -50,7 +57,9 @@ class RecommendationExplorer(Explorer):
 
     def compute(self) -> pl.DataFrame:
         t = self.tracker()
-        return t.select("id", "set", "number", "title", "due_date", "due_printed", "status").with_columns(
+        return t.select(
+            "id", "set", "list", "kind_of_item", "number", "title", "due_date", "due_printed", "status", "reported"
+        ).with_columns(
             pl.concat_str([pl.col("number").fill_null(""), pl.lit(" "), pl.col("title")])
             .str.strip_chars()
             .str.slice(0, 70)
@@ -59,22 +68,31 @@ class RecommendationExplorer(Explorer):
 
     def build_chart(self, data):
         at = self.controls["at"].value or latest_publication(self.pkg)
-        counts = data.group_by("status").len().sort("status")
-        summary = "; ".join(f"{r['status']}: {r['len']}" for r in counts.iter_rows(named=True))
-        bars = ch.status_counts(
-            data,
-            status="status",
-            order=list(measures.STATUSES),
-            group="set",
-            description=f"Bar chart of recommendations by status at {at:%-d %B %Y}: {summary}",
+        tracked = data.filter(pl.col("kind_of_item").is_in(list(measures.TRACKED_KINDS)))
+        if tracked.height == 0:
+            return ch.empty(f"No recommendation or commitment made by {at:%-d %B %Y} matches the current choices.")
+        counts = tracked.group_by("list", "status").len("count").sort("list", "status")
+        summary = "; ".join(
+            f"{r['list']}, {r['status']}: {r['count']}" for r in counts.sort("list", "status").iter_rows(named=True)
         )
-        dated = data.filter(pl.col("due_date").is_not_null())
+        order = [s for s in measures.STATUSES if s in set(counts["status"])]
+        bars = status_bars(
+            counts,
+            status="status",
+            order=order,
+            count="count",
+            facet="list",
+            description=f"Bar charts of recommendations and commitments by status at {at:%-d %B %Y}: {summary}",
+        )
+        dated = tracked.filter(pl.col("due_date").is_not_null())
+        if dated.height == 0:
+            return bars
         line = ch.timeline(
             dated,
             date="due_date",
             row="item",
-            color="status",
-            color_order=list(measures.STATUSES),
+            color="reported",
+            color_order=list(measures.PROGRESS_CLASSES),
             shape=None,
             tooltip=[
                 alt.Tooltip("item:N", title="Recommendation"),
@@ -85,7 +103,7 @@ class RecommendationExplorer(Explorer):
             description=f"Timeline of due dates with the chosen date {at:%-d %B %Y} marked ({dated.height} items have a due date)",
         )
         return ch.described(
-            alt.vconcat(bars, line).resolve_scale(color="independent"),
+            concat("v", bars, line).resolve_scale(color="independent"),
             f"Recommendations by status at {at:%-d %B %Y}: {summary}. Below, due dates on a timeline.",
         )
 
@@ -102,17 +120,20 @@ class RecommendationExplorer(Explorer):
             "title",
             "lead",
             "due_printed",
+            "kind_of_item",
             "status",
             "text_quote",
             "response_quote",
-            "progress_quote",
+            "progress",
             "citation",
         )
 
     def notes(self) -> str:
         return (
-            "<p style='font-size:12px'>Status is read from the sources only: a due date and whether any progress is quoted. "
-            "'Progress reported' is not 'met'. Items with no due date are counted above but have no place on the timeline.</p>"
+            "<p style='font-size:12px'>Status is read from the sources published by the chosen date only: the due date, "
+            "and any progress they quote or action the recorded response says was taken. 'Progress reported' is not 'met'; "
+            "'not reported in these sources' does not mean nothing was done. Findings, proposals and duties in law are listed "
+            "but get no status and are not counted. Items with no due date are counted above but have no place on the timeline.</p>"
         )
 
 

@@ -11,12 +11,18 @@ import ipywidgets as widgets
 import polars as pl
 
 from .. import measures
+from ..charts import NOT_RECORDED, is_missing
 from ..charts import explore as ch
+from ..charts.builders import small_multiples
 from ..evidence.cite import cite_table
 from .base import Explorer, esc
 
 COUNT, SHARE = "Count", "Share (%)"
-TOP_CHOICES = ["All", "5", "8", "12"]
+# At most four series are stacked: the largest categories (three, or two beside "Not recorded")
+# and the rest added up; or every category in its own small chart.
+STACKED, EACH = "Largest 3 and the rest", "Each in its own chart"
+TOP_CHOICES = [STACKED, EACH]
+MAX_STACKED = 4
 OTHER = "All other categories"
 
 
@@ -105,12 +111,12 @@ class VanguardExplorer(Explorer):
             "measure": widgets.ToggleButtons(options=[COUNT, SHARE], value=COUNT, description="Show"),
             "unknown": widgets.Checkbox(
                 value=True,
-                description="Include NULL, not known and invalid answers",
+                description="Show answers not recorded (NULL, not known, invalid)",
                 indent=False,
                 layout=widgets.Layout(width="auto"),
             ),
             "top": widgets.Dropdown(
-                options=TOP_CHOICES, value="All", description="Categories", layout=widgets.Layout(width="200px")
+                options=TOP_CHOICES, value=STACKED, description="Categories", layout=widgets.Layout(width="320px")
             ),
         }
 
@@ -137,16 +143,34 @@ class VanguardExplorer(Explorer):
             keep = [v for v in old_value if v in new]
             q.value = (keep[0], keep[-1]) if len(keep) == 2 and not whole else (new[0], new[-1])
         q.disabled = not new
-        self.controls["vanguards"].disabled = self.table_id != self.vanguard_table
+        self._show_applicable()
+
+    def _has_missing(self, table_id: str | None) -> bool:
+        cells = self.pkg.table_cells.filter((pl.col("table_id") == table_id) & (pl.col("kind") == "cell"))
+        return any(is_missing(r) for r in cells["row"].unique().to_list())
+
+    def _show_applicable(self) -> None:
+        """Hide (and disable) what does not apply to the chosen table: the vanguard list for a
+        breakdown of all vanguards, the quarters where the columns are not quarters, "Show
+        answers not recorded" where the table records none."""
+        c = self.controls
+        for key, applies in (
+            ("vanguards", self.table_id == self.vanguard_table),
+            ("quarters", bool(self.quarters(self.table_id)) and len(self.quarters(self.table_id)) > 1),
+            ("unknown", self._has_missing(self.table_id)),
+        ):
+            c[key].disabled = not applies
+            c[key].layout.display = None if applies else "none"
 
     # ------------------------------------------------------------------ data
-    def _shown_cells(self) -> pl.DataFrame:
+    def _shown_cells(self, all_quarters: bool = False) -> pl.DataFrame:
         tid = self.table_id
         if tid is None:
             return measures.table_shares(self.pkg, "", include_unknown=True)
-        shares = measures.table_shares(self.pkg, tid, per="column", include_unknown=self.controls["unknown"].value)
+        unknown = self.controls["unknown"].value or not self._has_missing(tid)
+        shares = measures.table_shares(self.pkg, tid, per="column", include_unknown=unknown)
         quarters = self.quarters(tid)
-        if quarters:
+        if quarters and not all_quarters:
             lo, hi = self.controls["quarters"].value
             if lo in quarters and hi in quarters:
                 shares = shares.filter(pl.col("column").is_in(quarters[quarters.index(lo) : quarters.index(hi) + 1]))
@@ -156,15 +180,32 @@ class VanguardExplorer(Explorer):
 
     def compute(self) -> pl.DataFrame:
         shares = self._shown_cells()
-        totals = (
-            shares.group_by("row")
+        missing = [r for r in shares["row"].unique().to_list() if is_missing(r)]
+        # the largest categories over the whole table (not the quarters shown), so a category
+        # keeps its place and colour when the quarters change; "Not recorded" stays apart, last
+        ranked = (
+            self._shown_cells(all_quarters=True)
+            .filter(~pl.col("row").is_in(missing))
+            .group_by("row")
             .agg(pl.col("value").sum().alias("total"))
             .sort("total", "row", descending=[True, False])
+        )["row"].to_list()
+        ranked = [r for r in ranked if r in set(shares["row"])]
+        if self.controls["top"].value == EACH:
+            keep = ranked
+        else:
+            room = MAX_STACKED - (1 if missing else 0)
+            keep = ranked if len(ranked) <= room else ranked[: room - 1]
+        data = measures.combine_rows(shares, keep + missing, OTHER)
+        data = pl.concat(
+            [
+                data.filter(~pl.col("row").is_in(missing)),
+                measures.combine_rows(data.filter(pl.col("row").is_in(missing)), [], NOT_RECORDED)
+                if len(missing) > 1
+                else data.filter(pl.col("row").is_in(missing)).with_columns(pl.lit(NOT_RECORDED).alias("row")),
+            ]
         )
-        top = self.controls["top"].value
-        keep = totals["row"].to_list() if top == "All" else totals["row"].head(int(top)).to_list()
-        data = measures.combine_rows(shares, keep, OTHER)
-        order = {c: i for i, c in enumerate(keep + [OTHER])}
+        order = {c: i for i, c in enumerate(keep + [OTHER, NOT_RECORDED])}
         return data.select(
             pl.col("row").alias("category"),
             "column",
@@ -198,6 +239,27 @@ class VanguardExplorer(Explorer):
         quarters = self.quarters(tid)
         by_col = data.group_by("column", maintain_order=True).agg(pl.col("count").sum())
         summary = "; ".join(f"{r['column']}: {r['count']:,.0f}" for r in by_col.iter_rows(named=True))
+        data = data.with_columns(
+            pl.lit("share" if share else "level").alias("quantity"),
+            pl.lit("percent" if share else "count").alias("unit"),
+        )
+        if quarters and self.controls["top"].value == EACH:
+            cols = [q for q in quarters if q in set(data["column"])]
+            desc = (
+                f"Column charts of accepted referrals to the vanguards by quarter, {cols[0]} to {cols[-1]}, one small chart "
+                f"per {dim}, as {'shares of each quarter' if share else 'counts'}. Referrals in the quarters shown: {summary}."
+            )
+            return small_multiples(
+                data,
+                panel="category",
+                x="column",
+                x_order=cols,
+                value=value,
+                value_title=value_title,
+                tooltip=tooltip,
+                description=desc,
+                pick=True,
+            )
         if quarters:
             cols = [q for q in quarters if q in set(data["column"])]
             desc = (

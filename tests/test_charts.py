@@ -1,0 +1,134 @@
+"""Honest encodings by construction: one axis takes one kind of quantity in one unit, colours
+stay apart under colour-vision deficiencies and keep 3:1 contrast, missing answers are set
+apart. Checked on the builders and on every chart the annexes draw."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from cyp_evidence import charts
+from cyp_evidence.briefing import html as h
+from cyp_evidence.briefing.annex import Briefing
+from cyp_evidence.charts import builders
+
+
+def frame(**cols):
+    return pl.DataFrame(cols)
+
+
+def test_the_palette_passes_and_the_raw_analysis_function_order_is_caught():
+    assert charts.colour_problems(charts.PALETTE) == []
+    assert charts.colour_problems([*charts.PALETTE, charts.GREY, charts.TEXT]) == []
+    # dark blue beside dark pink is 6.5 apart under protanopia: why dark pink is not used
+    problems = charts.colour_problems(charts.AF_PALETTE[:3])
+    assert any("#12436D and #801650" in p and "protan" in p for p in problems), problems
+    # a pale grey fails WCAG 1.4.11 against white
+    assert any("contrast" in p for p in charts.colour_problems(["#BFC1C3"]))
+
+
+def test_one_axis_refuses_mixed_kinds_and_units():
+    ok = frame(quantity=["share", "share"], unit=["proportion", "proportion"])
+    assert charts.one_axis(ok, "test") == charts.Axis("share", "proportion")
+    with pytest.raises(charts.MixedAxisError, match="change, share"):
+        charts.one_axis(frame(quantity=["share", "change"], unit=["proportion", "proportion"]), "figure 2")
+    with pytest.raises(charts.MixedAxisError, match="rate per 10,000|count, rate"):
+        charts.one_axis(frame(quantity=["rate", "rate"], unit=["rate", "count"]), "rates")
+    with pytest.raises(charts.MixedAxisError, match="no 'quantity' column"):
+        charts.one_axis(frame(unit=["count"]), "bare")
+
+
+def test_builders_refuse_a_mixed_axis():
+    mixed = frame(
+        label=["Growth", "Coverage"],
+        period=["2019 to 2022", "2023"],
+        value=[0.37, 0.35],
+        printed=["37% more", "35%"],
+        quantity=["change", "share"],
+        unit=["proportion", "proportion"],
+    )
+    with pytest.raises(charts.MixedAxisError):
+        builders.period_columns(
+            mixed, period="period", value="value", label="printed", value_title="", tooltip=[], description=""
+        )
+    with pytest.raises(charts.MixedAxisError):
+        builders.change_dots(
+            mixed.filter(pl.col("quantity") == "share"),
+            measure="label",
+            value="value",
+            label="printed",
+            period="period",
+            group="label",
+            groups=["Coverage"],
+            value_title="",
+            tooltip=[],
+            description="",
+        )
+
+
+def test_more_categories_than_colours_is_refused():
+    with pytest.raises(charts.MixedAxisError, match="at most 5"):
+        charts.colour_scale([f"c{i}" for i in range(6)])
+    scale = charts.colour_scale(["a", "b", charts.NOT_RECORDED]).to_dict()
+    assert scale["range"] == [charts.PALETTE[0], charts.PALETTE[1], charts.GREY]
+
+
+@pytest.mark.parametrize(
+    "label", ["NULL", "Not known", "Invalid - Provided response did not ma", "NULL-Invalid - x", "Not stated"]
+)
+def test_missing_answers_are_recognised(label):
+    assert charts.is_missing(label)
+    assert charts.not_recorded(frame(row=[label, "Female"]), "row")["row"].to_list() == ["Not recorded", "Female"]
+
+
+def test_check_spec_catches_targets_drawn_as_bars_and_undeclared_axes():
+    import altair as alt
+
+    rows = frame(
+        m=["a", "b"],
+        v=[1, 2],
+        quantity=["share", "share"],
+        unit=["proportion", "proportion"],
+        kind=["observed", "target"],
+    )
+    bare = alt.Chart(rows).mark_bar().encode(x="v:Q", y="m:N").to_dict()
+    assert any("no declared kind" in p for p in charts.check_spec(bare))
+    declared = charts.with_axes(
+        alt.Chart(rows).mark_bar().encode(x="v:Q", y="m:N"), x=charts.Axis("share", "proportion")
+    )
+    assert any("targets drawn as bars" in p for p in charts.check_spec(declared.to_dict()))
+
+
+ANNEXES = [
+    dict(board="lga-cyp-board", meeting="2024-03-12"),
+    dict(board="lga-cyp-board", meeting="2024-03-12", focus="Surrey"),
+    dict(board="lga-cyp-board", meeting="2024-03-12", as_of="2019-03-01"),
+]
+
+
+@pytest.fixture(scope="module")
+def annex_charts():
+    """Every chart spec the annexes build (the default, a focus and an early cut-off)."""
+    seen: list[tuple[str, dict]] = []
+    real = h.chart_html
+    h.chart_html = lambda chart: (
+        seen.append((chart.to_dict(validate=False).get("description", ""), chart.to_dict(validate=False))),
+        real(chart),
+    )[1]
+    try:
+        for params in ANNEXES:
+            Briefing.from_parameters(**params)
+    finally:
+        h.chart_html = real
+    return seen
+
+
+def test_every_annex_chart_has_one_kind_per_axis_and_safe_colours(annex_charts):
+    assert len(annex_charts) >= 12
+    problems = [p for title, spec in annex_charts for p in charts.check_spec(spec, title)]
+    assert problems == []
+
+
+def test_every_annex_chart_title_is_short(annex_charts):
+    for title, _ in annex_charts:
+        assert 0 < charts.title_words(title) <= charts.MAX_TITLE_WORDS, title
