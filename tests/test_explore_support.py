@@ -185,6 +185,7 @@ FIGURES = [
         None,
         D(2023, 3, 31),
         label="Pupils covered by Mental Health Support Teams",
+        counted="pupils covered by Mental Health Support Teams",
     ),
     fig(
         "mhst-target",
@@ -198,6 +199,7 @@ FIGURES = [
         D(2024, 3, 31),
         kind="target",
         label="Mental Health Support Team coverage target",
+        counted="pupils covered by Mental Health Support Teams",
     ),
     fig(
         "ltp-funding",

@@ -227,13 +227,48 @@ def test_real_findings_and_the_act_have_no_commitment_status(pkg):
 def test_share_of_target(sample):
     d = m.share_of_target(sample, "mhst-coverage", "mhst-target")
     assert d.value == pytest.approx(140.0)  # 0.35 / 0.25 * 100
-    assert d.formula == "35% ÷ 25% × 100 = 140%"
-    # an 'additional 345,000' target cannot be compared with a total of 730,000
+    assert d.formula == "35% ÷ 25% × 100 = 140% (10 points above the target)"
+    # an 'additional 345,000' target cannot be compared with a total of 730,000: the reason in words
     d = m.share_of_target(sample, "access-2023", "access-target")
-    assert d.value is None and "additional" in d.formula
-    # different units are never divided
+    assert d.value is None and "an increase cannot be set against a total" in d.formula
+    # a change is never divided by a level
     d = m.share_of_target(sample, "ed-starts-growth", "access-target")
-    assert d.value is None and "same unit" in d.formula
+    assert d.value is None and d.formula.startswith("not computed")
+
+
+def test_share_of_target_only_when_both_count_the_same_thing(sample):
+    """The review's 68.5%: 4,111 accepted referrals divided by a target of 6,000 children."""
+    referrals = m.figure(sample, "access-2023") | {
+        "id": "referrals",
+        "value": 4111.0,
+        "printed": "4111",
+        "counted": "accepted referrals",
+    }
+    children = m.figure(sample, "access-2023") | {
+        "id": "children",
+        "value": 6000.0,
+        "printed": "6,000",
+        "counted": "children with complex trauma",
+        "kind": "target",
+    }
+    pkg = make_package(figures=[*FIGURES, referrals, children])
+    d = m.share_of_target(pkg, "referrals", "children")
+    assert d.value is None and "68.5" not in d.formula
+    assert "counts accepted referrals, the target children with complex trauma" in d.formula
+    same = make_package(figures=[*FIGURES, referrals, children | {"counted": "accepted referrals"}])
+    assert m.share_of_target(same, "referrals", "children").value == pytest.approx(4111 / 6000 * 100)
+
+
+def test_share_of_a_range_target_says_where_the_figure_lies(pkg):
+    d = m.share_of_target(pkg, "lga24-cp-mhst-coverage", "lga24-a1-ltp-mhst-target")
+    assert d.value is None and "is a range" in d.formula and "'35 per cent' is above its top" in d.formula
+
+
+def test_real_complex_trauma_target_has_no_share(pkg):
+    c = m.commitments(pkg, D(2024, 3, 12))
+    trauma = c.filter(pl.col("commitment_id") == "lga24-ltp-complex-trauma-6000").row(0, named=True)
+    assert trauma["share_of_target"] is None and "68.5" not in trauma["formula"]
+    assert "counts children" in trauma["formula"] and "highly vulnerable children" in trauma["formula"]
 
 
 def test_commitments_at_a_date(sample):
@@ -392,7 +427,9 @@ def test_a_range_target_is_not_divided():
     ]
     pkg = make_package(figures=FIGURES + extra)
     d = m.share_of_target(pkg, "mhst-coverage", "mhst-range")
-    assert d.value is None and d.formula == "not computed: '20-25%' printed as a range, not a single value"
+    assert d.value is None and d.formula == (
+        "not computed: the target '20-25%' is a range, not a single value; reported '35%' is above its top"
+    )
 
 
 def test_total_shares_of_the_sum_of_row_totals_when_no_grand_total(sample):

@@ -283,18 +283,14 @@ def annualised_change(
 
 def is_share(row: dict) -> bool:
     """A share of a population ('1 in 6', '35%' of pupils), not a count or a change."""
-    if row.get("quantity"):
-        return row["quantity"] == "share"
-    return bool(ONE_IN.match(row["printed"] or ""))
+    return row.get("quantity") == "share"
 
 
 def share_change(pkg: EvidencePackage, earlier_id: str, later_id: str, group: str = "") -> Derived:
     """The change between two shares of the same population, in percentage points (the value)
     and as a relative change in per cent (in the formula): '1 in 9 → 1 in 6: +5.6 points, +50%'."""
     a, b = figure(pkg, earlier_id), figure(pkg, later_id)
-    va, vb = comparable_value(a)[0], comparable_value(b)[0]
-    if not is_share(a) or va > 1 or vb > 1:  # a share printed in per cent (35 for '35%')
-        va, vb = va / 100, vb / 100
+    va, vb = comparable_value(a)[0], comparable_value(b)[0]  # proportions
     points = (vb - va) * 100
     relative = (vb - va) / va * 100
     return Derived(
@@ -649,7 +645,9 @@ def tracker(pkg: EvidencePackage, at: dt.date, recs: pl.DataFrame | None = None)
 
 
 def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> Derived:
-    """Reported ÷ target × 100 when both are in the same unit; value None (with the reason) otherwise."""
+    """Reported ÷ target × 100, only when the two count the same thing (``counted``), as the same
+    kind of quantity in the same unit, and the target is a single value; otherwise value None
+    and the reason, in words. A share against a share target also gives the gap in points."""
     rep, tgt = figure(pkg, reported_id), figure(pkg, target_id)
     base: dict[str, Any] = dict(
         id=f"target-share:{reported_id}:{target_id}",
@@ -659,32 +657,70 @@ def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> D
         citations=tuple(cite_many(pkg, [reported_id, target_id])),
         period=f"{rep['period']} (target: {tgt['period']})",
     )
+
+    def no(reason: str) -> Derived:
+        return Derived(value=None, formula=f"not computed: {reason}", **base)
+
+    lo, hi = tgt.get("value_min"), tgt.get("value_max")
+    if (
+        tgt["value"] is None
+        and rep["value"] is not None
+        and lo is not None
+        and hi is not None
+        and rep["unit"] == tgt["unit"]
+    ):
+        where = "above its top" if rep["value"] > hi else "below its bottom" if rep["value"] < lo else "within it"
+        return no(
+            f"the target '{tgt['printed']}' is a range, not a single value; reported '{rep['printed']}' is {where}"
+        )
     if tgt["value"] is None or rep["value"] is None:
         ranged = [f"'{r['printed']}'" for r in (rep, tgt) if r["value"] is None]
-        return Derived(
-            value=None,
-            formula=f"not computed: {' and '.join(ranged)} printed as a range, not a single value",
-            **base,
-        )
-    same = rep["unit"] == tgt["unit"]
-    if not same or not tgt["value"]:
-        return Derived(
-            value=None,
-            formula=f"not computed: reported '{rep['printed']}' ({rep['unit']}) and target '{tgt['printed']}' ({tgt['unit']}) are not in the same unit",
-            **base,
-        )
+        return no(f"{' and '.join(ranged)} printed as a range, not a single value")
     if _is_change(tgt) != _is_change(rep):
-        return Derived(
-            value=None,
-            formula=f"not computed: one of '{rep['printed']}' and '{tgt['printed']}' is an increase ('additional') and the other a total",
-            **base,
+        change, level = (tgt, rep) if _is_change(tgt) else (rep, tgt)
+        return no(
+            f"'{change['printed']}' is an additional number (an increase on a level the sources do not print), and "
+            f"'{level['printed']}' a total: an increase cannot be set against a total without the level it starts from"
         )
+    if rep["unit"] != tgt["unit"] or rep.get("quantity") != tgt.get("quantity"):
+        return no(
+            f"reported '{rep['printed']}' is {_kind_words(rep)} and the target '{tgt['printed']}' {_kind_words(tgt)}"
+        )
+    if (rep.get("counted") or "").strip().lower() != (tgt.get("counted") or "").strip().lower():
+        return no(
+            f"the reported figure counts {rep.get('counted') or 'something unstated'}, the target {tgt.get('counted') or 'something unstated'}"
+        )
+    if not tgt["value"]:
+        return no(f"the target '{tgt['printed']}' is zero")
     (a, ta), (b, tb) = comparable_value(rep), comparable_value(tgt)
     value = a / b * 100
+    formula = f"{ta} ÷ {tb} × 100 = {fmt(value)}%"
+    if rep["unit"] == "proportion":
+        gap = (a - b) * 100
+        formula += (
+            f" ({fmt(abs(gap))} points {'above' if gap > 0 else 'below'} the target)" if gap else " (at the target)"
+        )
     caveats = []
     if rep["population"] != tgt["population"] or rep["geography"] != tgt["geography"]:
         caveats.append("reported figure and target cover different populations or areas")
-    return Derived(value=value, formula=f"{ta} ÷ {tb} × 100 = {fmt(value)}%", caveats="; ".join(caveats), **base)
+    return Derived(value=value, formula=formula, caveats="; ".join(caveats), **base)
+
+
+_UNIT_WORDS = {
+    "count": "a number",
+    "proportion": "a share",
+    "GBP": "money",
+    "weeks": "a time in weeks",
+    "days": "a time in days",
+    "months": "a time in months",
+    "years": "a time in years",
+}
+
+
+def _kind_words(row: dict) -> str:
+    """'a number of admissions', 'a share of urgent eating-disorder cases' (for a reason)."""
+    what = _UNIT_WORDS.get(row["unit"], f"in {row['unit']}")
+    return f"{what} ({row['counted']})" if row.get("counted") else what
 
 
 def best_share_of_target(pkg: EvidencePackage, progress_ids: list[str], target_ids: list[str]) -> Derived | None:

@@ -51,24 +51,6 @@ RECOMMENDATION_SETS = {
 }
 
 
-# Kinds of quantity for figures recorded before they carried their own (``quantity``): a
-# percentage is a share, a count a level. Used only where the evidence has no quantity column.
-_OLD_UNITS = {"percent": ("share", "percent"), "count": ("level", "count"), "people": ("level", "count")}
-
-
-def _with_kinds(df: pl.DataFrame) -> pl.DataFrame:
-    if "quantity" in df.columns:
-        return df
-    growth = [m.is_growth_figure(r) for r in df.iter_rows(named=True)]
-    return df.with_columns(
-        pl.when(pl.Series(growth, dtype=pl.Boolean))
-        .then(pl.lit("change"))
-        .otherwise(pl.col("unit").replace_strict({k: v[0] for k, v in _OLD_UNITS.items()}, default="other"))
-        .alias("quantity"),
-        pl.col("unit").replace_strict({k: v[1] for k, v in _OLD_UNITS.items()}, default=pl.col("unit")).alias("unit"),
-    )
-
-
 def _bounds(g: pl.DataFrame) -> tuple[float, float]:
     """The ends of a target: ``value_min``/``value_max`` where recorded, else the smallest and
     largest value of the figures printed as one target (a range printed as two figures)."""
@@ -376,7 +358,7 @@ class Briefing:
         rows = []
         for c in commitments.iter_rows(named=True):
             tids, pids = c["target_ids"].split(), c["reported_ids"].split()
-            figs = _with_kinds(self.pkg.figures.filter(pl.col("id").is_in(tids + pids)))
+            figs = self.pkg.figures.filter(pl.col("id").is_in(tids + pids))
             shares = figs.filter(pl.col("quantity") == "share")
             targets = shares.filter(pl.col("kind") == "target")
             reported = shares.filter(pl.col("kind") != "target")
@@ -483,7 +465,7 @@ class Briefing:
             period="period",
             value="value",
             label="printed",
-            value_title="Number",
+            value_title=subject,
             tooltip=[
                 alt.Tooltip("label:N", title="Measure"),
                 alt.Tooltip("printed:N", title="As printed"),
@@ -512,7 +494,7 @@ class Briefing:
         if figs.height == 0:
             return self._none("eating disorders and waiting times")
         out = []
-        starts = _with_kinds(figs).filter(
+        starts = figs.filter(
             (pl.col("theme") == "eating_disorders")
             & (pl.col("quantity") == "level")
             & pl.col("period_end").is_not_null()
@@ -543,7 +525,7 @@ class Briefing:
             series = counts.filter(
                 (pl.col("measure") == dated["measure"][0]) & pl.col("period_end").is_not_null()
             ).sort("period_end")
-            out.append(self._series_figure(_with_kinds(series)))
+            out.append(self._series_figure(series))
         out.append(
             self._figures_table(
                 figs.sort("id"), "Inpatient care figures: admissions, lengths of stay, beds and funding"
