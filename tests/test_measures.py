@@ -201,7 +201,7 @@ def test_status_at_a_date_ignores_later_items_and_later_progress(pkg):
     assert early.height == 0  # every list in the evidence was published after 2010
     at_2018 = m.tracker(pkg, D(2018, 1, 1))
     assert set(at_2018["source_id"]) <= {"dh-2017-lenehan-response", "educ-committee-2016-lac", "cdc-2014-cfa-health"}
-    assert at_2018.filter(pl.col("progress_date") > D(2018, 1, 1)).height == 0
+    assert at_2018.filter(pl.col("reported_on") > D(2018, 1, 1)).height == 0
     c = m.commitments(pkg, D(2023, 12, 31))  # before the 2024 papers: no LTP commitment known yet
     assert not c["commitment_id"].str.starts_with("lga24-").any()
 
@@ -212,8 +212,9 @@ def test_real_lenehan_responses_show_their_progress(pkg):
     assert models["status"] == "No due date: progress reported"
     assert "have published" in models["progress"] and "6 November 2017" in models["progress"]
     # a promise ("will ensure") is not progress, and is said to be unreported, not "no progress"
-    rights = t.filter(pl.col("id") == "dh17-lenehan-rec-01-childrens-rights").row(0, named=True)
-    assert rights["status"] == "No due date: not reported in these sources"
+    promise = t.filter(pl.col("id") == "dh17-lenehan-rec-07-local-authority-role").row(0, named=True)
+    assert promise["response_quote"].startswith("The Department of Education will publish")
+    assert promise["status"] == "No due date: not reported in these sources"
 
 
 def test_real_findings_and_the_act_have_no_commitment_status(pkg):

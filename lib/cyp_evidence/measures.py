@@ -575,7 +575,9 @@ def progress_reported(pkg: EvidencePackage, rec: dict, at: dt.date) -> Progress 
     when = published(pkg)
     src = rec.get("progress_source_id") or rec["source_id"]
     if rec.get("progress_quote") and when.get(src, dt.date.max) <= at:
-        return Progress(rec["progress_quote"], when[src], src, "progress quoted")
+        date = rec.get("progress_date") or when[src]
+        if date <= at:
+            return Progress(rec["progress_quote"], date, src, "progress quoted")
     response = rec.get("response_quote") or ""
     if ACTION_DONE.search(response) and when.get(rec["source_id"], dt.date.max) <= at:
         return Progress(response, when[rec["source_id"]], rec["source_id"], "action recorded in the response")
@@ -622,13 +624,14 @@ TRACKER_SCHEMA = {
     "kind_of_item": pl.String,
     "status": pl.String,
     "progress": pl.String,
-    "progress_date": pl.Date,
+    "reported_on": pl.Date,
 }
 
 
 def tracker(pkg: EvidencePackage, at: dt.date, recs: pl.DataFrame | None = None) -> pl.DataFrame:
     """The register items made on or before ``at`` (all of ``pkg``'s, or ``recs``) with their
-    kind, status at ``at``, and the progress reported by then (quote, how and date)."""
+    kind, status at ``at``, and the progress reported by then (``progress``: quote, how and date;
+    ``reported_on``: that date)."""
     recs = made_by(pkg, pkg.recommendations if recs is None else recs, at)
     rows = []
     for r in recs.iter_rows(named=True):
@@ -638,7 +641,7 @@ def tracker(pkg: EvidencePackage, at: dt.date, recs: pl.DataFrame | None = None)
                 "kind_of_item": item_kind(r),
                 "status": status,
                 "progress": progress.describe() if progress else NOT_REPORTED,
-                "progress_date": progress.date if progress else None,
+                "reported_on": progress.date if progress else None,
             }
         )
     return pl.concat([recs, pl.DataFrame(rows, schema=TRACKER_SCHEMA)], how="horizontal")
