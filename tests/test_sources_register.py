@@ -79,7 +79,7 @@ def test_lenehan_progress_reported_by_the_letter_is_recorded(pkg):
     rec = recs["dh17-lenehan-rec-02-residential-special-schools"]
     assert "you have completed a separate Review" in rec["progress_quote"]
     assert rec["progress_date"] == dt.date(2017, 11, 6)
-    assert m.recommendation_status(rec, dt.date(2024, 3, 12)) == "No due date: progress reported"
+    assert m.recommendation_status(pkg, rec, dt.date(2024, 3, 12)) == "No due date: progress reported"
     with_progress = {k for k, r in recs.items() if k.startswith("dh17-") and r["progress_quote"]}
     assert with_progress == {
         "dh17-lenehan-rec-01-childrens-rights",
