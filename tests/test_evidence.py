@@ -177,6 +177,14 @@ def test_figures_export_csv_and_json(capsys, pkg):
         "measure",
         "value",
         "unit",
+        "scale",
+        "quantity",
+        "counted",
+        "denominator",
+        "bound",
+        "value_min",
+        "value_max",
+        "rate_per",
         "printed",
         "period",
         "geography",
@@ -185,9 +193,20 @@ def test_figures_export_csv_and_json(capsys, pkg):
         "quote",
     ):
         assert col in rows[0]
+    # a spreadsheet gets the quantities themselves: sums and shares need no reading of 'printed'
+    by_id = {r["id"]: r for r in rows}
+    assert float(by_id["lga24-a1-mhst-cyp-covered-3-4m"]["value"]) == 3_400_000
+    assert by_id["lga24-a1-mhst-cyp-covered-3-4m"]["scale"] == "6"
+    assert float(by_id["lga24-cp-prevalence-2022"]["value"]) == 1 / 6
+    years = [f"nhse19-send-programme-funding-{y}" for y in ("2016-17", "2017-18", "2018-19")]
+    assert sum(float(by_id[i]["value"]) for i in years) == float(by_id["nhse19-send-programme-funding-total"]["value"])
+    over = by_id["lga24-ffic-children-supported-over-3000"]
+    assert (over["bound"], over["value_min"]) == ("at_least", "3000.0")
     assert main(["figures", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data) == pkg.figures.height and data[0]["quote"]
+    rng = next(d for d in data if d["id"] == "lga24-a1-ltp-mhst-target")
+    assert (rng["value"], rng["value_min"], rng["value_max"], rng["bound"]) == (None, 0.2, 0.25, "range")
 
 
 def test_validate_cli_prints_warnings_and_exits_zero(capsys):
