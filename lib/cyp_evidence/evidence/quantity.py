@@ -11,8 +11,8 @@ Conventions (the evidence base follows them and ``verify`` checks them against `
   precision, never 33), "1/3" is 1/3.
 - ``bound``: exact; approximate ("c.", "about", "approximately", "almost", "nearly": for
   "almost" and "nearly" ``value_max`` also holds the number, as the true value is below it);
-  at_least ("over", "more than", "39+", "six ... plus", "or more": ``value_min``); at_most
-  ("up to": ``value_max``); range ("20-25%": ``value_min`` and ``value_max``, no ``value``).
+  at_least ("over", "more than", "at least", "39+", "six ... plus", "or more": ``value_min``);
+  at_most ("up to", "at most", "fewer than", "less than": ``value_max``); range ("20-25%": ``value_min`` and ``value_max``, no ``value``).
 - ``unit`` is a hint from the print alone: proportion (%, "per cent", fractions, "1 in N"),
   GBP (a £ sign), rate (per N, with ``rate_per``), times ("N times"), rank ("2nd", "number
   one"), a duration (days, weeks, months, years), or None where the print does not say.
@@ -71,7 +71,6 @@ FRACTIONS = {
     "three-quarters": 3 / 4,
     "three quarters": 3 / 4,
 }
-ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 SCALE_WORDS = {"k": 3, "thousand": 3, "m": 6, "million": 6, "bn": 9, "billion": 9}
 DURATIONS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 
@@ -86,6 +85,9 @@ _BEFORE = (
     ("at least", "at_least"),
     ("over", "at_least"),
     ("up to", "at_most"),
+    ("at most", "at_most"),
+    ("fewer than", "at_most"),
+    ("less than", "at_most"),
     ("c.", "approximate"),
 )
 _AFTER_AT_LEAST = re.compile(r"(?:\+|\bplus|\bor more)\s*$", re.I)
@@ -258,7 +260,8 @@ def _numeric_step(text: str) -> Decimal:
 
 
 _QUALIFIER_BEFORE = re.compile(
-    r"(?:^|[\s(])(approximately|about|around|almost|nearly|more than|at least|over|up to|c\.)\s*$", re.I
+    r"(?:^|[\s(])(approximately|about|around|almost|nearly|more than|at least|over|up to|at most|fewer than|less than|c\.)\s*$",
+    re.I,
 )
 _QUALIFIER_AFTER = re.compile(r"^\s*(\+|plus\b|or more\b)", re.I)
 
