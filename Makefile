@@ -57,13 +57,19 @@ dictionary: $(STAMP) ## Regenerate docs/data-dictionary.md (every field, every d
 notebooks: $(STAMP) ## Re-execute every notebook in place (stored outputs that nbval compares)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.store_widget_state=False --ExecutePreprocessor.record_timing=False \
-	  notebooks/briefing.ipynb notebooks/explore_*.ipynb
+	  notebooks/00_start_here.ipynb notebooks/briefing.ipynb notebooks/explore_*.ipynb
 
 bench: $(STAMP) chromium ## Run the benchmarks (prints ratios against a floor measured in the same run)
 	$(PY) benchmarks/bench.py
 
-lab: $(STAMP) ## Open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+# JupyterLab serves the project folder (so the published annexes under outputs/ can be opened)
+# and opens on the start page; it listens on 127.0.0.1 only, with a fresh token. Running as root
+# (containers, CI machines) needs --allow-root, given only then.
+LAB_START := notebooks/00_start_here.ipynb
+lab: $(STAMP) ## Open JupyterLab on the start page (127.0.0.1 only, with a token)
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
+	  --LabApp.default_url=/lab/tree/$(LAB_START) --LabApp.news_url= \
+	  $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 lock: ## Re-resolve requirements.lock from requirements.in (maintainers only)
 	$(UV) pip compile requirements.in --python-version 3.11 --excludes requirements-excludes.txt --generate-hashes -o requirements.lock

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from browser import axe_violations, describe_violations, open_offline
 
+from cyp_evidence.briefing import publish as pub
 from cyp_evidence.briefing import render as render_mod
 from cyp_evidence.briefing.publish import BUILD_PREFIX, versions
 from cyp_evidence.briefing.render import render
@@ -73,7 +74,8 @@ def test_annex_has_title_block_sections_and_no_code(published):
         and "jp-InputArea" not in html.split("</style>")[-1]
     )  # no prompts, no input areas
     assert "Board briefing annex (parameterised)" not in html  # analyst-only cells removed
-    assert "@@CYP_EVIDENCE_VERSION@@" not in html
+    assert pub.VERSION_PLACEHOLDER not in html and "draft (numbered" not in html
+    assert "chart libraries for JupyterLab" not in html  # the annex inlines its own, once
 
 
 def test_every_figure_has_caption_source_alt_text_and_data_table(published):

@@ -247,7 +247,9 @@ def test_source_issue_explorer(sample):
 def test_widget_redraws_in_place(sample, tmp_path):
     v = ex.VanguardExplorer(sample, outdir=tmp_path)
     w = v.widget
-    assert repr(w) == "<VanguardExplorer: Framework for Integrated Care vanguards: accepted referrals>"
+    assert repr(w) == (
+        "Framework for Integrated Care vanguards: accepted referrals: to show this explorer, choose Run, then Run All Cells"
+    )
     jc = v._jchart
     before = json.dumps(jc.spec, sort_keys=True)
     assert jc.embed_options == {"renderer": "svg", "actions": False}
@@ -257,8 +259,10 @@ def test_widget_redraws_in_place(sample, tmp_path):
     assert "Annex 2, slide 14" in v._cite.value
     v._show.value = True
     assert "<table" in v._table_html.value and v._table_html.layout.display is None
-    v._save.click()
-    assert "Saved" in v._saved.value and str(tmp_path) in v._saved.value
+    name, data, message = v._downloads.request("csv")  # what the CSV button sends to the browser
+    assert name.endswith(".csv") and data.startswith(b"\xef\xbb\xbf") and name in message
+    assert str(tmp_path) not in message and "/" not in message.split(name)[0]  # no server path
+    assert not list(tmp_path.iterdir())  # nothing written on the server
     assert "JupyterChart" in type(jc).__name__ and type(jc)._is_offline  # Vega bundled, no CDN
 
 

@@ -846,7 +846,7 @@ class Briefing:
         contents += '<li><a href="#changes">What has changed since the previous version</a></li><li><a href="#source-issues">Source issues affecting these figures</a></li><li><a href="#sources">Sources</a></li><li><a href="#provenance">Parameters and provenance</a></li>'
         return (
             f'<header class="title-block"><p class="board">{h.esc(self.board_name)}</p><h1>{h.esc(p.title)}</h1>'
-            f'<dl class="meta"><dt>Meeting</dt><dd>{p.meeting_date:%-d %B %Y}</dd><dt>Version</dt><dd>{h.esc(self.version or VERSION_PLACEHOLDER)}</dd>'
+            f'<dl class="meta"><dt>Meeting</dt><dd>{p.meeting_date:%-d %B %Y}</dd><dt>Version</dt><dd>{h.esc(self.version) if self.version else VERSION_PLACEHOLDER}</dd>'
             f"<dt>Evidence cut-off</dt><dd>{p.as_of_date:%-d %B %Y} (only evidence published on or before this date)</dd>"
             f"<dt>Focus</dt><dd>{'All vanguards' if p.focus == 'all' else h.esc(p.focus)}</dd>"
             f"<dt>Generated</dt><dd>{h.esc(self.generated)}</dd></dl></header>"

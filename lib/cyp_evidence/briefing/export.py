@@ -17,6 +17,7 @@ WCAG 2.2 AA contrast, skip link to ``<main>``).
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import hashlib
 import json
@@ -30,6 +31,7 @@ import nbformat
 from ..fsutil import write_text_atomic
 from . import csp
 from .errors import RenderError
+from .labmarks import LAB_LIBRARIES_START, strip_lab_libraries
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 TEMPLATE_NAME = "annex"
@@ -277,6 +279,26 @@ def warm() -> None:
         exp.from_notebook_node(nb, resources=resources)  # compiles the whole template chain once
 
 
+def _without_lab_libraries(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` without the chart libraries a notebook's first chart carries outside the annex
+    (:func:`cyp_evidence.briefing.html.lab_libraries`): the annex inlines them once in its head.
+    A copy only when there is something to drop."""
+
+    def has(output) -> bool:
+        html = output.get("data", {}).get("text/html", "")
+        return LAB_LIBRARIES_START in ("".join(html) if isinstance(html, list) else html)
+
+    if not any(has(o) for c in nb.cells for o in c.get("outputs", [])):
+        return nb
+    nb = copy.deepcopy(nb)
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            if has(o):
+                html = o["data"]["text/html"]
+                o["data"]["text/html"] = strip_lab_libraries("".join(html) if isinstance(html, list) else html)
+    return nb
+
+
 def export_html(nb: nbformat.NotebookNode, title: str, lang: str = "en-GB") -> str:
     """One self-contained HTML document (no network request) for an executed notebook.
 
@@ -287,6 +309,7 @@ def export_html(nb: nbformat.NotebookNode, title: str, lang: str = "en-GB") -> s
         raise ExportError(f"not a language tag: {lang!r}")
     if not isinstance(title, str) or not title.strip():
         raise ExportError("the annex needs a title")
+    nb = _without_lab_libraries(nb)
     resources = {
         "metadata": {"name": title.strip()},
         "annex_script": _BUNDLE_SLOT,

@@ -5,6 +5,7 @@ escaper, :func:`cyp_evidence.escape.html_text`); chart specs are embedded as scr
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable, Sequence
 
@@ -13,8 +14,22 @@ import polars as pl
 
 from ..escape import html_text as esc
 from ..escape import script_json
+from .kernel import ANNEX_ENV
+from .labmarks import LAB_LIBRARIES_END, LAB_LIBRARIES_START, strip_lab_libraries
 
-__all__ = ["esc", "slug", "table", "chart_html", "figure", "exhibit_table", "CHART_SPEC_CLASS"]
+__all__ = [
+    "esc",
+    "slug",
+    "table",
+    "chart_html",
+    "figure",
+    "exhibit_table",
+    "CHART_SPEC_CLASS",
+    "LAB_LIBRARIES_START",
+    "LAB_LIBRARIES_END",
+    "lab_libraries",
+    "strip_lab_libraries",
+]
 
 
 def slug(text: str) -> str:
@@ -63,6 +78,60 @@ EMBED_OPTIONS = {"actions": False}
 CHART_SPEC_CLASS = "annex-chart-spec"
 
 
+# Outside the annex (the notebook opened in JupyterLab, ``make notebooks``, nbval) no page inlines
+# the chart libraries, and altair's script would fetch them from a CDN. So the first chart of a
+# kernel carries them once, between these markers, guarded so that a page that already has
+# ``vegaEmbed`` keeps it, and every chart a small script that draws it (:func:`_lab_drawer`).
+# The annex does not need them: ``cyp-evidence render`` starts its kernel with
+# :data:`cyp_evidence.briefing.kernel.ANNEX_ENV` set, and the export drops any such block (:func:`strip_lab_libraries`).
+_lab_libraries_sent = False
+
+
+def lab_libraries() -> str:
+    """The vega / vega-lite / vega-embed bundle (about 0.9 MB) as one guarded inline script."""
+    from .export import vega_bundle, vega_debug
+
+    vega_debug()  # checks that the bundle is the major versions altair writes specs for
+    return (
+        f'{LAB_LIBRARIES_START}<script type="text/javascript">\n'
+        "if (typeof window.vegaEmbed !== 'function') {\n"
+        f"{vega_bundle()}\n"
+        "}\n"
+        f"</script>{LAB_LIBRARIES_END}"
+    )
+
+
+def _libraries_once() -> str:
+    global _lab_libraries_sent
+    if _lab_libraries_sent or os.environ.get(ANNEX_ENV):
+        return ""
+    _lab_libraries_sent = True
+    return lab_libraries()
+
+
+# Draws one chart from its JSON data block, as the annex's loader does for all of them at once.
+_LAB_DRAWER = """(function () {
+  var id = %s;
+  var el = document.getElementById(id);
+  var block = document.querySelector('script[data-chart="' + id + '"]');
+  if (!el || !block || typeof window.vegaEmbed !== "function") return;
+  var chart = JSON.parse(block.textContent);
+  window.vegaEmbed(el, chart.spec, chart.embed).catch(function (err) {
+    var d = document.createElement("div");
+    d.className = "error";
+    d.textContent = "This chart could not be drawn: " + ((err && err.message) || String(err));
+    el.appendChild(d);
+  });
+})();"""
+
+
+def _lab_drawer(div_id: str) -> str:
+    if os.environ.get(ANNEX_ENV):
+        return ""
+    code = _LAB_DRAWER % script_json(div_id)
+    return f'{LAB_LIBRARIES_START}<script type="text/javascript">{code}</script>{LAB_LIBRARIES_END}'
+
+
 def chart_html(chart: alt.TopLevelMixin) -> str:
     """The chart as a ``<div id="altair-viz-...">`` and, after it, its Vega-Lite spec and embed
     options in a JSON data block (``<script type="application/json">``, never executed). The
@@ -71,13 +140,17 @@ def chart_html(chart: alt.TopLevelMixin) -> str:
     ``div.error`` inside its div (as altair's own renderer does). The JSON is script-safe
     (:func:`~cyp_evidence.escape.script_json`): no evidence text can close the element. The
     chart's ``description`` becomes its aria-label. Validated only when :data:`VALIDATE_CHARTS`
-    is set."""
+    is set. Outside the annex (JupyterLab, where no page-wide script runs) each chart also
+    carries a script that draws it, and the first one the chart libraries (:func:`lab_libraries`);
+    the export drops both."""
     spec = chart.to_dict(validate=VALIDATE_CHARTS)
     div_id = f"altair-viz-{uuid.uuid4().hex}"
     payload = script_json({"spec": spec, "embed": {**EMBED_OPTIONS, "mode": "vega-lite"}})
     return (
-        f'<div id="{div_id}" class="annex-chart"></div>'
-        f'<script type="application/json" class="{CHART_SPEC_CLASS}" data-chart="{div_id}">{payload}</script>'
+        _libraries_once()
+        + f'<div id="{div_id}" class="annex-chart"></div>'
+        + f'<script type="application/json" class="{CHART_SPEC_CLASS}" data-chart="{div_id}">{payload}</script>'
+        + _lab_drawer(div_id)
     )
 
 

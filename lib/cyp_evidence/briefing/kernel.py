@@ -27,6 +27,8 @@ KERNEL_TIMEOUT = 60.0  # seconds to wait for the kernel to start / answer (paper
 WARM_MODULES = ("cyp_evidence.briefing.annex",)
 # what papermill's own kernel gets from nbclient: no IPython history file is written
 KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
+# set in the kernel's environment: charts there are for the annex (see briefing.html.lab_libraries)
+ANNEX_ENV = "CYP_EVIDENCE_ANNEX_KERNEL"
 
 
 class Kernel:
@@ -56,7 +58,9 @@ class Kernel:
         self.failed = False  # a notebook failed (or was interrupted) in it: do not reuse it
         self._kc = None
         try:
-            run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS))
+            # the annex inlines the chart libraries itself: the notebook's charts need not carry them
+            env = {**os.environ, ANNEX_ENV: "1"}
+            run_sync(self.km.start_kernel)(extra_arguments=list(KERNEL_ARGUMENTS), env=env)
             # shell channel only; its messages queue until the kernel is listening
             # with its own Session (same key): sharing the manager's Session object with
             # papermill's client made the kernel's replies to this client go missing (observed)

@@ -111,7 +111,9 @@ def _read_only(path: Path) -> None:
     path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
-VERSION_PLACEHOLDER = "@@CYP_EVIDENCE_VERSION@@"
+# Where the annex's version number goes: markup that reads as plain words wherever the version is
+# not yet known (the notebook in JupyterLab, its stored outputs), replaced whole once it is.
+VERSION_PLACEHOLDER = '<span data-cyp-evidence-version="">draft (numbered when published)</span>'
 
 
 def publish(

@@ -38,6 +38,7 @@ from ..evidence import EvidencePackage, load
 from ..evidence.cite import source_label
 from ..paths import OUTPUTS_DIR
 from ..thirdparty import jupyterchart
+from . import definitions, download
 
 EXPLORE_OUTPUTS = OUTPUTS_DIR / "explore"
 ALL = "All"
@@ -162,11 +163,12 @@ class ExplorerWidget(widgets.VBox):
     as the cell's text output, and what nbval compares), whatever the evidence holds."""
 
     def __init__(self, explorer: Explorer, **kwargs):
-        self._label = f"{type(explorer).__name__}: {explorer.title}"
+        self._label = f"{explorer.title}: to show this explorer, choose Run, then Run All Cells"
         super().__init__(**kwargs)
 
     def __repr__(self) -> str:
-        return f"<{self._label}>"
+        # what JupyterLab shows in place of the explorer until the notebook is run
+        return self._label
 
 
 class Explorer:
@@ -213,6 +215,11 @@ class Explorer:
         """HTML shown under the citation (caveats, formulas); empty by default."""
         return ""
 
+    def definition(self) -> str:
+        """The definition panel beside the chart (:mod:`.definitions`) for the evidence figures
+        behind it (the table's ``id`` and ``inputs``); empty when no figure is behind it."""
+        return definitions.definition_html(self.pkg, definitions.figure_ids(self.pkg, self.table))
+
     def _sync_options(self, changed: str) -> None:
         """Update dependent controls' options after ``changed`` changed (e.g. measures of a theme)."""
 
@@ -250,9 +257,9 @@ class Explorer:
             self._redraw()
             self._cite.value = self._citation_html()
             self._notes.value = self.notes()
+            self._definition.value = self.definition()
             if self._show.value:
                 self._table_html.value = self._table_block()
-            self._saved.value = ""
 
     def _redraw(self) -> None:
         """Send the current chart to the widget (see the module docstring)."""
@@ -268,10 +275,29 @@ class Explorer:
         return self.outdir / f"{stem}.csv"
 
     def save_csv(self, path: Path | str | None = None) -> Path:
+        """Write ``table`` as CSV (UTF-8 with a byte-order mark, for Excel) and return the path.
+        In JupyterLab the download buttons send the same bytes to the browser instead."""
         path = Path(path) if path else self.csv_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.table.write_csv(path)
+        path.write_bytes(download.csv_bytes(self.table))
         return path
+
+    def download(self, what: str) -> tuple[str, bytes, str]:
+        """What the download buttons send to the browser: ``(file name, bytes, message)`` for
+        ``what`` = ``csv`` (the figures behind the chart), ``svg`` or ``png`` (the chart)."""
+        stem = self.csv_path().stem
+        if what == "csv":
+            table = self.table
+            data = download.csv_bytes(table)
+            detail = f"{table.height} row{'s' if table.height != 1 else ''} with their sources"
+        elif what == "svg":
+            data, detail = download.chart_svg(checked_spec(self.chart())), "the chart as drawn"
+        elif what == "png":
+            data, detail = download.chart_png(checked_spec(self.chart())), "the chart as drawn"
+        else:
+            raise ValueError(f"download: unknown kind {what!r} (choose csv, svg or png)")
+        filename = f"{stem}.{what}"
+        return filename, data, f"Downloaded {filename} ({detail}) to your browser's downloads folder."
 
     def _citation_html(self) -> str:
         return citation_html(self.pkg, self.citations)
@@ -288,16 +314,17 @@ class Explorer:
         _VALID_SHAPES.add(spec_shape(self._jchart.spec))  # altair has just validated it
         self._cite = widgets.HTML(self._citation_html())
         self._notes = widgets.HTML(self.notes())
+        self._definition = widgets.HTML(
+            self.definition(), layout=widgets.Layout(width="26em", max_height="560px", overflow="auto")
+        )
+        self._definition.add_class("cyp-definition")
         self._show = widgets.ToggleButton(
             value=self.show_table_at_start,
             description="Show the figures behind the chart",
             icon="table",
             layout=widgets.Layout(width="auto"),
         )
-        self._save = widgets.Button(
-            description="Save the figures as CSV", icon="download", layout=widgets.Layout(width="auto")
-        )
-        self._saved = widgets.HTML("")
+        self._downloads = download.DownloadBar(self.download)
         self._table_html = widgets.HTML(self._table_block() if self.show_table_at_start else "")
         self._table_html.layout.display = None if self.show_table_at_start else "none"
 
@@ -307,22 +334,22 @@ class Explorer:
             self._table_html.layout.display = None if change["new"] else "none"
             self._show.description = "Hide the figures" if change["new"] else "Show the figures behind the chart"
 
-        def save(_):
-            path = self.save_csv()
-            self._saved.value = f"Saved {self.table.height} rows to <code>{esc(path)}</code>"
-
         self._show.observe(toggle, names="value")
-        self._save.on_click(save)
         controls = widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
         return ExplorerWidget(
             self,
             children=[
                 widgets.HTML(f"<h3 style='margin:4px 0'>{esc(self.title)}</h3>"),
                 controls,
-                self._jchart,
+                widgets.HBox(
+                    [self._jchart, self._definition],
+                    layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
+                ),
                 self._cite,
                 self._notes,
-                widgets.HBox([self._show, self._save, self._saved], layout=widgets.Layout(align_items="center")),
+                widgets.HBox(
+                    [self._show, self._downloads], layout=widgets.Layout(align_items="center", flex_flow="row wrap")
+                ),
                 self._table_html,
             ],
         )

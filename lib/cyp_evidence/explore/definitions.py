@@ -1,0 +1,194 @@
+"""The definition panel beside an explorer's chart (as OHID Fingertips shows beside each
+indicator): for each measure the chart shows, what is counted, its unit and kind, area, period,
+the sources with short citations, caveats and the source issues that touch it; and, where the
+evidence holds more than one figure for the measure (other documents, other periods), all of them
+side by side with the differences in definition or base stated."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import polars as pl
+
+from ..escape import html_text as esc
+from ..evidence import EvidencePackage
+from ..evidence.cite import row_by, source_label
+
+MAX_MEASURES = 6
+_ID = re.compile(r"[a-z0-9][a-z0-9-]+")
+KIND_WORDS = {
+    "observed": "reported (observed)",
+    "estimate": "an estimate",
+    "allocation": "money allocated or promised",
+    "target": "a target",
+}
+# fields whose difference between two figures of one measure changes what is compared
+DEFINITION_FIELDS = (
+    ("label", "label"),
+    ("population", "who is counted"),
+    ("counted", "what is counted"),
+    ("denominator", "base (of what, per what)"),
+    ("geography", "area"),
+    ("unit", "unit"),
+)
+
+
+def figure_ids(pkg: EvidencePackage, table: pl.DataFrame) -> list[str]:
+    """The evidence figures behind a table: its ``id`` column, and the ids in ``inputs`` (derived
+    figures), in first-seen order, keeping only ids the package holds."""
+    known = set(pkg.figures["id"].to_list())
+    seen: dict[str, None] = {}
+    for col in ("id", "inputs"):
+        if col not in table.columns:
+            continue
+        for v in table[col].to_list():
+            values = v if isinstance(v, list) else _ID.findall(str(v or ""))
+            for x in values:
+                if x in known:
+                    seen.setdefault(x, None)
+    return list(seen)
+
+
+def short_citation(pkg: EvidencePackage, source_id: str, locator: str | None) -> tuple[str, str]:
+    """``("B24, Annex 1, slide 5", "Children & Young People Board agenda pack (LGA, January 2024)")``"""
+    row = row_by(pkg.sources, "source_id", source_id)
+    key = row["key"] if row and row.get("key") else source_id
+    return (f"{key}, {locator}" if locator else key), source_label(pkg, source_id)
+
+
+def issues_touching(pkg: EvidencePackage, ids: Iterable[str]) -> list[dict]:
+    ids = set(ids)
+    return [r for r in pkg.source_issues.iter_rows(named=True) if ids & set(str(r["refs"] or "").split())]
+
+
+def _period(r: dict) -> str:
+    return r["period"] if r.get("period") and r["period"] != "not stated" else "not stated"
+
+
+def _kind(r: dict) -> str:
+    words = KIND_WORDS.get(r["kind"], r["kind"])
+    q = r.get("quantity")
+    return f"{words}; {q.replace('_', ' ')}" if q else words
+
+
+UNIT_WORDS = {
+    "count": "a count",
+    "GBP": "£ (pounds)",
+    "proportion": "a proportion (0.2 is 20%)",
+    "percentage_points": "percentage points",
+    "rate": "a rate",
+    "times": "times (a multiplier)",
+    "rank": "a rank",
+    "days": "days",
+    "weeks": "weeks",
+    "months": "months",
+    "years": "years",
+}
+
+
+def _unit(r: dict) -> str:
+    raw = str(r.get("unit") or "")
+    u = UNIT_WORDS.get(raw) or raw.replace("_", " ")
+    if r.get("rate_per"):
+        u += f" per {r['rate_per']}"
+    return u
+
+
+def _differences(rows: list[dict]) -> list[str]:
+    out = []
+    for col, words in DEFINITION_FIELDS:
+        values = list(dict.fromkeys(str(r.get(col)) for r in rows if r.get(col) not in (None, "")))
+        if len(values) > 1:
+            out.append(f"{words} differs: " + " / ".join(f"“{esc(v.replace('_', ' '))}”" for v in values))
+    return out
+
+
+def measure_html(pkg: EvidencePackage, measure: str, shown: list[str]) -> str:
+    figs = pkg.figures.filter(pl.col("measure") == measure)
+    rows = list(figs.iter_rows(named=True))
+    here = [r for r in rows if r["id"] in shown] or rows
+    first = here[0]
+
+    def dd(values: Iterable[str]) -> str:
+        return esc("; ".join(dict.fromkeys(v for v in values if v)))
+
+    cites = []
+    for r in here:
+        c, doc = short_citation(pkg, r["source_id"], r["locator"])
+        cites.append(f"<li title='{esc(doc)}'>{esc(c)} <span style='color:#3D3D3D'>({esc(doc)})</span></li>")
+    caveats = list(dict.fromkeys(r["caveats"] for r in here if r["caveats"]))
+    issues = issues_touching(pkg, [r["id"] for r in rows])
+    parts = [
+        f"<h4 style='margin:6px 0 2px 0;font-size:13px'>{esc(first['label'])}</h4>",
+        f"<p style='margin:2px 0'><b>What is counted:</b> {dd(r.get('counted') or r['population'] for r in here)}</p>",
+        f"<p style='margin:2px 0'><b>Unit and kind:</b> {dd(_unit(r) for r in here)}; {dd(_kind(r) for r in here)}</p>",
+        f"<p style='margin:2px 0'><b>Area:</b> {dd(r['geography'] for r in here)}</p>",
+        f"<p style='margin:2px 0'><b>Period:</b> {dd(_period(r) for r in here)}</p>",
+        f"<div style='margin:2px 0'><b>Source{'s' if len(cites) > 1 else ''}:</b> <ul style='margin:0;padding-left:1.2em'>{''.join(dict.fromkeys(cites))}</ul></div>",
+    ]
+    if caveats:
+        parts.append(
+            "<div style='margin:2px 0'><b>Caveats:</b> <ul style='margin:0;padding-left:1.2em'>"
+            + "".join(f"<li>{esc(c)}</li>" for c in caveats)
+            + "</ul></div>"
+        )
+    if issues:
+        parts.append(
+            "<div style='margin:2px 0'><b>Source issues:</b> <ul style='margin:0;padding-left:1.2em'>"
+            + "".join(f"<li>{esc(str(i['kind']).replace('_', ' '))}: {esc(i['description'])}</li>" for i in issues)
+            + "</ul></div>"
+        )
+    if len(rows) > 1:
+        parts.append(compare_html(pkg, rows))
+    return "".join(parts)
+
+
+def compare_html(pkg: EvidencePackage, rows: list[dict]) -> str:
+    """Every figure the evidence holds for one measure, by period and document, with what
+    differs between them (label, who is counted, base, area, unit) or that nothing does."""
+    rows = sorted(rows, key=lambda r: (str(r["period_start"] or "9999"), r["source_id"]))
+    docs = {r["source_id"] for r in rows}
+    periods = {_period(r) for r in rows}
+    head = (
+        f"Printed {len(rows)} times"
+        + (f", in {len(docs)} documents" if len(docs) > 1 else ", in one document")
+        + (f", for {len(periods)} periods" if len(periods) > 1 else "")
+    )
+    body = "".join(
+        f"<tr><td>{esc(r['printed'])}</td><td>{esc(_period(r))}</td>"
+        f"<td title='{esc(source_label(pkg, r['source_id']))}'>{esc(short_citation(pkg, r['source_id'], None)[0])}</td></tr>"
+        for r in rows
+    )
+    diffs = _differences(rows)
+    said = (
+        "<ul style='margin:0;padding-left:1.2em'>" + "".join(f"<li>{d}</li>" for d in diffs) + "</ul>"
+        if diffs
+        else "<p style='margin:0'>Label, who is counted, area and unit are the same in every one.</p>"
+    )
+    return (
+        f"<p style='margin:4px 0 0 0'><b>Compare: {esc(head)}</b></p>"
+        "<table style='border-collapse:collapse;font-size:12px'><caption class='sr-only' style='text-align:left'>"
+        "Every figure for this measure</caption><thead><tr><th scope='col' style='text-align:left'>As printed</th>"
+        "<th scope='col' style='text-align:left'>Period</th><th scope='col' style='text-align:left'>Source</th></tr></thead>"
+        f"<tbody>{body}</tbody></table>{said}"
+    )
+
+
+def definition_html(pkg: EvidencePackage, ids: list[str], limit: int = MAX_MEASURES) -> str:
+    """The panel for the figures ``ids``: one block per measure (at most ``limit``)."""
+    if not ids:
+        return ""
+    figs = pkg.figures.filter(pl.col("id").is_in(ids))
+    measures = list(dict.fromkeys(figs["measure"].to_list()))
+    blocks = "".join(measure_html(pkg, m, ids) for m in measures[:limit])
+    more = (
+        f"<p style='margin:4px 0'>Definitions of the first {limit} of {len(measures)} measures shown: "
+        "choose one measure to see its own.</p>"
+        if len(measures) > limit
+        else ""
+    )
+    return (
+        "<section aria-label='Definition' style='font-size:12px;line-height:1.35'>"
+        f"<h3 style='margin:0;font-size:14px'>Definition</h3>{blocks}{more}</section>"
+    )

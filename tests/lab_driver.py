@@ -1,0 +1,208 @@
+"""Test helper (not a test file): a JupyterLab server on a folder of notebooks (127.0.0.1, a
+random port and token) and the steps an adviser takes in it, timed as the page sees them.
+
+Used by ``tests/test_lab_browser.py`` and by ``benchmarks/bench.py`` (which reports the
+browser-side timings against their targets):
+
+* ``open -> kernel ready -> first chart``: from asking the browser for the explorer's page to the
+  kernel being idle and connected, then (after *Run All*) to the first chart's SVG in the page.
+* ``control change -> chart redrawn``: from just before the control's change event to the first
+  animation frame in which the chart's SVG differs (an in-page watcher), so it includes the round
+  trip to the kernel and Vega drawing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Chromium itself refuses the network: every host but 127.0.0.1 fails to resolve, and every
+# connection that is not to the loopback address goes to a dead proxy (port 9).
+OFFLINE_ARGS = ["--proxy-server=http://127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+# the visible notebook's charts (Lab keeps hidden tabs in the DOM)
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+CHART = f"{PANEL} .jp-OutputArea .vega-embed svg"
+TARGET_FIRST_CHART_S = 6.0
+TARGET_REDRAW_MEDIAN_MS = 100.0
+
+# resolves with the time (ms) from now to the first animation frame in which the visible chart's
+# SVG differs from what it is now
+WATCH_JS = """(sel) => new Promise((resolve) => {
+  const svg = () => { const s = document.querySelector(sel); return s ? s.outerHTML : ''; };
+  const before = svg(); const t0 = performance.now();
+  window.__cypWatch = {t0, before};
+  const tick = () => {
+    if (svg() !== before) { resolve(performance.now() - t0); return; }
+    if (performance.now() - t0 > 30000) { resolve(-1); return; }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get_json(url: str, timeout: float = 5.0):
+    with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 (127.0.0.1 only)
+        return json.loads(r.read())
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
+    end = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < end:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except (urllib.error.URLError, ConnectionError, OSError, ValueError) as exc:  # server or kernel starting
+            last = exc
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
+@dataclass
+class Lab:
+    base: str
+    token: str
+    root: Path
+    log: Path
+
+    def url(self, notebook: str) -> str:
+        return f"{self.base}/lab/tree/{notebook}?reset&token={self.token}"
+
+    def kernels(self) -> list[dict]:
+        return get_json(f"{self.base}/api/kernels?token={self.token}")
+
+    def kernel_ready(self, at_least: int = 1) -> bool:
+        ks = self.kernels()
+        return len(ks) >= at_least and all(k["execution_state"] == "idle" and k.get("connections", 0) >= 1 for k in ks)
+
+
+@contextmanager
+def lab_server(tmp_path: Path, notebooks: list[Path]):
+    """A JupyterLab server on copies of ``notebooks`` in a fresh folder; stopped on exit (the
+    server and its kernels share one process group)."""
+    work = tmp_path / "lab"
+    work.mkdir()
+    for nb in notebooks:
+        shutil.copy(nb, work / nb.name)
+    port, token = free_port(), secrets.token_hex(16)
+    env = dict(os.environ)
+    env.update(
+        {
+            "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+            "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+            "JUPYTER_DATA_DIR_UNUSED": "",
+            "IPYTHONDIR": str(tmp_path / "ipython"),
+        }
+    )
+    cmd = [
+        str(Path(sys.executable).with_name("jupyter")),
+        "lab",
+        "--no-browser",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={work}",
+        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+        "--LabApp.news_url=",
+        "--ServerApp.port_retries=0",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # CI and these machines run as root
+    logpath = tmp_path / "lab.log"
+    log = logpath.open("w")
+    proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    lab = Lab(f"http://127.0.0.1:{port}", token, work, logpath)
+    try:
+
+        def status():
+            if proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited ({proc.returncode}): {logpath.read_text()[-2000:]}")
+            return get_json(f"{lab.base}/api/status?token={token}")
+
+        wait_for(status, 60, "the Jupyter server to answer", 0.25)
+        yield lab
+    finally:
+        for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                proc.wait(grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        log.close()
+
+
+@dataclass
+class Timings:
+    kernel_ready_s: float = 0.0  # open -> kernel idle and connected
+    first_chart_s: float = 0.0  # open -> first chart drawn (kernel ready, Run All, chart)
+    redraws_ms: list[float] = field(default_factory=list)
+
+    @property
+    def redraw_median_ms(self) -> float:
+        return statistics.median(self.redraws_ms) if self.redraws_ms else float("nan")
+
+    def as_dict(self) -> dict:
+        return {
+            "kernel_ready_s": round(self.kernel_ready_s, 3),
+            "first_chart_s": round(self.first_chart_s, 3),
+            "redraws_ms": [round(x, 1) for x in self.redraws_ms],
+            "redraw_median_ms": round(self.redraw_median_ms, 1),
+        }
+
+
+def run_all(page) -> None:
+    page.click(f"{PANEL} .jp-Notebook")
+    page.click('.lm-MenuBar-itemLabel:text-is("Run")')
+    page.click('.lm-Menu-itemLabel:text-is("Run All Cells")')
+
+
+def open_and_run(page, lab: Lab, start: float, kernels: int = 1) -> Timings:
+    """After the browser was asked (at ``start``, ``time.monotonic()``) for a notebook: wait for
+    its kernel, run every cell and wait for the first chart."""
+    t = Timings()
+    page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-Cell", state="visible")
+    # Lab reads "idle" before the kernel is connected: wait for the server to see a connection
+    wait_for(lambda: lab.kernel_ready(kernels), 90, "the kernel to be idle and connected", 0.05)
+    t.kernel_ready_s = time.monotonic() - start
+    run_all(page)
+    page.wait_for_selector(CHART, state="visible", timeout=120_000)
+    t.first_chart_s = time.monotonic() - start
+    return t
+
+
+def timed_change(page, do) -> float:
+    """Milliseconds from just before ``do()`` changes a control to the chart redrawn in the page."""
+    handle = page.evaluate_handle(f"() => {{ window.__cypRedraw = ({WATCH_JS})({json.dumps(CHART)}); return 1; }}")
+    handle.dispose()
+    do()
+    ms = page.evaluate("() => window.__cypRedraw")
+    if ms < 0:
+        raise TimeoutError("the chart did not redraw within 30 s of the control change")
+    return float(ms)
