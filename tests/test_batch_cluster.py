@@ -310,3 +310,42 @@ def test_the_coordinator_refuses_files_outside_the_build_folder(tmp_path):
     assert not list(tmp_path.rglob(".build-*"))
     with pytest.raises(RenderError, match="other inputs than the coordinator checked"):
         cluster.publish_built({**res, "key": "other"}, params, tmp_path, key="k", pdf=False)
+
+
+def build_recording_kernels(job: dict) -> dict:
+    """The real worker, recording its process and the kernels idle in it after the render."""
+    from cyp_evidence.briefing import cluster
+
+    res = cluster.build_variant(job)
+    rec = {"name": job["name"], "pid": os.getpid(), "idle": [k.km.kernel_id for k in cluster._idle if k.km]}
+    with open(Path(job["out"]) / "kernels.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(rec) + "\n")
+    return res
+
+
+@pytest.mark.slow
+def test_a_cluster_worker_keeps_one_kernel_for_its_variants_reset_between_them(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    variants = [Variant("send", {"themes": ["send"]}), Variant("surrey", {"themes": ["vanguards"], "focus": "Surrey"})]
+    outcomes = batch.render_batch(
+        BOARD,
+        MEETING,
+        variants,
+        out=out,
+        workers=1,
+        progress=False,
+        log=lambda _: None,
+        worker=build_recording_kernels,
+        scheduler="local",
+    )
+    assert [o.status for o in outcomes] == ["rendered", "rendered"], [o.line() for o in outcomes]
+    recs = [json.loads(line) for line in (out / "kernels.jsonl").read_text().splitlines()]
+    assert len({r["pid"] for r in recs}) == 1  # one worker process
+    assert len(recs[0]["idle"]) == 1 and recs[0]["idle"] == recs[1]["idle"]  # the same kernel, kept
+    for v in variants:
+        nb = json.loads(
+            (out / "briefings" / BOARD / MEETING / "variants" / v.name / "v1" / "briefing.ipynb").read_text()
+        )
+        counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
+        assert counts == list(range(1, len(counts) + 1)), (v.name, counts)  # as in a fresh kernel
