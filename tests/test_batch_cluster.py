@@ -349,3 +349,27 @@ def test_a_cluster_worker_keeps_one_kernel_for_its_variants_reset_between_them(t
         )
         counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code"]
         assert counts == list(range(1, len(counts) + 1)), (v.name, counts)  # as in a fresh kernel
+
+
+@pytest.mark.parametrize(
+    ("address", "ok"),
+    [
+        ("local", True),
+        ("tcp://10.0.0.1:8786", True),
+        ("tcp://render-head.example.org", True),
+        ("tls://[2001:db8::1]:8786", True),
+        ("10.0.0.1:8786", False),
+        ("http://10.0.0.1:8786", False),
+        ("tcp://host:8786/path", False),
+        ("tcp:// host:8786", False),
+        ("Local", False),
+    ],
+)
+def test_scheduler_addresses(address, ok):
+    from cyp_evidence.briefing.cluster import SchedulerError, check_address
+
+    if ok:
+        assert check_address(address) == address
+    else:
+        with pytest.raises(SchedulerError, match="expected 'local' or a Dask scheduler address"):
+            check_address(address)

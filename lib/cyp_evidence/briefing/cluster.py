@@ -56,7 +56,7 @@ from .errors import ClusterError, RenderError
 from .kernel import Kernel
 
 LOCAL = "local"
-ADDRESS = re.compile(r"^(tcp|tls)://[^\s/:]+(:\d{1,5})?$")
+ADDRESS = re.compile(r"^(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+)(:\d{1,5})?$")  # host, IPv4 or [IPv6]
 ALLOWED_FAILURES = 1  # a variant whose worker died is given to one other worker, then fails
 # a worker is sent only the variant it renders (not one more queued behind it), so a worker that
 # dies counts against that variant alone
