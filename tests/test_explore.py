@@ -136,15 +136,20 @@ def test_overview_search_and_filters(sample):
 
 def test_theme_explorer_measure_unit_and_time(sample):
     t = ex.ThemeExplorer(sample, themes=("inpatient", "eating_disorders"))
-    assert t.controls["unit"].value == "count"  # the most common unit comes first
+    assert t.controls["axis"].value == "level|count|"  # the most common kind of figure comes first
+    assert t.controls["axis"].label == "Numbers"
     t.set(theme="inpatient")
     measures_ = [o[1] for o in t.controls["measure"].options]
     assert measures_ == ["All", "average_length_of_stay_ld_autism", "cyp_admissions"]
+    assert all("[" not in o[0] and "_" not in o[0] for o in t.controls["measure"].options)  # readers' words
     d0, d1, s0, s1 = changes(t, measure="cyp_admissions")
-    assert d1["id"].to_list() == ["admissions-2020-21", "admissions-2022-23", "admissions-2021-22"]  # by value
-    assert '"type": "temporal"' in s1 and s0 != s1  # a dated series draws as a line over time
+    assert set(d1["id"]) == {"admissions-2020-21", "admissions-2022-23", "admissions-2021-22"}
+    # a dated series is drawn as columns, periods left to right in time order
+    x = t.chart().to_dict()["layer"][0]["encoding"]["x"]
+    assert x["field"] == "period" and x["sort"] == ["2020/21", "2021/22", "2022/23"] and s0 != s1
     t.set(measure="average_length_of_stay_ld_autism")
-    assert t.controls["unit"].value == "months" and t.chart_data["printed"].to_list() == ["almost 8 and a half months"]
+    assert t.controls["axis"].value.startswith("duration|months")
+    assert t.chart_data["printed"].to_list() == ["almost 8 and a half months"]
     assert all("Annex 1, slide 5" in c for c in t.citations)
 
 
@@ -403,7 +408,7 @@ def test_source_issue_refs_can_be_tables_or_recommendations(sample):
 
 def test_theme_explorer_draws_what_the_print_means(sample):
     t = ex.ThemeExplorer(sample, themes=("prevalence",))
-    assert t.controls["unit"].value == "proportion"
+    assert t.controls["axis"].value == "share|proportion|"
     drawn = dict(zip(t.chart_data["printed"], t.chart_data["drawn"], strict=True))
     assert drawn == {"1 in 9": pytest.approx(1 / 9), "1 in 6": pytest.approx(1 / 6)}
     assert '"field": "drawn"' in spec(t)

@@ -103,19 +103,71 @@ def period_columns(
     period_order: list[str] | None = None,
 ) -> alt.TopLevelMixin:
     """One measure over periods: columns left to right in period order, each labelled with
-    the figure as printed (so "almost", "c." and "over" stay visible)."""
+    the figure as printed (so "almost", "c." and "over" stay visible). Rows of kind target (a
+    ``kind`` column) are black ticks in their period's place, never columns."""
     axis = _axis(df, "period columns", value)
-    order = period_order or df[period].to_list()
-    base = alt.Chart(df).encode(
-        x=alt.X(f"{period}:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
-        y=alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=_fmt(axis.unit))),
-        tooltip=tooltip,
+    order = period_order or list(dict.fromkeys(df[period].to_list()))
+    is_target = pl.col("kind").eq("target") if "kind" in df.columns else pl.lit(False)
+    reported, targets = df.filter(~is_target), df.filter(is_target)
+    x = alt.X(
+        f"{period}:N",
+        sort=order,
+        scale=alt.Scale(domain=order),
+        title=None,
+        axis=alt.Axis(labelAngle=0, labelLimit=160),
     )
-    chart = alt.layer(
-        base.mark_bar(color=PALETTE[0], width={"band": 0.6}),
-        base.mark_text(baseline="bottom", dy=-4, color=TEXT, fontSize=13).encode(text=alt.Text(f"{label}:N")),
-    ).properties(width=min(WIDTH, 120 * max(len(order), 2)), height=260)
+    y = alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=_fmt(axis.unit)), stack=None)
+    layers = []
+    if reported.height:
+        base = alt.Chart(reported).encode(x=x, y=y, tooltip=tooltip)
+        layers += [
+            base.mark_bar(color=PALETTE[0], width={"band": 0.6}),
+            base.mark_text(baseline="bottom", dy=-4, color=TEXT, fontSize=13).encode(text=alt.Text(f"{label}:N")),
+        ]
+    if targets.height:
+        tb = alt.Chart(targets).encode(x=x, y=y, tooltip=tooltip)
+        layers += [
+            tb.mark_tick(color=TEXT, thickness=3, size=40),
+            tb.mark_text(baseline="bottom", dy=-6, color=TEXT, fontSize=12).encode(text=alt.Text(f"{label}:N")),
+        ]
+    chart = alt.layer(*layers).properties(width=min(WIDTH, 120 * max(len(order), 2)), height=260)
     return described(with_axes(chart, y=axis), description)
+
+
+def level_bars(
+    df: pl.DataFrame,
+    *,
+    category: str,
+    value: str,
+    label: str,
+    value_title: str,
+    tooltip: list,
+    description: str,
+) -> alt.TopLevelMixin:
+    """Figures of one kind and unit side by side, largest first, each labelled as printed;
+    targets (``kind`` target) as black ticks on the same axis, never bars."""
+    axis = _axis(df, "level bars", value)
+    is_target = pl.col("kind").eq("target") if "kind" in df.columns else pl.lit(False)
+    data = df.with_columns(pl.col(category).map_elements(lambda t: wrap_label(t, 56), return_dtype=pl.String))
+    order = data.sort(value, descending=True)[category].to_list()
+    reported, targets = data.filter(~is_target), data.filter(is_target)
+    y = alt.Y(f"{category}:N", sort=order, scale=alt.Scale(domain=order), title=None, axis=wrapped_axis())
+    x = alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=_fmt(axis.unit)), stack=None)
+    layers = []
+    if reported.height:
+        base = alt.Chart(reported).encode(y=y, x=x, tooltip=tooltip)
+        layers += [
+            base.mark_bar(color=PALETTE[0]),
+            base.mark_text(align="left", dx=4, color=TEXT).encode(text=alt.Text(f"{label}:N")),
+        ]
+    if targets.height:
+        tb = alt.Chart(targets).encode(y=y, x=x, tooltip=tooltip)
+        layers += [
+            tb.mark_tick(color=TEXT, thickness=3),
+            tb.mark_text(align="left", dx=6, color=TEXT).encode(text=alt.Text(f"{label}:N")),
+        ]
+    chart = alt.layer(*layers).properties(width=WIDTH - 200, height=wrapped_step(order))
+    return described(with_axes(chart, x=axis), description)
 
 
 def change_dots(
@@ -314,6 +366,7 @@ def small_multiples(
 
 __all__ = [
     "against_targets",
+    "level_bars",
     "category_bars",
     "change_dots",
     "period_columns",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from . import PALETTE, Axis, MixedAxisError, colour_scale, described, one_axis, with_axes
+from . import PALETTE, TEXT, Axis, MixedAxisError, colour_scale, described, one_axis, with_axes
 
 WIDTH = 560
 MUTED = 0.25
@@ -66,10 +66,14 @@ def bars(
     description: str,
     sort: str | list = "-x",
     label_limit: int = 460,
+    color_domain: list[str] | None = None,
 ) -> alt.Chart:
-    """Horizontal bars, one per category; colour (optional) picked out through the legend."""
+    """Horizontal bars, one per category; colour (optional) picked out through the legend, each
+    category the colour of its place in ``color_domain`` (the same whatever the filter leaves).
+    The rows must carry ``quantity`` and ``unit`` (one of each: :func:`one_axis`)."""
     if df.height == 0:
         return empty("No figures match the current choices.")
+    axis = one_axis(df, "bars")
     enc = dict(
         y=alt.Y(f"{category}:N", sort=sort, title=None, axis=alt.Axis(labelLimit=label_limit)),
         x=alt.X(f"{value}:Q", title=value_title),
@@ -77,18 +81,17 @@ def bars(
     )
     chart = alt.Chart(df).mark_bar()
     if color:
-        n = df[color].n_unique()
         pick = _legend_pick(color)
         enc["color"] = alt.Color(
             f"{color}:N",
             title=color_title or color,
-            scale=_scale(n),
+            scale=colour_scale(color_domain or df[color].unique(maintain_order=True).to_list()),
             legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
         )
         enc["opacity"] = _highlight(pick)
         chart = chart.add_params(pick)
     chart = chart.encode(**enc).properties(width=WIDTH - 200, height=alt.Step(22))
-    return described(chart, description)
+    return described(with_axes(chart, x=axis), description)
 
 
 def dated_points(
@@ -276,7 +279,7 @@ def timeline(
     points = alt.Chart(df).mark_point(filled=True, size=110).encode(**enc).add_params(pick)
     rule = (
         alt.Chart(pl.DataFrame({"at": [at], "label": [f"Chosen date: {at}"]}))
-        .mark_rule(color="#801650", strokeDash=[6, 3], size=2)
+        .mark_rule(color=TEXT, strokeDash=[6, 3], size=2)
         .encode(x="at:T", tooltip=alt.Tooltip("label:N", title=""))
     )
     chart = alt.layer(points, rule).properties(width=WIDTH - 120, height=alt.Step(24))

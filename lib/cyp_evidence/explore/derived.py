@@ -167,7 +167,11 @@ class CommitmentExplorer(Explorer):
     def compute(self) -> pl.DataFrame:
         p = self.progress()
         if self.controls["view"].value == SHARE:
-            return p.filter(pl.col("share_of_target").is_not_null()).with_columns(pl.col("share_of_target").round(1))
+            return p.filter(pl.col("share_of_target").is_not_null()).with_columns(
+                pl.col("share_of_target").round(1),
+                pl.lit("share of target").alias("quantity"),
+                pl.lit("percent").alias("unit"),
+            )
         due = p.filter(pl.col("due_date").is_not_null()).select(
             "title",
             pl.col("due_date").alias("date"),
@@ -314,6 +318,7 @@ class FundingExplorer(Explorer):
         d = d.with_columns(pl.col("inputs").str.split(" ").list.get(1).alias("count_id"))
         return (
             d.with_columns(
+                pl.lit("money").alias("quantity"),
                 pl.col("count_id").replace_strict(names, default="").alias("divided_by"),
                 pl.col("count_id").replace_strict(reasons, default="").alias("why_this_count"),
                 pl.col("value").round(2),

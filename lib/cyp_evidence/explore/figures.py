@@ -7,6 +7,7 @@ import ipywidgets as widgets
 import polars as pl
 
 from ..charts import explore as ch
+from ..charts.builders import change_dots, level_bars, period_columns
 from ..evidence.cite import cite_figure, cite_many, source_label
 from .base import ALL, Explorer, esc
 
@@ -23,6 +24,43 @@ UNIT_TITLES = {
     "months": "Months",
     "years": "Years",
 }
+# What one value axis shows: a kind of quantity in a unit, in readers' words.
+QUANTITY_TITLES = {
+    "level": "Numbers",
+    "share": "Shares",
+    "change": "Changes",
+    "rate": "Rates",
+    "multiplier": "Times as likely",
+    "rank": "Ranks",
+    "target": "Targets",
+    "threshold": "Thresholds",
+    "duration": "Lengths of time",
+    "money": "Money",
+}
+
+
+def axis_key(row: dict) -> str:
+    """The axis a figure can be drawn on: its kind of quantity, unit and (for rates) the
+    population base, as one key ('share|proportion|', 'rate|rate|10000')."""
+    per = row.get("rate_per")
+    return f"{row['quantity']}|{row['unit']}|{int(per) if per else ''}"
+
+
+def axis_title(key: str) -> str:
+    """'Shares (%)', 'Rates per 10,000', 'Numbers', 'Money (£)', 'Lengths of time (months)'."""
+    quantity, unit, per = key.split("|")
+    name = QUANTITY_TITLES.get(quantity, quantity)
+    if quantity == "rate":
+        return f"{name} per {int(per):,}" if per else name
+    if unit in ("proportion",):
+        return f"{name} (%)"
+    if unit == "GBP":
+        return f"{name} (£)"
+    if unit in ("count", "rank", "times"):
+        return name
+    return f"{name} ({UNIT_TITLES.get(unit, unit).lower()})"
+
+
 FIGURE_COLUMNS = [
     "id",
     "theme",
@@ -39,8 +77,12 @@ FIGURE_COLUMNS = [
 ]
 
 
+ACRONYMS = {"Send": "SEND"}
+
+
 def pretty(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    text = name.replace("_", " ").capitalize()
+    return ACRONYMS.get(text, text)
 
 
 def with_citations(pkg, figs: pl.DataFrame) -> pl.DataFrame:
@@ -109,6 +151,8 @@ class OverviewExplorer(Explorer):
             .with_columns(
                 pl.col("source_id").replace_strict(names, default=pl.col("source_id")).alias("source"),
                 pl.col("theme").map_elements(pretty, return_dtype=pl.String).alias("theme_label"),
+                pl.lit("level").alias("quantity"),
+                pl.lit("count").alias("unit"),
             )
             .sort("theme", "source_id")
         )
@@ -131,6 +175,7 @@ class OverviewExplorer(Explorer):
             value_title="Figures in the evidence base",
             color="source",
             color_title="Source",
+            color_domain=list(source_short(self.pkg).values()),  # a source keeps its colour whatever the filter
             tooltip=[
                 alt.Tooltip("theme_label:N", title="Theme"),
                 alt.Tooltip("source:N", title="Source"),
@@ -170,9 +215,6 @@ class ThemeExplorer(Explorer):
         self.name = name or "figures-" + "-".join(self.themes)
         super().__init__(pkg, outdir)
 
-    def _in_themes(self) -> pl.DataFrame:
-        return self.pkg.figures.filter(pl.col("theme").is_in(self.themes))
-
     def _controls(self):
         figs = self._in_themes()
         themes = [t for t in self.themes if t in set(figs["theme"])]
@@ -188,14 +230,20 @@ class ThemeExplorer(Explorer):
                 value=ALL,
                 description="Kind",
             ),
-            "unit": widgets.Dropdown(description="Unit"),
+            "axis": widgets.Dropdown(description="Kind of figure", layout=widgets.Layout(width="360px")),
         }
+        if len(themes) <= 1:  # one theme is no choice
+            c["theme"].layout.display = "none"
         self._fill(c, "theme")
         return c
 
+    def _in_themes(self) -> pl.DataFrame:
+        figs = self.pkg.figures.filter(pl.col("theme").is_in(self.themes))
+        return figs.with_columns(pl.Series("axis", [axis_key(r) for r in figs.iter_rows(named=True)], dtype=pl.String))
+
     def _filtered(self, c: dict, upto: str) -> pl.DataFrame:
         figs = self._in_themes()
-        for key in ("theme", "measure", "kind", "unit"):
+        for key in ("theme", "measure", "kind", "axis"):
             if key == upto:
                 break
             v = c[key].value
@@ -204,24 +252,30 @@ class ThemeExplorer(Explorer):
         return figs
 
     def _fill(self, c: dict, changed: str) -> None:
-        """Options of the controls after ``changed`` follow what is left to choose from."""
-        order = ["theme", "measure", "kind", "unit"]
+        """Options of the controls after ``changed`` follow what is left to choose from; going
+        back to "All" resets the controls after it (no choice sticks from the old selection);
+        a control left with a single choice is hidden."""
+        order = ["theme", "measure", "kind", "axis"]
+        reset = changed in c and c[changed].value == ALL
         for key in order[order.index(changed) + 1 :]:
             figs = self._filtered(c, key)
             if key == "measure":
                 counts = figs.group_by("measure").agg(pl.col("label").first(), pl.len()).sort("measure")
                 opts = [(f"All measures ({figs.height} figures)", ALL)] + [
-                    (f"{r['label']} [{r['measure']}] ({r['len']})", r["measure"]) for r in counts.iter_rows(named=True)
+                    (f"{r['label']} ({r['len']})", r["measure"]) for r in counts.iter_rows(named=True)
                 ]
             elif key == "kind":
                 opts = [ALL] + [k for k in self.pkg.enum("figures", "kind") if k in set(figs["kind"])]
             else:
-                units = figs.group_by("unit").len().sort("len", "unit", descending=[True, False])["unit"].to_list()
-                opts = [(f"{UNIT_TITLES.get(u, u)}", u) for u in units] or [("(none)", None)]
+                axes = figs.group_by("axis").len().sort("len", "axis", descending=[True, False])["axis"].to_list()
+                opts = [(axis_title(a), a) for a in axes] or [("(none)", None)]
             values = [o[1] if isinstance(o, tuple) else o for o in opts]
             old = c[key].value
             c[key].options = opts
-            c[key].value = old if old in values else values[0]
+            c[key].value = values[0] if reset or old not in values else old
+            # "All" and one other choice, or a single choice, is no choice: hide the control
+            choices = [v for v in values if v not in (ALL, None)]
+            c[key].layout.display = "none" if len(choices) <= 1 and key != "axis" else None
 
     def _sync_options(self, changed: str) -> None:
         self._fill(self.controls, changed)
@@ -229,7 +283,7 @@ class ThemeExplorer(Explorer):
     def compute(self) -> pl.DataFrame:
         c = self.controls
         figs = self._filtered(c, "end")
-        if c["unit"].value is None:
+        if c["axis"].value is None:
             figs = figs.head(0)
         # the same label can appear for several periods or places: say which on the bar
         figs = figs.with_columns(
@@ -254,13 +308,14 @@ class ThemeExplorer(Explorer):
             "value",
             "drawn",
             "printed",
+            "quantity",
             "unit",
             "kind",
             "period",
             "period_end",
             "geography",
             "source_id",
-        ).sort("kind", "drawn", descending=[False, True])
+        ).sort("kind", "drawn", descending=[False, True], nulls_last=True)
 
     def _dated(self, data: pl.DataFrame) -> bool:
         return (
@@ -269,8 +324,11 @@ class ThemeExplorer(Explorer):
         )
 
     def build_chart(self, data):
-        unit = self.controls["unit"].value
-        title = UNIT_TITLES.get(unit, unit or "")
+        key = self.controls["axis"].value
+        title = axis_title(key) if key else ""
+        data = data.filter(pl.col("drawn").is_not_null())  # a range has no single value to draw
+        if data.height == 0:
+            return ch.empty("No figures with a single value match the current choices.")
         tooltip = [
             alt.Tooltip("label:N", title="Measure"),
             alt.Tooltip("printed:N", title="As printed"),
@@ -279,30 +337,38 @@ class ThemeExplorer(Explorer):
             alt.Tooltip("kind:N", title="Kind"),
         ]
         items = "; ".join(f"{r['bar']}: {r['printed']} ({r['kind']})" for r in data.head(20).iter_rows(named=True))
-        if self._dated(data):
-            dated = data.filter(pl.col("period_end").is_not_null()).with_columns(
-                pl.concat_str([pl.col("kind"), pl.lit(", "), pl.col("geography")]).alias("series")
-            )
-            return ch.dated_points(
-                dated,
-                date="period_end",
+        if data["quantity"][0] == "change":
+            return change_dots(
+                data.with_columns(pl.lit("Change").alias("group")),
+                measure="label",
                 value="drawn",
+                label="printed",
+                period="period",
+                group="group",
+                groups=["Change"],
                 value_title=title,
-                color="series",
-                color_title="Kind, area",
                 tooltip=tooltip,
-                description=f"Line chart of {data['label'][0]} over time ({title}): {items}",
+                description=f"Dot chart of changes, one panel per period ({title}): {items}",
             )
-        return ch.bars(
+        if self._dated(data):
+            dated = data.filter(pl.col("period_end").is_not_null()).sort("period_end")
+            return period_columns(
+                dated,
+                period="period",
+                value="drawn",
+                label="printed",
+                value_title=title,
+                tooltip=tooltip,
+                description=f"Column chart of {data['label'][0]} by period, earliest first ({title}); targets as ticks: {items}",
+            )
+        return level_bars(
             data,
             category="bar",
             value="drawn",
+            label="printed",
             value_title=title,
-            color="kind",
-            color_title="Kind",
             tooltip=tooltip,
-            sort=None,
-            description=f"Bar chart of figures in {title}, as printed: {items}",
+            description=f"Bar chart of figures in {title}, largest first, targets as ticks: {items}",
         )
 
     @property
@@ -319,9 +385,10 @@ class ThemeExplorer(Explorer):
         d = self._data
         cav = d.join(self.pkg.figures.select("id", "caveats"), on="id").filter(pl.col("caveats").is_not_null())
         out = []
-        if self.controls["unit"].value and len(self.controls["unit"].options) > 1:
+        if self.controls["axis"].value and len(self.controls["axis"].options) > 1:
             out.append(
-                f"<p style='font-size:12px'>Only figures in one unit can share an axis: {len(self.controls['unit'].options) - 1} other unit(s) are in the Unit list.</p>"
+                f"<p style='font-size:12px'>Only figures of one kind, in one unit, share an axis: {len(self.controls['axis'].options) - 1} "
+                "other kind(s) are in the 'Kind of figure' list. Bars are figures as reported; black ticks are targets.</p>"
             )
         if cav.height:
             items = "".join(f"<li>{esc(r['label'])}: {esc(r['caveats'])}</li>" for r in cav.iter_rows(named=True))

@@ -194,7 +194,11 @@ class SourceIssueExplorer(Explorer):
             self.issues()
             .group_by("kind", "source_id")
             .agg(pl.len().alias("issues"))
-            .with_columns(pl.col("source_id").replace_strict(names, default=pl.col("source_id")).alias("source"))
+            .with_columns(
+                pl.col("source_id").replace_strict(names, default=pl.col("source_id")).alias("source"),
+                pl.lit("level").alias("quantity"),
+                pl.lit("count").alias("unit"),
+            )
             .sort("kind", "source_id")
         )
 
@@ -207,6 +211,7 @@ class SourceIssueExplorer(Explorer):
             value_title="Issues recorded",
             color="source",
             color_title="Source",
+            color_domain=list(source_short(self.pkg).values()),
             tooltip=[
                 alt.Tooltip("kind:N", title="Kind"),
                 alt.Tooltip("source:N", title="Source"),

@@ -1,0 +1,117 @@
+"""Every chart an explorer can draw, for every combination of its controls, keeps one kind of
+quantity and one unit on each axis, declares it, and uses colours that pass the colour test;
+controls with a single choice are hidden; going back to "All" resets what depended on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ipywidgets as widgets
+import pytest
+from test_explore_support import make_package
+
+from cyp_evidence import charts
+from cyp_evidence import explore as ex
+from cyp_evidence.evidence import load
+
+EXPLORERS = {
+    "overview": lambda p: ex.OverviewExplorer(p),
+    "prevalence": lambda p: ex.ThemeExplorer(p, themes=("prevalence", "demand", "outcomes")),
+    "growth": lambda p: ex.DemandGrowthExplorer(p),
+    "workforce": lambda p: ex.ThemeExplorer(p, themes=("workforce",)),
+    "waiting": lambda p: ex.ThemeExplorer(p, themes=("waiting_times", "eating_disorders")),
+    "inpatient": lambda p: ex.ThemeExplorer(p, themes=("inpatient",)),
+    "commitments": lambda p: ex.CommitmentExplorer(p),
+    "money": lambda p: ex.FundingExplorer(p),
+    "access": lambda p: ex.ThemeExplorer(p, themes=("access", "funding", "programmes", "commitments")),
+    "vanguards": lambda p: ex.VanguardExplorer(p),
+    "tracker": lambda p: ex.RecommendationExplorer(p),
+    "send": lambda p: ex.ThemeExplorer(p, themes=("send", "governance")),
+    "issues": lambda p: ex.SourceIssueExplorer(p),
+}
+
+
+def candidates(c) -> list:
+    """The values a reader can give one control (every option of a list; a few for the rest)."""
+    if isinstance(c, (widgets.Dropdown, widgets.ToggleButtons)):
+        return [o[1] if isinstance(o, tuple) else o for o in c.options]
+    if isinstance(c, widgets.Checkbox):
+        return [True, False]
+    if isinstance(c, widgets.SelectMultiple):
+        opts = list(c.options)
+        return [tuple(opts), tuple(opts[:1]), tuple(opts[: max(1, len(opts) // 2)])] if opts else [()]
+    if isinstance(c, widgets.SelectionRangeSlider):
+        o = list(c.options)
+        return [(o[0], o[-1]), (o[0], o[0]), (o[len(o) // 2], o[-1])] if len(o) > 1 else [c.value]
+    if isinstance(c, widgets.DatePicker):
+        return [c.value, dt.date(2018, 1, 1), dt.date(2010, 1, 1)]
+    if isinstance(c, widgets.Text):
+        return ["", "1 in 6"]
+    raise AssertionError(f"no candidate values for {type(c).__name__}")
+
+
+def combinations(e, keys: list[str]):
+    """Set every combination of the controls in ``keys`` (each control's options as they are
+    once the ones before it are set) and yield the state after each."""
+    if not keys:
+        yield e.state()
+        return
+    c = e.controls[keys[0]]
+    applies = not c.disabled and c.layout.display != "none"
+    for v in candidates(c) if applies else [c.value]:
+        c.value = v
+        yield from combinations(e, keys[1:])
+
+
+@pytest.fixture(scope="module")
+def real():
+    return load()
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+@pytest.mark.parametrize("which", ["real", "sample"])
+def test_every_combination_of_controls_draws_an_honest_chart(name, which, real):
+    e = EXPLORERS[name](real if which == "real" else make_package())
+    seen, problems = 0, []
+    for state in combinations(e, list(e.controls)):
+        spec = e.chart().to_dict(validate=False)
+        problems += charts.check_spec(spec, f"{name} {state}")
+        seen += 1
+    assert seen >= 1 and problems == [], problems[:5]
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_no_visible_control_offers_a_single_choice(name, real):
+    e = EXPLORERS[name](real)
+    for key, c in e.controls.items():
+        if c.layout.display == "none" or c.disabled or not hasattr(c, "options"):
+            continue
+        choices = [o[1] if isinstance(o, tuple) else o for o in c.options]
+        assert len([v for v in choices if v not in (ex.base.ALL, None)]) >= 2 or (
+            isinstance(c, widgets.SelectMultiple) and len(choices) >= 2
+        ), f"{name}: control {key} offers {choices}"
+
+
+def test_back_to_all_resets_the_controls_that_depended_on_it(real):
+    t = ex.ThemeExplorer(real, themes=("prevalence", "demand", "outcomes"))
+    first = t.controls["axis"].value
+    n = t.chart_data.height
+    measure = next(v for _, v in t.controls["measure"].options if v != ex.base.ALL)
+    t.set(measure=measure)
+    t.set(measure=ex.base.ALL)
+    assert t.controls["axis"].value == first and t.chart_data.height == n  # not stuck on the measure's unit
+
+
+def test_colours_follow_the_category_not_the_filter(real):
+    o = ex.OverviewExplorer(real)
+
+    def colour_of(spec, source):
+        scale = spec["encoding"]["color"]["scale"]
+        return dict(zip(scale["domain"], scale["range"], strict=True))[source]
+
+    lga = next(s for s in ex.figures.source_short(real).values() if s.startswith("Local Government"))
+    before = colour_of(o.chart().to_dict(), lga)
+    o.set(kind="target")
+    assert colour_of(o.chart().to_dict(), lga) == before
+    o.set(kind="All", search="1 in 6")
+    assert colour_of(o.chart().to_dict(), lga) == before
