@@ -466,3 +466,13 @@ def test_total_shares_use_the_printed_grand_total():
 )
 def test_fmt_share(x, expected):
     assert m.fmt_share(x) == expected
+
+
+def test_money_per_head_only_over_the_moneys_own_population(pkg):
+    """The review's £36m ÷ 6,000 children: all-age inpatient money is never divided by children."""
+    assert m.denominator_candidates(pkg, "lga24-a3-iqtp-funding", "child").height == 0
+    ffic = m.denominator_candidates(pkg, "lga24-ffic-funding-available", "child")
+    assert ffic.height and not ffic["id"].str.contains("referrals").any()  # per child, not per referral
+    money = m.figure(pkg, "lga24-ffic-funding-available")
+    for i in ffic["id"]:
+        assert m.figure(pkg, i)["population"] == money["population"]

@@ -884,7 +884,9 @@ def denominator_candidates(pkg: EvidencePackage, money_id: str, basis: str, limi
     ``basis`` 'child': counts of people (children, young people, pupils, referrals, admissions);
     'area': numbers of areas, organisations, services or teams. A candidate must share at least
     two of: a programme word in its measure name (counts twice), the source document, the theme
-    (funding, access, programmes and commitments count as one)."""
+    (funding, access, programmes and commitments count as one). Money per head is only ever over
+    the money's own population: a count of people must cover the same population as the money
+    (all-age money is never divided by a count of children)."""
     m = figure(pkg, money_id)
     figs = pkg.figures.filter(
         (pl.col("unit") == "count")
@@ -899,6 +901,8 @@ def denominator_candidates(pkg: EvidencePackage, money_id: str, basis: str, limi
         is_child = bool(_CHILD_COUNT.search(counted))
         if is_child != (basis == "child") or (basis == "area" and not AREA_COUNTED.search(counted)):
             continue
+        if basis == "child" and (r["population"] or "").strip().lower() != (m["population"] or "").strip().lower():
+            continue  # money per head only over a matching population
         shared = sorted(_tokens(m) & _tokens(r))
         same_source = r["source_id"] == m["source_id"]
         same_theme = r["theme"] == m["theme"] or {r["theme"], m["theme"]} <= _SERVICE_THEMES
