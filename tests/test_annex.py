@@ -7,6 +7,7 @@ import datetime as dt
 import html as htmllib
 import re
 
+import polars as pl
 import pytest
 
 from cyp_evidence import measures as m
@@ -139,3 +140,19 @@ def test_series_run_left_to_right_in_period_order(monkeypatch):
     admissions = [s for s in series if "admi" in s["description"].lower()]
     periods = [r["period"] for r in admissions[0]["datasets"][admissions[0]["data"]["name"]]]
     assert periods == ["2020/21", "2021/22", "2022/23"]
+
+
+def test_other_scope_figures_are_kept_out_of_the_england_tables(briefing):
+    section = briefing.section_html("demand-workforce")
+    main, _, context = section.partition("not about children and young people in England")
+    world = briefing.pkg.figures.filter(pl.col("id") == "lga24-a1-cyp-share-world-population")["label"][0]
+    assert world in text(context) and world not in text(main) and "global figure" in text(context)
+    inpatient = briefing.section_html("inpatient")
+    england, _, other = inpatient.partition("not about children and young people in England")
+    assert "England and Wales; all ages" in text(other) and "England and Wales; all ages" not in text(england)
+
+
+def test_dated_figures_and_ccgs_are_marked(briefing):
+    section = text(briefing.section_html("demand-workforce"))
+    assert "dated: more than 5 years before the meeting" in section
+    assert "CCGs were replaced by integrated care boards (ICBs) on 1 July 2022" in section

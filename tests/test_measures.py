@@ -476,3 +476,23 @@ def test_money_per_head_only_over_the_moneys_own_population(pkg):
     money = m.figure(pkg, "lga24-ffic-funding-available")
     for i in ffic["id"]:
         assert m.figure(pkg, i)["population"] == money["population"]
+
+
+def test_how_current_each_figure_is(pkg):
+    meeting = D(2024, 3, 12)
+    trafford = m.currency_note(pkg, m.figure(pkg, "ec16-trafford-lac-rate-dec-2014"), meeting)
+    assert trafford.startswith("December 2014 (as at 31 December 2014") and "dated: more than 5 years" in trafford
+    ccgs = m.currency_note(pkg, m.figure(pkg, "nhse19-ccgs-with-designated-officers"), meeting)
+    assert "source published February 2019" in ccgs and "replaced by integrated care boards" in ccgs
+    # the same figure read at a meeting before July 2022 carries no CCG caveat, and is not yet dated
+    early = m.currency_note(pkg, m.figure(pkg, "nhse19-ccgs-with-designated-officers"), D(2020, 1, 1))
+    assert "integrated care boards" not in early and "dated" not in early
+    recent = m.currency_note(pkg, m.figure(pkg, "lga24-a3-admissions-2022-23"), meeting)
+    assert recent == "2022/23 (as at 31 March 2023)"
+    assert m.DATED_AFTER_YEARS == 5  # set in one place
+
+
+def test_global_all_age_and_england_and_wales_figures_are_labelled(pkg):
+    assert m.scope_label(m.figure(pkg, "lga24-a1-cyp-share-world-population")) == "global figure"
+    assert m.scope_label(m.figure(pkg, "lga24-cp-black-people-cto")) == "England and Wales; all ages"
+    assert m.scope_label(m.figure(pkg, "lga24-a3-admissions-2022-23")) == ""

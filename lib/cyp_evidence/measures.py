@@ -108,6 +108,26 @@ ACTION_DONE = re.compile(
 AHEAD = re.compile(r"\bahead of (?:target|schedule|plan|time)\b|\bmet early\b", re.I)
 
 
+# How current a figure is: figures whose period (or, with no period stated, whose source)
+# ends more than DATED_AFTER_YEARS before the meeting are marked as dated. Set here only.
+DATED_AFTER_YEARS = 5
+# Terms that no longer applied at a later meeting: (pattern, date the term lapsed, caveat).
+LAPSED_TERMS = (
+    (
+        re.compile(r"\bCCGs?\b|clinical commissioning group", re.I),
+        dt.date(2022, 7, 1),
+        "CCGs were replaced by integrated care boards (ICBs) on 1 July 2022",
+    ),
+)
+# Figures that are not about children and young people in England: kept out of comparisons of
+# England figures for children and young people, and labelled.
+OTHER_SCOPE = (
+    (re.compile(r"^world$|\bglobal\b", re.I), "geography", "global figure"),
+    (re.compile(r"england and wales", re.I), "geography", "England and Wales"),
+    (re.compile(r"\ball ages\b|of all ages|all-age", re.I), "population", "all ages"),
+)
+
+
 @dataclass(frozen=True)
 class Derived:
     """One derived number and everything needed to check it by hand."""
@@ -219,6 +239,49 @@ def comparable_value(row: dict) -> tuple[float, str]:
 
 def _period_label(a: dict, b: dict) -> str:
     return f"{a['period']} to {b['period']}"
+
+
+# ---------------------------------------------------------------------------- how current
+def as_at(pkg: EvidencePackage, row: dict) -> tuple[dt.date, bool]:
+    """The date a figure is as at: the end of its period, or (no period dated) the publication
+    date of its source; and whether that date comes from the period (True) or the source."""
+    if row.get("period_end"):
+        return row["period_end"], True
+    return published(pkg)[row["source_id"]], False
+
+
+def is_dated(pkg: EvidencePackage, row: dict, meeting: dt.date) -> bool:
+    """Older than ``DATED_AFTER_YEARS`` at the meeting date."""
+    when, _ = as_at(pkg, row)
+    return (meeting - when).days > DATED_AFTER_YEARS * 365.25
+
+
+def scope_label(row: dict) -> str:
+    """'global figure', 'England and Wales', 'all ages' for a figure outside England's children
+    and young people; '' for one inside it."""
+    labels = [label for pattern, col, label in OTHER_SCOPE if pattern.search(row.get(col) or "")]
+    return "; ".join(labels)
+
+
+def currency_note(pkg: EvidencePackage, row: dict, meeting: dt.date) -> str:
+    """What period a figure is as at, in words, with the marks a reader needs at the meeting:
+    'December 2014 (as at 31 December 2014; dated: more than 5 years before the meeting)'."""
+    when, from_period = as_at(pkg, row)
+    period = row.get("period") or "not stated"
+    note = [f"as at {when:%-d %B %Y}" if from_period else f"period not stated; source published {when:%B %Y}"]
+    if is_dated(pkg, row, meeting):
+        note.append(f"dated: more than {DATED_AFTER_YEARS} years before the meeting")
+    text = " ".join(str(row.get(k) or "") for k in ("label", "counted", "population", "quote"))
+    for pattern, lapsed, caveat in LAPSED_TERMS:
+        if pattern.search(text) and meeting >= lapsed and when < lapsed:
+            note.append(caveat)
+    scope = scope_label(row)
+    if scope:
+        note.append(scope)
+    if from_period or period != "not stated":
+        return f"{period} ({'; '.join(note)})"
+    first = note[0][:1].upper() + note[0][1:]
+    return first + (f" ({'; '.join(note[1:])})" if note[1:] else "")
 
 
 # ---------------------------------------------------------------------------- growth

@@ -148,6 +148,26 @@ class Briefing:
         self._table_no += 1
         return self._table_no
 
+    def _figures_tables(self, df: pl.DataFrame, caption: str) -> str:
+        """The figures of a section as tables: each figure's period says what it is as at, with
+        dated figures and lapsed terms (CCGs) marked (``measures.currency_note``); global,
+        all-age and England-and-Wales figures go to a table of their own, labelled, so they are
+        never read beside the England figures for children and young people."""
+        meeting = self.params.meeting_date
+        rows = df.iter_rows(named=True)
+        df = df.with_columns(
+            pl.Series("period", [m.currency_note(self.pkg, r, meeting) for r in rows], dtype=pl.String),
+            pl.Series("other_scope", [m.scope_label(r) != "" for r in df.iter_rows(named=True)], dtype=pl.Boolean),
+        )
+        main, other = df.filter(~pl.col("other_scope")), df.filter(pl.col("other_scope"))
+        out = self._figures_table(main.drop("other_scope"), caption) if main.height else ""
+        if other.height:
+            out += self._figures_table(
+                other.drop("other_scope"),
+                f"{caption} not about children and young people in England (global, all-age or England and Wales): not comparable",
+            )
+        return out
+
     def _figures_table(self, df: pl.DataFrame, caption: str) -> str:
         df = self._cite(df)
         n = self._next_table()
@@ -189,7 +209,7 @@ class Briefing:
         )
         if growth.height:
             out.append(self._growth_figure(growth))
-        out.append(self._figures_table(figs.sort("theme", "id"), "Prevalence, demand and workforce figures"))
+        out.append(self._figures_tables(figs.sort("theme", "id"), "Prevalence, demand and workforce figures"))
         return out
 
     def _growth_figure(self, growth: pl.DataFrame) -> str:
@@ -348,7 +368,7 @@ class Briefing:
             if fig:
                 out.append(fig)
         if access.height:
-            out.append(self._figures_table(access.sort("theme", "kind", "id"), "Access, coverage and funding figures"))
+            out.append(self._figures_tables(access.sort("theme", "kind", "id"), "Access, coverage and funding figures"))
         return out
 
     def _targets_figure(self, commitments: pl.DataFrame) -> str:
@@ -504,7 +524,7 @@ class Briefing:
             series = starts.filter(pl.col("measure") == measure).sort("period_end")
             if series.height >= 2:
                 out.append(self._series_figure(series))
-        out.append(self._figures_table(figs.sort("theme", "id"), "Eating-disorder and waiting-time figures"))
+        out.append(self._figures_tables(figs.sort("theme", "id"), "Eating-disorder and waiting-time figures"))
         return out
 
     def _section_inpatient(self) -> list[str]:
@@ -527,7 +547,7 @@ class Briefing:
             ).sort("period_end")
             out.append(self._series_figure(series))
         out.append(
-            self._figures_table(
+            self._figures_tables(
                 figs.sort("id"), "Inpatient care figures: admissions, lengths of stay, beds and funding"
             )
         )
@@ -619,7 +639,7 @@ class Briefing:
         key = self.pkg.figures.filter(pl.col("measure").str.starts_with("ffic_"))
         if key.height:
             out.append(
-                self._figures_table(
+                self._figures_tables(
                     key,
                     "Key figures on the Framework for Integrated Care: vanguards, funding, referrals and intervention findings (as printed)",
                 )
@@ -717,7 +737,7 @@ class Briefing:
             return self._none("special educational needs and disabilities")
         out = []
         if figs.height:
-            out.append(self._figures_table(figs.sort("id"), "SEND figures"))
+            out.append(self._figures_tables(figs.sort("id"), "SEND figures"))
         if recs.height:
             out.append(self._recs_table(recs, "SEND inspection findings, system proposals and statutory timescales"))
         return out
