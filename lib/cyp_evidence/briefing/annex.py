@@ -56,7 +56,8 @@ def _bounds(g: pl.DataFrame) -> tuple[float, float]:
     largest value of the figures printed as one target (a range printed as two figures)."""
     if "value_min" in g.columns and g["value_min"].drop_nulls().len():
         return float(g["value_min"].drop_nulls()[0]), float(g["value_max"].drop_nulls()[0])
-    return float(g["value"].min()), float(g["value"].max())
+    values = g["value"].drop_nulls().cast(pl.Float64).to_list()
+    return min(values), max(values)
 
 
 def _lower(label: str) -> str:

@@ -51,7 +51,7 @@ MARKER_QUANTITIES = ("target", "threshold")  # drawn as markers or rules on the 
 META = "cyp_evidence"  # key of the chart's usermeta
 
 
-def theme() -> dict:
+def theme() -> Any:
     return {
         "config": {
             "font": FONT,

@@ -24,7 +24,7 @@ def alt_items(df: pl.DataFrame, label: str, value: str, limit: int = 20) -> str:
     return "; ".join(items) + more
 
 
-def empty(message: str) -> alt.Chart:
+def empty(message: str) -> alt.TopLevelMixin:
     """A blank chart that says why there is nothing to draw."""
     chart = (
         alt.Chart(pl.DataFrame({"message": [message]}))
@@ -67,7 +67,7 @@ def bars(
     sort: str | list = "-x",
     label_limit: int = 460,
     color_domain: list[str] | None = None,
-) -> alt.Chart:
+) -> alt.TopLevelMixin:
     """Horizontal bars, one per category; colour (optional) picked out through the legend, each
     category the colour of its place in ``color_domain`` (the same whatever the filter leaves).
     The rows must carry ``quantity`` and ``unit`` (one of each: :func:`one_axis`)."""
@@ -94,39 +94,6 @@ def bars(
     return described(with_axes(chart, x=axis), description)
 
 
-def dated_points(
-    df: pl.DataFrame,
-    *,
-    date: str,
-    value: str,
-    value_title: str,
-    color: str,
-    color_title: str,
-    tooltip: list,
-    description: str,
-) -> alt.Chart:
-    """A line with points over time, one line per colour (a measure printed for several periods)."""
-    if df.height == 0:
-        return empty("No dated figures match the current choices.")
-    pick = _legend_pick(color)
-    base = alt.Chart(df).encode(
-        x=alt.X(f"{date}:T", title="End of period"),
-        y=alt.Y(f"{value}:Q", title=value_title),
-        color=alt.Color(
-            f"{color}:N",
-            title=color_title,
-            scale=_scale(df[color].n_unique()),
-            legend=alt.Legend(orient="bottom", columns=1, labelLimit=420),
-        ),
-        opacity=_highlight(pick),
-        tooltip=tooltip,
-    )
-    chart = (
-        (base.mark_line() + base.mark_point(filled=True, size=70)).add_params(pick).properties(width=WIDTH, height=300)
-    )
-    return described(chart, description)
-
-
 def stacked_with_totals(
     df: pl.DataFrame,
     *,
@@ -142,7 +109,7 @@ def stacked_with_totals(
     category_order: list[str],
     tooltip: list,
     description: str,
-) -> alt.HConcatChart | alt.Chart:
+) -> alt.TopLevelMixin:
     """Stacked bars of ``value`` (x = quarter) beside one bar per category of ``total`` summed
     over the quarters shown.
 
@@ -217,7 +184,7 @@ def grouped_bars(
     value_title: str,
     tooltip: list,
     description: str,
-) -> alt.Chart:
+) -> alt.TopLevelMixin:
     """Bars for each category, one per group side by side (e.g. age group by gender)."""
     if df.height == 0:
         return empty("No figures match the current choices.")
@@ -256,7 +223,7 @@ def timeline(
     description: str,
     row_title: str = "",
     color_title: str = "Progress in the sources",
-) -> alt.LayerChart | alt.Chart:
+) -> alt.TopLevelMixin:
     """Dated events per row (due dates, reported dates) with a rule at the chosen date."""
     if df.height == 0:
         return empty("Nothing with a date matches the current choices.")
@@ -286,39 +253,11 @@ def timeline(
     return described(chart, description)
 
 
-def status_counts(df: pl.DataFrame, *, status: str, order: list[str], group: str, description: str) -> alt.Chart:
-    """How many items are in each status, stacked by group (e.g. the list they belong to)."""
-    if df.height == 0:
-        return empty("Nothing matches the current choices.")
-    chart = (
-        alt.Chart(df)
-        .mark_bar()
-        .encode(
-            y=alt.Y(f"{status}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
-            x=alt.X("count():Q", title="Number"),
-            color=alt.Color(
-                f"{group}:N",
-                scale=_scale(df[group].n_unique()),
-                legend=alt.Legend(orient="bottom", columns=2, labelLimit=300),
-            ),
-            tooltip=[
-                alt.Tooltip(f"{status}:N", title="Status"),
-                alt.Tooltip(f"{group}:N"),
-                alt.Tooltip("count():Q", title="Number"),
-            ],
-        )
-        .properties(width=WIDTH - 200, height=alt.Step(22))
-    )
-    return described(chart, description)
-
-
 __all__ = [
     "alt_items",
     "bars",
-    "dated_points",
     "empty",
     "grouped_bars",
     "stacked_with_totals",
-    "status_counts",
     "timeline",
 ]
