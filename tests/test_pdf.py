@@ -146,8 +146,15 @@ def chart_titles(html: str) -> set[str]:
     # html.chart_html: <script type="application/json" class="annex-chart-spec" ...>{"spec": ...}</script>
     for m in re.finditer(r'<script type="application/json" class="annex-chart-spec"[^>]*>(.*?)</script>', html, re.S):
         spec = json.loads(m.group(1))["spec"]
-        for channel in ("x", "y", "color"):
-            title = (spec.get("encoding") or {}).get(channel, {}).get("title")
-            if isinstance(title, str) and title:
-                titles.add(title)
+        views = [spec]
+        while views:  # the chart and every view inside it (layers, facets, concatenations)
+            view = views.pop()
+            for channel in ("x", "y", "color"):
+                title = (view.get("encoding") or {}).get(channel, {}).get("title")
+                if isinstance(title, str) and title:
+                    titles.add(title)
+            for key in ("layer", "hconcat", "vconcat", "concat"):
+                views += view.get(key) or []
+            if isinstance(view.get("spec"), dict):
+                views.append(view["spec"])
     return titles

@@ -195,7 +195,7 @@ def change_dots(
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=_fmt(axis.unit)), scale=alt.Scale(zero=True)),
         tooltip=tooltip,
     )
-    rule = alt.Chart().mark_rule(color=TEXT, strokeWidth=1).encode(x=alt.datum(0))
+    rule = alt.Chart().mark_rule(color=TEXT, strokeWidth=1, aria=False).encode(x=alt.datum(0))  # the zero line
     dots = base.mark_point(filled=True, size=120, opacity=1).encode(
         color=alt.Color(f"{group}:N", title="Group", scale=colour_scale(groups), legend=alt.Legend(orient="top"))
     )
