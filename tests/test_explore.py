@@ -158,7 +158,7 @@ def test_theme_explorer_kind(sample):
     t.set(kind="target")
     assert set(t.chart_data["kind"]) == {"target"}
     t.set(kind="All")
-    assert {"observed", "target"} <= set(t.table["kind"]) or t.controls["unit"].value == "count"
+    assert {"observed", "target"} <= set(t.table["kind"]) or t.controls["axis"].value == "level|count|"
 
 
 # ---------------------------------------------------------------- derived views
