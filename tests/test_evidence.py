@@ -214,3 +214,14 @@ def test_validate_cli_prints_warnings_and_exits_zero(capsys):
     captured = capsys.readouterr()
     assert "evidence valid" in captured.out
     assert captured.err.count("warning: source issue:") == len(KNOWN_DETECTIONS)
+
+
+def test_one_statistic_is_one_measure_whatever_its_print(pkg):
+    """'730k' and '730,000' are the same statistic: one measure, one canonical value, so the
+    validator compares them (and finds no conflict); the MHST counts carry no scale in their name."""
+    access = pkg.figures.filter(
+        pl.col("id").is_in(["lga24-a1-access-730k", "lga24-cp-access-730000", "lga24-a1-access-730000-0-17"])
+    )
+    assert set(access["measure"]) == {"cyp_accessing_nhs_mh"} and set(access["value"]) == {730_000.0}
+    assert set(access["scale"]) == {0, 3}
+    assert not pkg.figures.filter(pl.col("measure").str.contains("thousands|millions")).height

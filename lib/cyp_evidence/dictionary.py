@@ -103,6 +103,12 @@ def render_markdown() -> str:
         ]
         if schema.get("primaryKey"):
             out += [f"Primary key: {', '.join(f'`{k}`' for k in schema['primaryKey'])}.", ""]
+        if schema.get("foreignKeys"):
+            refs = [
+                f"`{fk['fields'][0]}` → `{fk['reference']['resource']}.{fk['reference']['fields'][0]}`"
+                for fk in schema["foreignKeys"]
+            ]
+            out += [f"Foreign keys: {', '.join(refs)}.", ""]
         out += [_fields_table(schema), ""]
     out += [
         "## Derived measures",
