@@ -115,11 +115,11 @@ class Context:
     col: int  # where the token starts in that line
     first_on_line: bool
 
-    @property
+    @functools.cached_property
     def before(self) -> str:
         return self.line[: self.col]
 
-    @property
+    @functools.cached_property
     def after(self) -> str:
         return self.line[self.col + len(self.token.text) :]
 
@@ -318,9 +318,10 @@ def _number_span_ok(text: str, s: int, e: int) -> bool:
     return not (cut_before or cut_after)
 
 
-def _printed_spans(text: str, quote: str, printed: str) -> list[tuple[int, int]]:
+def _printed_spans(text: str, starts: list[int], quote: str, printed: str) -> list[tuple[int, int]]:
+    """Where ``printed`` stands inside each occurrence (``starts``) of ``quote`` in ``text``."""
     spans = []
-    for q in _occurrences(text, quote):
+    for q in starts:
         for p in _occurrences(quote, printed):
             s, e = q + p, q + p + len(printed)
             if _number_span_ok(text, s, e):
@@ -394,14 +395,20 @@ def source_coverage(
     tokens = _Tokens(tokenize(text))
     index = TextIndex(text)
     frames = rows if rows is not None else _rows(pkg)
+    found: dict[str, list[int]] = {}
+
+    def occurrences(quote: str) -> list[int]:  # where a quote stands in this text (each found once)
+        if quote not in found:
+            found[quote] = _occurrences(text, quote)
+        return found[quote]
 
     figures = [r for r in frames["figures"] if r["source_id"] == source_id]
     for r in figures:
         if r["quote"] and r["printed"]:
-            tokens.mark(_printed_spans(text, r["quote"], r["printed"]), "figure", r["id"])
+            tokens.mark(_printed_spans(text, occurrences(r["quote"]), r["quote"], r["printed"]), "figure", r["id"])
     for r in figures:  # a number of the quote that the figure row records (its period, who is counted)
         recorded = " ".join(r.get(c) or "" for c in FIGURE_CONTEXT)
-        for q in _occurrences(text, r["quote"] or ""):
+        for q in occurrences(r["quote"] or ""):
             spans = [
                 (tokens.starts[i], tokens.ends[i])
                 for i in tokens.inside(q, q + len(r["quote"]))
@@ -416,7 +423,7 @@ def source_coverage(
             cells_by_line.setdefault(c["line_quote"], []).append(c)
     for line_quote, cells in cells_by_line.items():
         fields = {c["printed"] for c in cells} | {c["row"] for c in cells}
-        for q in _occurrences(text, line_quote):
+        for q in occurrences(line_quote):
             pos = q
             for part in line_quote.split("\t"):
                 if part.strip() in fields:
@@ -424,7 +431,7 @@ def source_coverage(
                 pos += len(part) + 1
     for tid, t in tables.items():
         if t["header_quote"]:
-            spans = [(q, q + len(t["header_quote"])) for q in _occurrences(text, t["header_quote"])]
+            spans = [(q, q + len(t["header_quote"])) for q in occurrences(t["header_quote"])]
             tokens.mark(spans, "table", tid)
 
     for r in frames["recommendations"]:
@@ -432,7 +439,7 @@ def source_coverage(
             progress_elsewhere = col == "progress_quote" and r.get("progress_source_id")
             src = r["progress_source_id"] if progress_elsewhere else r["source_id"]
             if src == source_id and r[col]:
-                spans = [(q, q + len(r[col])) for q in _occurrences(text, r[col])]
+                spans = [(q, q + len(r[col])) for q in occurrences(r[col])]
                 tokens.mark(spans, "recommendation", r["id"])
 
     by_id = {r["id"]: r for r in figures}
@@ -444,7 +451,7 @@ def source_coverage(
             if f is None or not f["quote"]:
                 continue
             others = set().union(*(_numbers(all_figures[g]["printed"]) for g in group if g != fid and g in all_figures))
-            for q in _occurrences(text, f["quote"]):
+            for q in occurrences(f["quote"]):
                 spans = [
                     (tokens.starts[i], tokens.ends[i])
                     for i in tokens.inside(q, q + len(f["quote"]))
@@ -458,7 +465,7 @@ def source_coverage(
     used: set[str] = set()
     for r in entries:
         spans = []
-        for q in _occurrences(text, r["quote"] or ""):
+        for q in occurrences(r["quote"] or ""):
             if r["printed"]:
                 spans += [
                     (q + p, q + p + len(r["printed"]))
