@@ -11,7 +11,7 @@ BOARD   ?= lga-cyp-board
 MEETING ?= 2024-03-12
 OUT     ?= outputs
 
-.PHONY: help env chromium briefing test test-fast lint format validate dictionary notebooks bench lab lock clean
+.PHONY: help env chromium briefing test test-fast lint format validate dictionary frozen notebooks bench lab lock clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,9 @@ validate: $(STAMP) ## Validate the evidence base against the source texts
 
 dictionary: $(STAMP) ## Regenerate docs/data-dictionary.md (every field, every derived measure)
 	$(VENV)/bin/cyp-evidence dictionary > docs/data-dictionary.md
+
+frozen: $(STAMP) ## Regenerate the backtests' frozen copies (tests/data/frozen_*.csv) after an intended change
+	$(VENV)/bin/python tests/data/freeze.py
 
 notebooks: $(STAMP) ## Re-execute every notebook in place (stored outputs that nbval compares)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \

@@ -49,7 +49,7 @@ def _document(tmp_path, chromium):
     return text, pdf
 
 
-def _add(path, evidence, sources, key="TST24"):
+def _add(path, evidence, sources, key="ZZP24"):
     return main(
         [
             "sources",
@@ -77,9 +77,9 @@ def _add(path, evidence, sources, key="TST24"):
 
 COMPLETED = {
     "4,210": {
-        "id": "tst24-pilot-referrals-2023",
+        "id": "zzp24-pilot-referrals-2023",
         "theme": "demand",
-        "measure": "tst24_pilot_team_referrals",
+        "measure": "zzp24_pilot_team_referrals",
         "label": "Children referred to the pilot school mental health teams",
         "kind": "observed",
         "counted": "children referred",
@@ -91,9 +91,9 @@ COMPLETED = {
         "quote": "In 2023, 4,210 children were referred to the pilot teams.",
     },
     "37%": {
-        "id": "tst24-pilot-seen-within-four-weeks-2023",
+        "id": "zzp24-pilot-seen-within-four-weeks-2023",
         "theme": "demand",
-        "measure": "tst24_pilot_team_seen_within_four_weeks",
+        "measure": "zzp24_pilot_team_seen_within_four_weeks",
         "label": "Children referred to the pilot teams who were seen within four weeks",
         "kind": "observed",
         "counted": "children seen within four weeks",
@@ -115,19 +115,19 @@ def test_a_new_pdf_from_sweep_to_annex(tmp_path, evidence_copy, sources_dir, chr
     assert first.version == 1
 
     assert _add(pdf, evidence_copy, sources_dir) == 0
-    assert "added TST24 (tst24): pdf, 2 page(s)" in capsys.readouterr().out
-    record = (evidence_copy / "sources" / "tst24.txt").read_text(encoding="utf-8")
+    assert "added ZZP24 (zzp24): pdf, 2 page(s)" in capsys.readouterr().out
+    record = (evidence_copy / "sources" / "zzp24.txt").read_text(encoding="utf-8")
     assert record.split("\f")[1].startswith("In 2023, 4,210 children")
 
     # the same document again (as it is, or under another key) is refused, and so is its key
-    assert _add(pdf, evidence_copy, sources_dir, key="TST25") == 2
-    assert "is already registered as TST24" in capsys.readouterr().err
+    assert _add(pdf, evidence_copy, sources_dir, key="ZZP25") == 2
+    assert "is already registered as ZZP24" in capsys.readouterr().err
     assert _add(text, evidence_copy, sources_dir) == 2
-    assert "key TST24 is already used by source tst24" in capsys.readouterr().err
+    assert "key ZZP24 is already used by source zzp24" in capsys.readouterr().err
 
     sweep = tmp_path / "sweep.csv"
     assert (
-        main(["sweep", "TST24", "--out", str(sweep), "--evidence", str(evidence_copy), "--sources", str(sources_dir)])
+        main(["sweep", "ZZP24", "--out", str(sweep), "--evidence", str(evidence_copy), "--sources", str(sources_dir)])
         == 0
     )
     rows = list(csv.DictReader(sweep.open(encoding="utf-8", newline="")))
@@ -153,15 +153,15 @@ def test_a_new_pdf_from_sweep_to_annex(tmp_path, evidence_copy, sources_dir, chr
 
     completed = [{**r, **COMPLETED.get(r["number"], {})} for r in rows]
     # a wrong page is refused, and nothing is added
-    figures = evidence_copy / "figures" / "tst24.csv"
+    figures = evidence_copy / "figures" / "zzp24.csv"
     before = figures.read_bytes()
     write([{**r, "locator": "p. 1"} if r["number"] == "37%" else r for r in completed])
-    args = ["sweep", "TST24", "--add", str(sweep), "--evidence", str(evidence_copy), "--sources", str(sources_dir)]
+    args = ["sweep", "ZZP24", "--add", str(sweep), "--evidence", str(evidence_copy), "--sources", str(sources_dir)]
     assert main(args) == 1
     err = capsys.readouterr().err
     assert (
         "locator 'p. 1' names the wrong page: the quote is on p. 2" in err
-        and "tst24-pilot-seen-within-four-weeks-2023" in err
+        and "zzp24-pilot-seen-within-four-weeks-2023" in err
     )
     assert figures.read_bytes() == before
 
@@ -174,7 +174,7 @@ def test_a_new_pdf_from_sweep_to_annex(tmp_path, evidence_copy, sources_dir, chr
     # coverage: nothing open for the new source ("four" is recorded in the 37% figure's label)
     assert main(["coverage", "--strict", "--evidence", str(evidence_copy), "--sources", str(sources_dir)]) == 0
     table = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:]}
-    assert table["TST24"][1:] == ["7", "4", "0", "0", "0", "3", "0"]  # numbers, figure, ..., excluded, open
+    assert table["ZZP24"][1:] == ["7", "4", "0", "0", "0", "3", "0"]  # numbers, figure, ..., excluded, open
 
     second = render(DEFAULT, out, evidence_dir=evidence_copy, sources_dir=sources_dir)
     assert second.version == 2

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import polars as pl
+
 from cyp_evidence.evidence.package import TABLES, EvidencePackage, _frame, read_package
 from cyp_evidence.paths import EVIDENCE_DIR
 
@@ -518,7 +520,8 @@ def make_package(**overrides) -> EvidencePackage:
         "arithmetic_checks": [],
     }
     data.update(overrides)
-    frames = {"sources": real.sources}
+    # the five original sources only: a source added to the real evidence does not change the sample
+    frames = {"sources": real.sources.filter(pl.col("folder") == "seeds")}
     for t in TABLES:
         if t == "sources":
             continue

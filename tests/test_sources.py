@@ -25,7 +25,7 @@ DOC = (
 )
 
 
-def _add_args(path, evidence, sources, key="TST24", **extra):
+def _add_args(path, evidence, sources, key="ZZT24", **extra):
     args = [
         "sources",
         "add",
@@ -159,7 +159,7 @@ def test_unreadable_documents_are_refused_with_their_name(tmp_path, evidence_cop
     bad.write_bytes("caf\xe9 3 items".encode("latin-1"))
     fake_pdf = tmp_path / "broken.pdf"
     fake_pdf.write_bytes(b"%PDF-1.7 not really")
-    before = (evidence_copy / "sources.csv").read_bytes()
+    snapshot = {p: p.read_bytes() for p in evidence_copy.rglob("*") if p.is_file()}
     for path, message in (
         (bad, "not UTF-8 text"),
         (fake_pdf, "not a readable PDF"),
@@ -168,33 +168,32 @@ def test_unreadable_documents_are_refused_with_their_name(tmp_path, evidence_cop
         assert main(_add_args(path, evidence_copy, sources_dir)) == 2
         err = capsys.readouterr().err
         assert message in err and str(path) in err and "Traceback" not in err
-    assert (evidence_copy / "sources.csv").read_bytes() == before
-    assert not (evidence_copy / "sources").exists()
+    assert {p: p.read_bytes() for p in evidence_copy.rglob("*") if p.is_file()} == snapshot
 
 
 def test_sources_add_registers_text_checksums_folder_and_figures_file(tmp_path, evidence_copy, sources_dir, capsys):
     doc = tmp_path / "referrals.txt"
     doc.write_text(DOC, encoding="utf-8")
     assert main(_add_args(doc, evidence_copy, sources_dir, url="https://example.org/referrals")) == 0
-    assert "added TST24 (tst24): text" in capsys.readouterr().out
+    assert "added ZZT24 (zzt24): text" in capsys.readouterr().out
     pkg = read_package(evidence_copy)
     assert pkg.problems == []
-    row = pkg.sources.filter(pkg.sources["key"] == "TST24").to_dicts()[0]
-    assert row["folder"] == "evidence" and row["file"] == "tst24.txt" and row["original"] == "referrals.txt"
+    row = pkg.sources.filter(pkg.sources["key"] == "ZZT24").to_dicts()[0]
+    assert row["folder"] == "evidence" and row["file"] == "zzt24.txt" and row["original"] == "referrals.txt"
     assert row["published_printed"] == "20 February 2024" and row["url"] == "https://example.org/referrals"
     assert row["accessed"] is not None and row["sha256"] == hashlib.sha256(DOC.encode("utf-8")).hexdigest()
     assert row["original_sha256"] == hashlib.sha256(doc.read_bytes()).hexdigest()
-    assert (evidence_copy / "sources" / "tst24.txt").read_text(encoding="utf-8") == DOC
-    figures = evidence_copy / "figures" / "tst24.csv"
+    assert (evidence_copy / "sources" / "zzt24.txt").read_text(encoding="utf-8") == DOC
+    figures = evidence_copy / "figures" / "zzt24.csv"
     assert figures.read_text(encoding="utf-8").splitlines() == [
         ",".join(pkg.schemas["figures"]["fields"][i]["name"] for i in range(len(pkg.schemas["figures"]["fields"])))
     ]
     dp = json.loads((evidence_copy / "datapackage.json").read_text(encoding="utf-8"))
-    assert {"figures/tst24.csv"} <= {r["path"] for r in dp["resources"]}
+    assert {"figures/zzt24.csv"} <= {r["path"] for r in dp["resources"]}
     # the seeds still validate, read from their own folder; the new text from the package's
     report = validate(evidence_copy, sources_dir)
     assert report.errors == []
-    assert report.open_numbers == {"TST24": 3}  # 4,210, 37% and "four"; the dates are excluded
+    assert report.open_numbers == {"ZZT24": 3}  # 4,210, 37% and "four"; the dates are excluded
 
 
 def test_same_document_twice_or_a_key_in_use_is_refused(tmp_path, evidence_copy, sources_dir, capsys):
@@ -206,10 +205,10 @@ def test_same_document_twice_or_a_key_in_use_is_refused(tmp_path, evidence_copy,
     copy = tmp_path / "renamed-copy.txt"
     copy.write_bytes(doc.read_bytes())
     cases = [
-        (_add_args(doc, evidence_copy, sources_dir, key="TST25"), "is already registered as TST24"),
-        (_add_args(copy, evidence_copy, sources_dir, key="TST25"), "is already registered as TST24"),
+        (_add_args(doc, evidence_copy, sources_dir, key="ZZT25"), "is already registered as ZZT24"),
+        (_add_args(copy, evidence_copy, sources_dir, key="ZZT25"), "is already registered as ZZT24"),
         (
-            _add_args(sources_dir / "000_a6e2e3c4138c6374.txt", evidence_copy, sources_dir, key="TST25"),
+            _add_args(sources_dir / "000_a6e2e3c4138c6374.txt", evidence_copy, sources_dir, key="ZZT25"),
             "already registered as DH17",
         ),
         (
@@ -217,7 +216,7 @@ def test_same_document_twice_or_a_key_in_use_is_refused(tmp_path, evidence_copy,
             "key B24 is already used by source lga-cyp-board-2024-01-23",
         ),
         (_add_args(doc, evidence_copy, sources_dir, key="tst"), "is not a citation key"),
-        (_add_args(doc, evidence_copy, sources_dir, key="TST25", doc_type="novel"), "--doc-type 'novel' is not one of"),
+        (_add_args(doc, evidence_copy, sources_dir, key="ZZT25", doc_type="novel"), "--doc-type 'novel' is not one of"),
     ]
     (tmp_path / "other.txt").write_text("Another document with 12 numbers.\n", encoding="utf-8")
     for args, message in cases:
@@ -229,7 +228,7 @@ def test_same_document_twice_or_a_key_in_use_is_refused(tmp_path, evidence_copy,
 # ------------------------------------------------------------------ coverage of the five sources
 def test_every_number_in_the_five_sources_is_accounted_for(report):
     assert report.errors == []
-    assert {sc.key for sc in report.coverage} == {"DH17", "B24", "EC16", "NHSE19", "CDC14"}
+    assert {sc.key for sc in report.coverage} >= {"DH17", "B24", "EC16", "NHSE19", "CDC14"}
     for sc in report.coverage:
         assert sc.open == [], f"{sc.key}: {[(str(a.locator), a.printed) for a in sc.open]}"
         counts = {s: sc.count(s) for s in ("figure", "table", "recommendation", "arithmetic", "excluded")}
@@ -252,7 +251,7 @@ def test_coverage_command_prints_a_row_per_source_with_zero_open(capsys, sources
         "open",
     ]
     rows = {line.split()[0]: line.split() for line in out[1:]}
-    assert set(rows) == {"DH17", "B24", "EC16", "NHSE19", "CDC14"}
+    assert set(rows) >= {"DH17", "B24", "EC16", "NHSE19", "CDC14"}
     assert all(r[-1] == "0" for r in rows.values())
 
 

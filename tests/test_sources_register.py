@@ -11,11 +11,14 @@ import shutil
 from cyp_evidence import measures as m
 from cyp_evidence.cli import main
 from cyp_evidence.evidence import validate
+from cyp_evidence.evidence.texts import source_path
+from cyp_evidence.paths import EVIDENCE_DIR
 
 
 def test_every_source_text_matches_its_registered_checksum(pkg, sources_dir):
     for r in pkg.sources.iter_rows(named=True):
-        assert hashlib.sha256((sources_dir / r["file"]).read_bytes()).hexdigest() == r["sha256"], r["file"]
+        path = source_path(r, EVIDENCE_DIR, sources_dir)
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == r["sha256"], r["file"]
         assert r["accessed"] is not None
 
 
