@@ -1,17 +1,63 @@
-"""The `cyp-evidence` command. Sub-commands import their layer lazily so `validate` stays fast."""
+"""The `cyp-evidence` command. Sub-commands import their layer lazily so `validate` stays fast.
+
+Every failure is one clear message on stderr (never a traceback) and one of these exit
+statuses (the README has the same table); :func:`exit_status` is the one mapping:
+
+====  =========================================================================================
+0     success (rendered, up to date, valid, verified)
+1     the evidence is invalid, a render failed (nothing published), some meetings or variants
+      failed (run-due, render-batch), or ``verify`` found a missing, changed or unreadable file
+2     bad input: a command-line argument, a parameter, ``schedule.toml`` or a variants file
+3     the environment: a file or folder cannot be read or written (read-only, full disk,
+      ``--out`` is a file, permissions)
+130   interrupted (Ctrl-C)
+====  =========================================================================================
+"""
 
 from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 from pathlib import Path
 
-from .paths import EVIDENCE_DIR, OUTPUTS_DIR, default_sources_dir
+from .paths import EVIDENCE_DIR, OUTPUTS_DIR, SCHEDULE_FILE, default_sources_dir
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class UsageError(Exception):
     """Bad input from the user: printed as one clear message, exit status 2."""
+
+
+def exit_status(exc: BaseException) -> tuple[int, str]:
+    """(exit status, one-line-or-more message) for an exception that ended a command."""
+    from .briefing.errors import RenderError
+    from .briefing.params import ParameterError
+    from .briefing.schedule import ScheduleError
+    from .evidence import EvidenceError
+
+    try:
+        from .briefing.batch import VariantsError
+    except ImportError:  # pragma: no cover
+        VariantsError = ScheduleError  # noqa: N806
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED, "interrupted"
+    if isinstance(exc, UsageError | ParameterError | ScheduleError | VariantsError):
+        return EXIT_USAGE, f"error: {exc}"
+    if isinstance(exc, EvidenceError):
+        return EXIT_FAILED, f"error: the evidence base is invalid, nothing rendered.\n{exc}"
+    if isinstance(exc, RenderError):
+        return EXIT_FAILED, f"error: render failed, nothing published: {exc}"
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        what = exc.strerror or str(exc)
+        return EXIT_ENVIRONMENT, f"error: cannot read or write{where}: {what}"
+    return EXIT_FAILED, (
+        f"error: unexpected {type(exc).__name__}: {exc} "
+        "(a bug: please report it; set CYP_EVIDENCE_DEBUG=1 to see the traceback)"
+    )
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -21,7 +67,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         report = validate(args.evidence, args.sources)
     except EvidenceError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     pkg = report.package
     for d in report.detections:
         print(f"warning: source issue: {d}", file=sys.stderr)
@@ -181,6 +227,7 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 def _cmd_render(args: argparse.Namespace) -> int:
     from .briefing.kernel import start_kernel
 
+    _check_out(args.out)
     # first of all: the kernel boots and imports the annex code while this process imports
     # polars, papermill and the evidence layer and validates (render shuts it down)
     kernel = start_kernel()
@@ -204,16 +251,12 @@ def _date_arg(value: str):
 
 def _cmd_run_due(args: argparse.Namespace) -> int:
     from .briefing.due import run_due
-    from .briefing.schedule import ScheduleError
 
     if args.within < 0:
         raise UsageError(f"--within must be 0 or more days, got {args.within}")
-    try:
-        outcomes = run_due(today=args.today, within=args.within, out=args.out, pdf=args.pdf)
-    except ScheduleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 1 if any(o.status == "failed" for o in outcomes) else 0
+    _check_out(args.out)
+    outcomes = run_due(today=args.today, within=args.within, out=args.out, pdf=args.pdf, schedule_path=args.schedule)
+    return EXIT_FAILED if any(o.status == "failed" for o in outcomes) else EXIT_OK
 
 
 def _cmd_render_batch(args: argparse.Namespace) -> int:
@@ -233,6 +276,7 @@ def _cmd_render_batch(args: argparse.Namespace) -> int:
         common["as_of"] = args.as_of
     if args.theme:
         common["themes"] = args.theme
+    _check_out(args.out)
     try:
         if args.variants:
             variants = batch.load_variants(args.variants, common)
@@ -254,6 +298,7 @@ def _cmd_render_batch(args: argparse.Namespace) -> int:
             pdf=args.pdf,
             progress=not args.no_progress,
             scheduler=args.scheduler,
+            schedule_path=args.schedule,
         )
     except (batch.VariantsError, ScheduleError, ValueError) as exc:  # ParameterError, SchedulerError: ValueErrors
         print(f"error: {exc}", file=sys.stderr)
@@ -274,8 +319,21 @@ def _cmd_render_batch(args: argparse.Namespace) -> int:
 def _cmd_index(args: argparse.Namespace) -> int:
     from .briefing.index import write_index
 
-    print(write_index(args.out))
-    return 0
+    _check_out(args.out)
+    print(write_index(args.out, schedule_path=args.schedule))
+    return EXIT_OK
+
+
+def _check_out(out: Path) -> None:
+    """``--out`` must be a folder (or not exist yet, below folders): one message, exit 3."""
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise OSError(20, "--out is not a folder", str(p))
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise OSError(20, "--out is below a file, not a folder", str(parent))
+            break
 
 
 def _cmd_dictionary(args: argparse.Namespace) -> int:
@@ -283,6 +341,10 @@ def _cmd_dictionary(args: argparse.Namespace) -> int:
 
     text = render_markdown()
     if args.check:
+        if args.check.is_dir():
+            raise UsageError(
+                f"--check {args.check}: is a folder; give the data dictionary file, e.g. docs/data-dictionary.md"
+            )
         current = args.check.read_text(encoding="utf-8") if args.check.exists() else ""
         if current != text:
             print(
@@ -402,6 +464,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="annex title")
     p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
     p.add_argument("--pdf", action="store_true", help="also write annex.pdf")
+    p.add_argument(
+        "--schedule",
+        type=Path,
+        default=SCHEDULE_FILE,
+        metavar="FILE",
+        help="boards and meetings (default: %(default)s)",
+    )
     p.set_defaults(func=_cmd_render)
 
     p = sub.add_parser(
@@ -419,6 +488,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
     p.add_argument("--pdf", action="store_true", help="also write annex.pdf for each new version")
+    p.add_argument(
+        "--schedule",
+        type=Path,
+        default=SCHEDULE_FILE,
+        metavar="FILE",
+        help="boards and meetings (default: %(default)s)",
+    )
     p.set_defaults(func=_cmd_run_due)
 
     p = sub.add_parser(
@@ -457,10 +533,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
     p.add_argument("--pdf", action="store_true", help="also write annex.pdf for each new version")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is drawn on stderr)")
+    p.add_argument(
+        "--schedule",
+        type=Path,
+        default=SCHEDULE_FILE,
+        metavar="FILE",
+        help="boards and meetings (default: %(default)s)",
+    )
     p.set_defaults(func=_cmd_render_batch)
 
     p = sub.add_parser("index", help="rebuild <out>/index.html from the published manifests")
     p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
+    p.add_argument(
+        "--schedule",
+        type=Path,
+        default=SCHEDULE_FILE,
+        metavar="FILE",
+        help="boards and meetings (default: %(default)s)",
+    )
     p.set_defaults(func=_cmd_index)
 
     p = sub.add_parser(
@@ -476,12 +566,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except (Exception, KeyboardInterrupt) as exc:  # noqa: BLE001 - one message, never a traceback
+        if os.environ.get("CYP_EVIDENCE_DEBUG"):
+            raise
+        code, message = exit_status(exc)
+        print(message, file=sys.stderr)
+        return code
 
 
 def run() -> None:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from ..evidence import EvidenceError
-from .params import ParameterError
-from .schedule import ScheduleError
+from ..paths import SCHEDULE_FILE
 
 
 def raw_parameters(args: argparse.Namespace) -> dict:
@@ -26,19 +23,17 @@ def raw_parameters(args: argparse.Namespace) -> dict:
 def render_command(args: argparse.Namespace, kernel=None) -> int:
     """``kernel``: a :class:`~cyp_evidence.briefing.kernel.Kernel` the caller started early;
     this render owns it (it is shut down whatever happens)."""
-    from .render import RenderError, render
+    from .render import render
 
-    try:
-        result = render(raw_parameters(args), args.out, pdf=args.pdf, kernel=kernel, owns_kernel=kernel is not None)
-    except (ParameterError, ScheduleError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except EvidenceError as exc:
-        print(f"error: the evidence base is invalid, nothing rendered.\n{exc}", file=sys.stderr)
-        return 1
-    except RenderError as exc:
-        print(f"error: render failed, nothing published: {exc}", file=sys.stderr)
-        return 1
+    # errors propagate to cyp_evidence.cli.main, which maps each kind to its message and exit status
+    result = render(
+        raw_parameters(args),
+        args.out,
+        pdf=args.pdf,
+        kernel=kernel,
+        owns_kernel=kernel is not None,
+        schedule_path=getattr(args, "schedule", None) or SCHEDULE_FILE,
+    )
     if result.status == "up to date":
         print(f"up to date: {result.annex} (v{result.version}, inputs unchanged)")
     else:

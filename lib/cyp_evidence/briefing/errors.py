@@ -9,3 +9,7 @@ class ClusterError(RuntimeError):
     """render-batch --scheduler: the Dask scheduler cannot be reached or has no worker; nothing
     was rendered there (raised by cluster.py; here so the command line catches it without
     importing Dask)."""
+
+
+class UnsafePathError(RenderError, ValueError):
+    """An id would make a path outside the output folder (or is not a slug); nothing is written."""

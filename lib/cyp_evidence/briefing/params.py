@@ -10,19 +10,13 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..ids import slug_problem
 from ..paths import SCHEDULE_FILE
-from .schedule import Board, load_schedule
+from .schedule import Board, load_schedule, text_problem
+from .sections import SECTIONS
 
-# Sections of an annex, in the order they appear. Keys are what --theme accepts.
-SECTIONS: dict[str, str] = {
-    "demand-workforce": "Demand against workforce growth",
-    "access-commitments": "Access against the NHS Long Term Plan commitments",
-    "eating-disorders": "Eating-disorder treatment and waiting times",
-    "inpatient": "Inpatient care: admissions, lengths of stay and beds",
-    "vanguards": "Framework for Integrated Care vanguards: accepted referrals and who is referred",
-    "send": "Special educational needs and disabilities: inspection findings and system proposals",
-    "recommendations": "Recommendations and commitments: status at the meeting date",
-}
+# Sections of an annex (briefing/sections.py), re-exported: params.SECTIONS is the usual name.
+__all__ = ["SECTIONS", "BriefingParameters", "ParameterError", "validate_parameters"]
 
 # name -> (python type, description). `previous_manifest` is set by the publisher, not users.
 PARAMETERS: dict[str, tuple[type, str]] = {
@@ -104,6 +98,9 @@ def validate_parameters(
     for name in unknown:
         problems.append(f"unknown parameter '{name}' (known: {', '.join(USER_PARAMETERS)})")
     values = {k: v for k, v in raw.items() if k in PARAMETERS and v is not None}
+    for name in ("meeting", "as_of"):  # a TOML or JSON date may arrive as a date
+        if isinstance(values.get(name), dt.date) and not isinstance(values[name], dt.datetime):
+            values[name] = values[name].isoformat()
     for name, value in values.items():
         typ = PARAMETERS[name][0]
         if not isinstance(value, typ) or isinstance(value, bool):
@@ -113,6 +110,14 @@ def validate_parameters(
             problems.append(f"parameter '{name}' is required ({PARAMETERS[name][1]})")
     if problems:
         raise ParameterError(problems)
+    for name in ("title", "focus"):
+        if name in values and (name != "title" or values[name] != ""):
+            problem = text_problem(f"parameter '{name}'", values[name])
+            if problem:
+                problems.append(problem)
+    slug = slug_problem("parameter 'board':", values["board"])
+    if slug:
+        raise ParameterError([*problems, slug])
 
     schedule = schedule if schedule is not None else load_schedule(schedule_path)
     board = schedule.get(values["board"])
@@ -120,30 +125,45 @@ def validate_parameters(
         problems.append(f"parameter 'board': unknown board {values['board']!r} (known: {', '.join(sorted(schedule))})")
     meeting = _check_date("meeting", values["meeting"], problems)
     defaults: dict = {}
+    origin: dict[str, str] = {}  # where a value from the schedule came from, for messages
     scheduled_title = ""
     if board is not None:
         defaults = dict(board.defaults)
+        origin = {k: f"{board.where}.defaults" for k in board.defaults}
         m = board.meeting(meeting) if meeting else None
         if m is not None:
             defaults.update(m.overrides)
+            origin.update({k: m.where for k in m.overrides})
             scheduled_title = m.title
+        elif meeting is not None:
+            problems.append(
+                f"parameter 'meeting': {meeting.isoformat()} is not a meeting of this board ({board.where or board.id}); "
+                f"scheduled: {board.dates()}. Add the meeting to the schedule first"
+            )
     merged = {**defaults, **values}
-    as_of_raw = merged.get("as_of") or values["meeting"]
-    as_of = _check_date("as_of", as_of_raw, problems)
+
+    def named(name: str) -> str:
+        return f"parameter '{name}'" + (f" (from {origin[name]})" if name in origin and name not in values else "")
+
+    as_of = None
+    if "as_of" in merged and merged["as_of"]:
+        as_of = _check_date("as_of", merged["as_of"], problems)
+    elif meeting is not None:
+        as_of = meeting
     if meeting and as_of and as_of > meeting:
-        problems.append(f"parameter 'as_of': cut-off {as_of.isoformat()} is after the meeting ({meeting.isoformat()})")
+        problems.append(f"{named('as_of')}: cut-off {as_of.isoformat()} is after the meeting ({meeting.isoformat()})")
     themes = list(merged.get("themes") or [])
     for t in themes:
         if not isinstance(t, str) or t not in SECTIONS:
-            problems.append(f"parameter 'themes': unknown theme {t!r} (known: {', '.join(SECTIONS)})")
+            problems.append(f"{named('themes')}: unknown theme {t!r} (known: {', '.join(SECTIONS)})")
     if len(set(map(str, themes))) != len(themes):
-        problems.append("parameter 'themes': a theme is listed twice")
+        problems.append(f"{named('themes')}: a theme is listed twice")
     focus = merged.get("focus") or "all"
     if focus != "all" and vanguards is not None and focus not in vanguards:
         problems.append(
-            f"parameter 'focus': unknown vanguard {focus!r} (known: 'all', {', '.join(repr(v) for v in vanguards)})"
+            f"{named('focus')}: unknown vanguard {focus!r} (known: 'all', {', '.join(repr(v) for v in vanguards)})"
         )
-    if problems:
+    if problems or meeting is None or as_of is None:
         raise ParameterError(problems)
     board_name = board.name if board else values["board"]
     title = merged.get("title") or scheduled_title or f"{board_name}: evidence annex"

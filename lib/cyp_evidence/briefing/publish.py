@@ -21,22 +21,39 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ..ids import slug_problem
+from .errors import UnsafePathError
+
 VERSION_DIR = re.compile(r"^v(\d+)$")
 BUILD_PREFIX = ".build-"
 
 
-VARIANT_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# a slug (cyp_evidence.ids); \Z, not $, so that "name\n" does not match either
+VARIANT_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z", re.ASCII)
+MEETING_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def meeting_dir(out: Path, board: str, meeting: str, variant: str | None = None) -> Path:
     """Where one meeting's versions live; a named variant (render-batch) gets its own series
-    under ``<meeting>/variants/<variant>/`` so variants never become versions of each other."""
-    mdir = Path(out) / "briefings" / board / meeting
-    if variant is None:
-        return mdir
-    if not VARIANT_NAME.match(variant) or len(variant) > 80:
-        raise ValueError(f"variant name {variant!r}: use lower-case letters, digits and single hyphens (at most 80)")
-    return mdir / "variants" / variant
+    under ``<meeting>/variants/<variant>/`` so variants never become versions of each other.
+
+    Every part is checked (board and variant are slugs, the meeting an ISO date) and the result
+    must lie inside ``<out>/briefings``: nothing is ever written outside ``--out``."""
+    problems = [slug_problem("board", board)]
+    if not (isinstance(meeting, str) and MEETING_DATE.fullmatch(meeting)):
+        problems.append(f"meeting {meeting!r} is not a date (YYYY-MM-DD)")
+    if variant is not None:
+        problems.append(slug_problem("variant name", variant))
+    found = [p for p in problems if p]
+    if found:
+        raise UnsafePathError("; ".join(found))
+    root = Path(out) / "briefings"
+    mdir = root / board / meeting
+    if variant is not None:
+        mdir = mdir / "variants" / variant
+    if not mdir.resolve().is_relative_to(root.resolve()):  # a symlinked board folder
+        raise UnsafePathError(f"{mdir} resolves outside {root}: refusing to write there")
+    return mdir
 
 
 def versions(mdir: Path) -> list[tuple[int, Path]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 import polars as pl
 
 from ..paths import EVIDENCE_DIR
+from ..text import bad_character
 
 # Logical tables, keyed by schema file stem.
 TABLES = ("sources", "figures", "tables", "table_cells", "recommendations", "source_issues", "arithmetic_checks")
@@ -117,72 +119,150 @@ def _parse(value: str, ftype: str):
     raise ValueError(f"unsupported Table Schema type {ftype!r}")
 
 
+def _line_of(data: bytes, offset: int) -> int:
+    """The physical line (1-based) of a byte offset."""
+    return data[:offset].count(b"\n") + 1
+
+
+def _csv_message(exc: csv.Error) -> str:
+    text = str(exc)
+    if "field larger than field limit" in text:
+        return (
+            f"a value is longer than {csv.field_size_limit()} characters "
+            "(the CSV field limit; often a quote that is opened and never closed)"
+        )
+    return text
+
+
+def _read_json(path: Path, what: str) -> object:
+    """A JSON file, or EvidenceError naming the file (and line) and what is wrong."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise EvidenceError([Problem(str(path), f"{what} is missing")]) from None
+    except OSError as exc:
+        raise EvidenceError([Problem(str(path), f"{what} cannot be read: {exc.strerror or exc}")]) from None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise EvidenceError(
+            [Problem(str(path), f"not UTF-8 text (byte 0x{data[exc.start]:02x})", _line_of(data, exc.start))]
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise EvidenceError([Problem(str(path), f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]) from None
+
+
+def _check_schema(schema: object, path: Path) -> dict:
+    ok = (
+        isinstance(schema, dict)
+        and isinstance(schema.get("fields"), list)
+        and all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"])
+    )
+    if not ok:
+        raise EvidenceError([Problem(str(path), "not a Table Schema (an object with a list of named 'fields')")])
+    for f in schema["fields"]:  # type: ignore[index]
+        if f.get("type", "string") not in POLARS_TYPES:
+            raise EvidenceError(
+                [Problem(str(path), f"field {f['name']!r}: unsupported type {f.get('type')!r}", field=f["name"])]
+            )
+        f.setdefault("type", "string")
+    return schema  # type: ignore[return-value]
+
+
+def _inside(directory: Path, ref: str) -> bool:
+    return (directory / ref).resolve().is_relative_to(directory.resolve())
+
+
 def _read_resource(path: Path, schema: dict, label: str, problems: list[Problem]) -> list[dict]:
     fields = schema["fields"]
     names = [f["name"] for f in fields]
-    if not path.exists():
+    if not path.is_file():
         problems.append(Problem(label, "file listed in datapackage.json is missing"))
         return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.reader(fh)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(label, f"cannot be read: {exc.strerror or exc}"))
+        return []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(
+            Problem(
+                label,
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                _line_of(data, exc.start),
+            )
+        )
+        return []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        problems.append(Problem(label, "file is empty (expected a header row)"))
+        return []
+    except csv.Error as exc:
+        problems.append(Problem(label, f"not readable as CSV: {_csv_message(exc)}", reader.line_num or 1))
+        return []
+    if header != names:
+        missing = [n for n in names if n not in header]
+        extra = [n for n in header if n not in names]
+        msg = "header does not match the schema"
+        if missing:
+            msg += f"; missing column(s) {missing}"
+        if extra:
+            msg += f"; unknown column(s) {extra}"
+        if not missing and not extra:
+            msg += f"; expected order {names}"
+        problems.append(Problem(label, msg, line=1))
+        return []
+    rows = []
+    end = reader.line_num  # physical line the previous record ended on
+    while True:
         try:
-            header = next(reader)
+            raw = next(reader)
         except StopIteration:
-            problems.append(Problem(label, "file is empty (expected a header row)"))
-            return []
-        if header != names:
-            missing = [n for n in names if n not in header]
-            extra = [n for n in header if n not in names]
-            msg = "header does not match the schema"
-            if missing:
-                msg += f"; missing column(s) {missing}"
-            if extra:
-                msg += f"; unknown column(s) {extra}"
-            if not missing and not extra:
-                msg += f"; expected order {names}"
-            problems.append(Problem(label, msg, line=1))
-            return []
-        rows = []
-        end = reader.line_num  # physical line the previous record ended on
-        for raw in reader:
-            # the physical line a record starts on (a quoted value may span several lines)
-            lineno, end = end + 1, reader.line_num
-            if not raw or all(not c.strip() for c in raw):
+            break
+        except csv.Error as exc:
+            problems.append(Problem(label, f"not readable as CSV: {_csv_message(exc)}", end + 1))
+            return rows
+        # the physical line a record starts on (a quoted value may span several lines)
+        lineno, end = end + 1, reader.line_num
+        if not raw or all(not c.strip() for c in raw):
+            continue
+        rid = raw[0] if raw else None
+        if len(raw) != len(names):
+            problems.append(Problem(label, f"has {len(raw)} values, expected {len(names)}", line=lineno, id=rid))
+            continue
+        row = {"_file": label, "_line": lineno}
+        for f, cell in zip(fields, raw, strict=False):
+            cons = f.get("constraints", {})
+            name = f["name"]
+            if cell == "":
+                if cons.get("required"):
+                    problems.append(Problem(label, "required value is missing", lineno, rid, name))
+                row[name] = None
                 continue
-            rid = raw[0] if raw else None
-            if len(raw) != len(names):
-                problems.append(Problem(label, f"has {len(raw)} values, expected {len(names)}", line=lineno, id=rid))
+            if cell != cell.strip() and name not in VERBATIM_LINES:
+                problems.append(Problem(label, "value has leading or trailing whitespace", lineno, rid, name))
+            bad = bad_character(cell.replace("\t", " ") if name in VERBATIM_LINES else cell)
+            if bad:
+                problems.append(Problem(label, f"value contains {bad}", lineno, rid, name))
+            try:
+                val = _parse(cell, f["type"])
+            except ValueError as exc:
+                problems.append(Problem(label, str(exc), lineno, rid, name))
+                row[name] = None
                 continue
-            row = {"_file": label, "_line": lineno}
-            for f, cell in zip(fields, raw, strict=False):
-                cons = f.get("constraints", {})
-                name = f["name"]
-                if cell == "":
-                    if cons.get("required"):
-                        problems.append(Problem(label, "required value is missing", lineno, rid, name))
-                    row[name] = None
-                    continue
-                if cell != cell.strip() and name not in VERBATIM_LINES:
-                    problems.append(Problem(label, "value has leading or trailing whitespace", lineno, rid, name))
-                try:
-                    val = _parse(cell, f["type"])
-                except ValueError as exc:
-                    problems.append(Problem(label, str(exc), lineno, rid, name))
-                    row[name] = None
-                    continue
-                if "enum" in cons and val not in cons["enum"]:
-                    problems.append(
-                        Problem(
-                            label, f"unknown value {cell!r} (allowed: {', '.join(cons['enum'])})", lineno, rid, name
-                        )
-                    )
-                if "pattern" in cons and isinstance(val, str) and not re.fullmatch(cons["pattern"], val):
-                    problems.append(
-                        Problem(label, f"{cell!r} does not match pattern {cons['pattern']}", lineno, rid, name)
-                    )
-                row[name] = val
-            rows.append(row)
-        return rows
+            if "enum" in cons and val not in cons["enum"]:
+                problems.append(
+                    Problem(label, f"unknown value {cell!r} (allowed: {', '.join(cons['enum'])})", lineno, rid, name)
+                )
+            if "pattern" in cons and isinstance(val, str) and not re.fullmatch(cons["pattern"], val):
+                problems.append(Problem(label, f"{cell!r} does not match pattern {cons['pattern']}", lineno, rid, name))
+            row[name] = val
+        rows.append(row)
+    return rows
 
 
 def _frame(rows: list[dict], schema: dict) -> pl.DataFrame:
@@ -199,22 +279,32 @@ def read_package(directory: Path | str = EVIDENCE_DIR) -> EvidencePackage:
     dp_path = directory / "datapackage.json"
     if not dp_path.exists():
         raise EvidenceError([Problem(str(dp_path), "no datapackage.json in the evidence folder")])
-    try:
-        descriptor = json.loads(dp_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise EvidenceError([Problem(str(dp_path), f"invalid JSON: {exc}")]) from None
+    descriptor = _read_json(dp_path, "datapackage.json")
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        raise EvidenceError([Problem(str(dp_path), "must be a JSON object with a list of 'resources'")])
     schemas: dict[str, dict] = {}
     rows: dict[str, list[dict]] = {}
-    for res in descriptor.get("resources", []):
-        schema_ref = res.get("schema")
+    for i, res in enumerate(descriptor["resources"], start=1):
+        if not isinstance(res, dict):
+            problems.append(Problem(str(dp_path), f"resource {i} must be an object with a name, a path and a schema"))
+            continue
+        name = res.get("name", f"number {i}")
+        schema_ref, data_ref = res.get("schema"), res.get("path")
         if not isinstance(schema_ref, str):
-            problems.append(Problem(str(dp_path), f"resource {res.get('name')!r} must reference a schema file"))
+            problems.append(Problem(str(dp_path), f"resource {name!r} must reference a schema file"))
+            continue
+        if not isinstance(data_ref, str) or not data_ref:
+            problems.append(Problem(str(dp_path), f"resource {name!r} has no 'path' (the CSV file it describes)"))
+            continue
+        if not (_inside(directory, schema_ref) and _inside(directory, data_ref)):
+            problems.append(Problem(str(dp_path), f"resource {name!r}: its files must be inside {directory}"))
             continue
         table = Path(schema_ref).stem
         if table not in schemas:
-            schemas[table] = json.loads((directory / schema_ref).read_text(encoding="utf-8"))
-        label = _rel(directory / res["path"], directory)
-        rows.setdefault(table, []).extend(_read_resource(directory / res["path"], schemas[table], label, problems))
+            schema_path = directory / schema_ref
+            schemas[table] = _check_schema(_read_json(schema_path, f"schema file (resource {name!r})"), schema_path)
+        label = _rel(directory / data_ref, directory)
+        rows.setdefault(table, []).extend(_read_resource(directory / data_ref, schemas[table], label, problems))
     frames = {}
     for table, schema in schemas.items():
         frames[table] = _frame(rows.get(table, []), schema)
