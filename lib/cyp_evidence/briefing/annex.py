@@ -23,7 +23,10 @@ from ..charts.builders import against_targets, category_bars, change_dots, perio
 from ..evidence import EvidencePackage, load
 from ..evidence.cite import cite_figure, cite_many, cite_recommendation, cite_table, source_label
 from ..evidence.cut import evidence_as_of, vanguard_names, vanguard_table_id
+from ..paths import EVIDENCE_DIR
 from . import html as h
+from . import publish as pub
+from .errors import EvidenceChangedError
 from .params import SECTIONS, BriefingParameters
 from .publish import VERSION_PLACEHOLDER
 
@@ -68,6 +71,13 @@ def _lower(label: str) -> str:
 __all__ = ["Briefing", "evidence_as_of", "vanguard_names", "vanguard_table_id"]
 
 
+def _changed(evidence: str) -> str:
+    return (
+        f"the evidence in {evidence} changed after it was validated (its checksum differs): "
+        "what would be rendered is not what was validated; render again"
+    )
+
+
 @dataclass
 class Briefing:
     params: BriefingParameters
@@ -92,29 +102,50 @@ class Briefing:
         previous_manifest: str = "",
         evidence_dir: str = "",
         version: str = "",
+        board_name: str = "",
+        evidence_checksum: str = "",
     ) -> Briefing:
-        from .params import validate_parameters
-        from .schedule import load_schedule
+        """The annex for these parameters. ``render`` passes them RESOLVED (as_of, title and
+        board_name filled in by ``validate_parameters`` against the schedule in use) and the
+        checksum of the evidence it validated: then the schedule is never read here, and the
+        evidence is re-verified around its load (:class:`EvidenceChangedError` if it differs).
+        Called with ``board_name`` empty (by hand, in tests), the parameters are resolved here
+        against the default schedule."""
+        evidence = evidence_dir or str(EVIDENCE_DIR)
+        if evidence_checksum and pub.evidence_checksum(evidence) != evidence_checksum:
+            raise EvidenceChangedError(_changed(evidence))
+        full = load(evidence)
+        if evidence_checksum and pub.evidence_checksum(evidence) != evidence_checksum:
+            raise EvidenceChangedError(_changed(evidence))
+        if board_name and as_of and title:
+            params = BriefingParameters(
+                board=board,
+                meeting=meeting,
+                as_of=as_of,
+                themes=[t for t in SECTIONS if t in (themes or [])],
+                focus=focus or "all",
+                title=title,
+                previous_manifest=previous_manifest,
+                evidence_dir=str(evidence_dir or ""),
+                board_name=board_name,
+            )
+        else:
+            from .params import validate_parameters
 
-        full = load(evidence_dir) if evidence_dir else load()
-        schedule = load_schedule()
-        params = validate_parameters(
-            {
-                "board": board,
-                "meeting": meeting,
-                "as_of": as_of or None,
-                "themes": list(themes or []),
-                "focus": focus,
-                "title": title,
-                "previous_manifest": previous_manifest,
-                "evidence_dir": str(evidence_dir or ""),
-            },
-            vanguards=vanguard_names(full),
-            schedule=schedule,
-        )
-        b = cls(
-            params, evidence_as_of(full, params.as_of_date), board_name=schedule[params.board].name, version=version
-        )
+            params = validate_parameters(
+                {
+                    "board": board,
+                    "meeting": meeting,
+                    "as_of": as_of or None,
+                    "themes": list(themes or []),
+                    "focus": focus,
+                    "title": title,
+                    "previous_manifest": previous_manifest,
+                    "evidence_dir": str(evidence_dir or ""),
+                },
+                vanguards=vanguard_names(full),
+            )
+        b = cls(params, evidence_as_of(full, params.as_of_date), board_name=params.board_name, version=version)
         b._build()
         return b
 

@@ -13,3 +13,8 @@ class ClusterError(RuntimeError):
 
 class UnsafePathError(RenderError, ValueError):
     """An id would make a path outside the output folder (or is not a slug); nothing is written."""
+
+
+class EvidenceChangedError(RenderError):
+    """The evidence changed on disk after it was validated: what would be rendered is not what
+    was validated, so nothing is published."""

@@ -28,8 +28,9 @@ PARAMETERS: dict[str, tuple[type, str]] = {
     "title": (str, "annex title; empty means the title in the schedule"),
     "previous_manifest": (str, "internal: path of the previous version's manifest.json for this board"),
     "evidence_dir": (str, "internal: evidence data package folder; empty means evidence/"),
+    "board_name": (str, "internal: the board's name, resolved from the schedule in use"),
 }
-INTERNAL_PARAMETERS = ("previous_manifest", "evidence_dir")
+INTERNAL_PARAMETERS = ("previous_manifest", "evidence_dir", "board_name")
 USER_PARAMETERS = [p for p in PARAMETERS if p not in INTERNAL_PARAMETERS]
 
 
@@ -51,6 +52,7 @@ class BriefingParameters:
     title: str = ""
     previous_manifest: str = ""
     evidence_dir: str = ""
+    board_name: str = ""  # from the schedule the parameters were resolved against
 
     @property
     def meeting_date(self) -> dt.date:
@@ -176,4 +178,5 @@ def validate_parameters(
         title=title,
         previous_manifest=merged.get("previous_manifest", ""),
         evidence_dir=merged.get("evidence_dir", ""),
+        board_name=board_name,
     )

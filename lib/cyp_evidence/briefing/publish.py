@@ -161,6 +161,14 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+EVIDENCE_FILES = ("*.csv", "*.json")  # what the evidence checksum covers (everything read_package reads)
+
+
+def evidence_checksum(directory: Path | str) -> str:
+    """The checksum a manifest records for an evidence folder (``evidence_checksum``)."""
+    return sha256_tree(Path(directory), EVIDENCE_FILES)
+
+
 def sha256_tree(root: Path, patterns: tuple[str, ...]) -> str:
     """One checksum over the relative paths and contents of matching files."""
     h = hashlib.sha256()

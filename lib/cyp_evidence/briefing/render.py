@@ -26,7 +26,7 @@ from ..evidence.texts import source_path
 from ..paths import BRIEFING_NOTEBOOK, EVIDENCE_DIR, PACKAGE_DIR, ROOT, SCHEDULE_FILE, default_sources_dir
 from . import index
 from . import publish as pub
-from .errors import RenderError
+from .errors import EvidenceChangedError, RenderError
 from .kernel import KERNEL_NAME, Kernel, _papermill_engine, start_kernel
 from .params import BriefingParameters, validate_parameters
 from .schedule import load_schedule
@@ -86,7 +86,7 @@ def _versions() -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------- render
-EVIDENCE_FILES = ("*.csv", "*.json")  # what the evidence checksum covers (everything read_package reads)
+EVIDENCE_FILES = pub.EVIDENCE_FILES
 _VALIDATED: dict[tuple[str, str], tuple[str, dict, object]] = {}  # per process, see validated()
 
 
@@ -147,6 +147,10 @@ def prepare(
     report = validated(evidence_dir, sources_dir, evidence_sum=evidence_sum)
     if report.errors:
         raise EvidenceError(report.errors)
+    if pub.sha256_tree(Path(evidence_dir), EVIDENCE_FILES) != evidence_sum:
+        raise EvidenceChangedError(
+            f"the evidence in {evidence_dir} changed while it was being validated; nothing was rendered: render again"
+        )
     params = validate_parameters(raw, vanguards=vanguard_names(report.package), schedule=load_schedule(schedule_path))
     sources_dir = Path(sources_dir) if sources_dir else default_sources_dir()
     cut = evidence_as_of(report.package, params.as_of_date)
@@ -293,10 +297,14 @@ def build(
 
     from .export import write_html
 
+    # the resolved parameters (the notebook never reads the schedule) and the checksum of the
+    # evidence that was validated (the notebook re-verifies it around its load: what is rendered
+    # is what was validated, or the render fails)
     nb_params = {
         **params.as_dict(),
         "previous_manifest": str(previous) if previous else "",
         "evidence_dir": str(Path(evidence_dir).resolve()),
+        "evidence_checksum": checks["evidence"],
     }
     with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-side") as side:
         # While the kernel runs the notebook (another process, another core), this process
