@@ -324,6 +324,20 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from .briefing import publish
+
+    _check_out(args.out)
+    checked, problems = publish.verify(args.out)
+    for p in problems:
+        print(f"problem: {p}", file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {checked} published version(s) under {args.out}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"verified {checked} published version(s) under {args.out}: every annex and PDF matches its manifest")
+    return EXIT_OK
+
+
 def _check_out(out: Path) -> None:
     """``--out`` must be a folder (or not exist yet, below folders): one message, exit 3."""
     p = Path(out)
@@ -552,6 +566,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="boards and meetings (default: %(default)s)",
     )
     p.set_defaults(func=_cmd_index)
+
+    p = sub.add_parser(
+        "verify",
+        help="check every published version against its manifest (annex and PDF checksums)",
+        description="Check every published version under <out>/briefings against its manifest.json: lists every "
+        "missing, changed or unreadable annex.html / annex.pdf and every unreadable manifest; exit status 1 if any.",
+    )
+    p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
+    p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser(
         "dictionary", help="write the data dictionary (every field, every derived measure) as Markdown to stdout"

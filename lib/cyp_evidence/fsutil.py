@@ -39,3 +39,52 @@ def write_text_atomic(path: str | os.PathLike, text: str, mode: int = 0o644) -> 
             fh.flush()
             os.fsync(fh.fileno())
     return Path(path)
+
+
+# --- private working folders (build folders, kernel IPC folders) and their owners -----------
+OWNER_FILE = ".owner"
+
+
+def mark_owner(folder: Path) -> None:
+    """Record this process as the owner of ``folder`` (so a later sweep knows it is in use)."""
+    (Path(folder) / OWNER_FILE).write_text(f"{os.getpid()}\n", encoding="utf-8")
+
+
+def _owner_alive(folder: Path) -> bool:
+    try:
+        pid = int((folder / OWNER_FILE).read_text(encoding="utf-8").split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def sweep_stale(parent: Path, prefix: str, *, unowned_after_s: float = 3600.0) -> list[Path]:
+    """Remove folders ``parent/<prefix>*`` whose owner process is dead (a killed render or
+    kernel), or that have no owner and were last changed over ``unowned_after_s`` ago; never
+    one whose owner is alive. Returns what was removed; never raises."""
+    import shutil
+    import time
+
+    removed = []
+    try:
+        candidates = [p for p in Path(parent).iterdir() if p.name.startswith(prefix) and p.is_dir()]
+    except OSError:
+        return removed
+    for p in candidates:
+        try:
+            if (p / OWNER_FILE).exists():
+                if _owner_alive(p):
+                    continue
+            elif time.time() - p.stat().st_mtime < unowned_after_s:
+                continue
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+        except OSError:
+            continue
+    return removed

@@ -383,9 +383,9 @@ def render_batch(
             except (ParameterError, EvidenceError, OSError) as exc:
                 emit(VariantOutcome(v.name, "failed", reason=reason(exc), detail=str(exc)), bar)
                 continue
-            last = pub.latest(pub.meeting_dir(out, board, params.meeting, v.name))
             key = input_key(params, checks)
-            if last and pub.read_manifest(last[1]).get("input_key") == key:
+            last = pub.up_to_date(pub.meeting_dir(out, board, params.meeting, v.name), key)
+            if last:
                 emit(VariantOutcome(v.name, "up to date", last[0], str(last[1] / "annex.html")), bar)
                 continue
             job: dict = {

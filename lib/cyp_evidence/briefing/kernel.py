@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..fsutil import mark_owner, sweep_stale
 from .errors import RenderError
 
 KERNEL_NAME = "python3"
@@ -29,6 +30,9 @@ WARM_MODULES = ("cyp_evidence.briefing.annex",)
 KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 # set in the kernel's environment: charts there are for the annex (see briefing.html.lab_libraries)
 ANNEX_ENV = "CYP_EVIDENCE_ANNEX_KERNEL"
+
+
+IPC_PREFIX = "cyp-evidence-kernel-"
 
 
 class Kernel:
@@ -52,8 +56,14 @@ class Kernel:
         self._run_sync = run_sync
         # IPC (Unix sockets in a private folder), not TCP on localhost: no port other local users
         # could connect to, and no "running over TCP without encryption" warning on stderr
-        self._ipc_dir = tempfile.mkdtemp(prefix="cyp-evidence-kernel-")
+        # Kernels of killed renders leave their folder behind: removed here (their owner is dead).
+        sweep_stale(Path(tempfile.gettempdir()), IPC_PREFIX)
+        self._ipc_dir = tempfile.mkdtemp(prefix=IPC_PREFIX)
+        mark_owner(Path(self._ipc_dir))
         self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=os.path.join(self._ipc_dir, "k"))
+        # the connection file (it holds the kernel's HMAC key) in the same private folder, so
+        # that one removal cleans both, whatever ends this process
+        self.km.connection_file = os.path.join(self._ipc_dir, "connection.json")
         self.runs = 0  # notebooks begun in this kernel
         self.failed = False  # a notebook failed (or was interrupted) in it: do not reuse it
         self._kc = None

@@ -33,6 +33,17 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # no DNS lookup at all (Chromium's own background traffic: accounts, updates, probes) and
+    # no proxy auto-detection: the page itself may load only file: and data: URLs (see route)
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--no-proxy-server",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-breakpad",
+    "--metrics-recording-only",
+    "--disable-features=MediaRouter,OptimizationHints,Translate,NetworkTimeServiceQuerying,CertificateTransparencyComponentUpdater,AutofillServerCommunication,DialMediaRouteProvider",
 ]
 ALLOWED_SCHEMES = ("file:", "data:")
 # top / bottom leave room for the header and footer Chromium draws in the page margin

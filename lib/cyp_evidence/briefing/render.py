@@ -251,8 +251,46 @@ def _render(
     params, checks = prepare(raw, evidence_dir=evidence_dir, sources_dir=sources_dir, schedule_path=schedule_path)
     key = input_key(params, checks)
     mdir = pub.meeting_dir(out, params.board, params.meeting, variant)
-    last = pub.latest(mdir)
-    if last and pub.read_manifest(last[1]).get("input_key") == key:
+    # One render of a series at a time, from the up-to-date check to publishing: the version it
+    # compares with (previous_manifest) is then the one it is published after, even when renders
+    # with different inputs run at once (publish takes its own lock inside, as batch workers do).
+    with pub.locked(mdir, RENDER_LOCK):
+        return _render_locked(
+            params,
+            checks,
+            key,
+            out,
+            mdir,
+            started=started,
+            kernel=kernel,
+            own_kernel=own_kernel,
+            pdf=pdf,
+            evidence_dir=evidence_dir,
+            engine=engine,
+            variant=variant,
+        )
+
+
+RENDER_LOCK = ".render.lock"
+
+
+def _render_locked(
+    params: BriefingParameters,
+    checks: dict,
+    key: str,
+    out: Path,
+    mdir: Path,
+    *,
+    started: dt.datetime,
+    kernel: Kernel | None,
+    own_kernel: bool,
+    pdf: bool,
+    evidence_dir: Path,
+    engine,
+    variant: str | None,
+) -> RenderResult:
+    last = pub.up_to_date(mdir, key)
+    if last:
         return RenderResult("up to date", last[0], last[1], params)
     previous = pub.previous_for_board(out, params.board, params.meeting, variant)
     with pub.build_dir(mdir) as tmp:
