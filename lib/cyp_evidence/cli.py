@@ -33,15 +33,12 @@ class UsageError(Exception):
 
 def exit_status(exc: BaseException) -> tuple[int, str]:
     """(exit status, one-line-or-more message) for an exception that ended a command."""
+    from .briefing.batch import VariantsError
     from .briefing.errors import RenderError
     from .briefing.params import ParameterError
     from .briefing.schedule import ScheduleError
     from .evidence import EvidenceError
 
-    try:
-        from .briefing.batch import VariantsError
-    except ImportError:  # pragma: no cover
-        VariantsError = ScheduleError  # noqa: N806
     if isinstance(exc, KeyboardInterrupt):
         return EXIT_INTERRUPTED, "interrupted"
     if isinstance(exc, UsageError | ParameterError | ScheduleError | VariantsError):

@@ -189,7 +189,7 @@ def previous_for_board(out: Path, board: str, meeting: str, variant: str | None 
 def locked(mdir: Path, name: str = ".lock") -> Iterator[None]:
     """An exclusive lock on the file ``name`` in ``mdir`` (created if missing)."""
     mdir.mkdir(parents=True, exist_ok=True)
-    with open(mdir / name, "w") as fh:
+    with open(mdir / name, "a") as fh:  # "a": never truncated, its time never changes
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield

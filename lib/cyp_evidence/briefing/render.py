@@ -254,21 +254,26 @@ def _render(
     # One render of a series at a time, from the up-to-date check to publishing: the version it
     # compares with (previous_manifest) is then the one it is published after, even when renders
     # with different inputs run at once (publish takes its own lock inside, as batch workers do).
-    with pub.locked(mdir, RENDER_LOCK):
-        return _render_locked(
-            params,
-            checks,
-            key,
-            out,
-            mdir,
-            started=started,
-            kernel=kernel,
-            own_kernel=own_kernel,
-            pdf=pdf,
-            evidence_dir=evidence_dir,
-            engine=engine,
-            variant=variant,
-        )
+    try:
+        with pub.locked(mdir, RENDER_LOCK):
+            return _render_locked(
+                params,
+                checks,
+                key,
+                out,
+                mdir,
+                started=started,
+                kernel=kernel,
+                own_kernel=own_kernel,
+                pdf=pdf,
+                evidence_dir=evidence_dir,
+                engine=engine,
+                variant=variant,
+            )
+    except OSError as exc:
+        if exc.filename is None:  # a full disk names no file: name the folder being written
+            raise OSError(exc.errno, exc.strerror or str(exc), str(mdir)) from None
+        raise
 
 
 RENDER_LOCK = ".render.lock"

@@ -216,7 +216,7 @@ def _read_resource(path: Path, schema: dict, label: str, problems: list[Problem]
             msg += f"; expected order {names}"
         problems.append(Problem(label, msg, line=1))
         return []
-    rows = []
+    rows: list[dict] = []
     end = reader.line_num  # physical line the previous record ended on
     while True:
         try:
@@ -293,18 +293,27 @@ def read_package(directory: Path | str = EVIDENCE_DIR) -> EvidencePackage:
         if not isinstance(schema_ref, str):
             problems.append(Problem(str(dp_path), f"resource {name!r} must reference a schema file"))
             continue
-        if not isinstance(data_ref, str) or not data_ref:
-            problems.append(Problem(str(dp_path), f"resource {name!r} has no 'path' (the CSV file it describes)"))
-            continue
-        if not (_inside(directory, schema_ref) and _inside(directory, data_ref)):
-            problems.append(Problem(str(dp_path), f"resource {name!r}: its files must be inside {directory}"))
+        if not _inside(directory, schema_ref):
+            problems.append(Problem(str(dp_path), f"resource {name!r}: its schema must be inside {directory}"))
             continue
         table = Path(schema_ref).stem
         if table not in schemas:
             schema_path = directory / schema_ref
             schemas[table] = _check_schema(_read_json(schema_path, f"schema file (resource {name!r})"), schema_path)
+        rows.setdefault(table, [])
+        if not isinstance(data_ref, str) or not data_ref:
+            problems.append(Problem(str(dp_path), f"resource {name!r} has no 'path' (the CSV file it describes)"))
+            continue
+        if not _inside(directory, data_ref):
+            problems.append(Problem(str(dp_path), f"resource {name!r}: its file must be inside {directory}"))
+            continue
         label = _rel(directory / data_ref, directory)
         rows.setdefault(table, []).extend(_read_resource(directory / data_ref, schemas[table], label, problems))
+    missing = [t for t in TABLES if t not in schemas]
+    if missing:
+        raise EvidenceError(
+            [*problems, Problem(str(dp_path), f"no resource with a schema for the table(s) {', '.join(missing)}")]
+        )
     frames = {}
     for table, schema in schemas.items():
         frames[table] = _frame(rows.get(table, []), schema)
