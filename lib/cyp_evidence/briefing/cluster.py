@@ -42,6 +42,7 @@ import re
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -124,7 +125,10 @@ def executor(address: str, workers: int, *, warm: bool = True) -> Iterator[cf.Ex
                 "distributed.scheduler.worker-saturation": WORKER_SATURATION,
             }
             try:
-                with dask.config.set(settings):
+                with dask.config.set(settings), warnings.catch_warnings():
+                    # its HTTP endpoint (health, metrics; on 127.0.0.1) takes another port when 8787
+                    # is in use, for example by another local cluster: not worth a warning
+                    warnings.filterwarnings("ignore", message=r"Port \d+ is already in use", category=UserWarning)
                     cluster = stack.enter_context(
                         LocalCluster(
                             n_workers=workers,
