@@ -85,7 +85,9 @@ def test_breakdown_shares_come_from_total_shares(briefing):
     [
         {},  # every section
         {"focus": "Affinity"},
-        {"as_of": "2023-12-31"},  # before the board papers: most sections are empty
+        # before the board papers: most sections are empty (and the meeting's key messages, which
+        # cite the board papers, would fail the render: this annex has none)
+        {"as_of": "2023-12-31", "messages_file": "/nonexistent/key-messages.md"},
         {"themes": ["vanguards", "recommendations"]},
     ],
 )

@@ -61,10 +61,12 @@ def test_annex_has_title_block_sections_and_no_code(published):
     for title in ["Demand against workforce growth", "Framework for Integrated Care vanguards"]:
         assert title in html
     for heading in (
-        "What has changed since the previous version",
-        "Source issues affecting these figures",
-        "Sources",
-        "Parameters and provenance",
+        "Key messages",
+        "What has changed",
+        "Appendix A. Every figure shown, with its quote",
+        "Appendix B. Source issues affecting these figures",
+        "Appendix C. Sources",
+        "Appendix D. Parameters and provenance",
     ):
         assert heading in html
     assert "from cyp_evidence" not in html and "briefing.show(" not in html  # no code
@@ -120,11 +122,13 @@ def test_changed_inputs_give_next_version_and_list_changes(published, tmp_path):
     shutil.copytree(out, out2)
     v1 = out2 / "briefings" / "lga-cyp-board" / "2024-03-12" / "v1"
     v1_bytes = {p.name: p.read_bytes() for p in v1.iterdir()}
-    result = render({**DEFAULT, "themes": ["vanguards"]}, out2)
+    result = render({**DEFAULT, "as_of": "2024-03-01"}, out2)
     assert result.status == "rendered" and result.version == 2
     html = result.annex.read_text()
-    assert "Compared with the previous version for this board (2024-03-12 v1)" in html
-    assert re.search(r"Removed figures \((\d+)\)", html) and not re.search(r"Removed figures \(0\)", html)
+    assert "Compared with v1. Why this version exists:" in html
+    assert "The evidence cut-off moved from 12 March 2024 to 1 March 2024" in html
+    # the one line on the front page says it too, with a link to the details
+    assert re.search(r"What changed:</strong> Since v1, the evidence cut-off moved .*?<a href=\"#changes\">", html)
     assert {p.name: p.read_bytes() for p in v1.iterdir()} == v1_bytes  # v1 untouched
 
 
@@ -144,7 +148,11 @@ def test_bad_parameters_exit_non_zero_and_write_nothing(tmp_path, capsys):
 
 
 def test_cut_off_before_the_board_papers_excludes_them(tmp_path):
-    result = render({**DEFAULT, "as_of": "2023-12-31", "themes": ["vanguards", "recommendations"]}, tmp_path)
+    # the meeting's key messages cite the board papers (a render with them fails: test_messages)
+    none = str(tmp_path / "no-messages.md")
+    result = render(
+        {**DEFAULT, "as_of": "2023-12-31", "themes": ["vanguards", "recommendations"], "messages_file": none}, tmp_path
+    )
     html = result.annex.read_text()
     assert (
         "No evidence on the Framework for Integrated Care vanguards was published on or before the cut-off date (31 December 2023)"
@@ -221,7 +229,13 @@ def test_briefing_notebook_is_stored_with_the_default_annex_outputs():
     params = next(c for c in code if "parameters" in c.metadata.get("tags", []))
     assert 'board = "lga-cyp-board"' in params.source and 'meeting = "2024-03-12"' in params.source
     shows = [c for c in code if "briefing.show(" in c.source]
-    assert len(shows) >= 10
+    # front page, what changed, the sections (from the registry), the appendices
+    assert [c.source for c in shows] == [
+        'briefing.show("front")',
+        'briefing.show("changes")',
+        'briefing.show("sections")',
+        'briefing.show("appendices")',
+    ]
     assert all(c.outputs for c in shows), "run `make notebooks`: briefing.ipynb has a show() cell without stored output"
     title = "".join(o.get("data", {}).get("text/html", "") for o in shows[0].outputs)
     assert "LGA Children &amp; Young People Board" in title and "12 March 2024" in title

@@ -518,6 +518,7 @@ def make_package(**overrides) -> EvidencePackage:
         "recommendations": RECOMMENDATIONS,
         "source_issues": SOURCE_ISSUES,
         "arithmetic_checks": [],
+        "statements": [],
     }
     data.update(overrides)
     # the five original sources only: a source added to the real evidence does not change the sample

@@ -34,10 +34,11 @@ def _squash(text: str) -> str:
 
 # --------------------------------------------------------------------------- no browser
 def test_header_names_the_board_and_escapes_it():
-    h = pdf.header_template(BOARD, MEETING)
-    assert "LGA Children &amp; Young People Board (lga-cyp-board) · meeting 2024-03-12" in h
+    h = pdf.header_template(BOARD, MEETING, "Version 2")
+    assert "LGA Children &amp; Young People Board · Meeting of 12 March 2024 · Version 2" in h
+    assert "lga-cyp-board" not in h and "2024-03-12" not in h  # readers' words, no ids
     h = pdf.header_template("<b>x</b>", "2024-01-01")
-    assert "<b>" not in h and "&lt;b&gt;x&lt;/b&gt; · meeting 2024-01-01" in h
+    assert "<b>" not in h and "&lt;b&gt;x&lt;/b&gt; · Meeting of 1 January 2024" in h
     f = pdf.footer_template()
     assert 'Page <span class="pageNumber"></span> of <span class="totalPages"></span>' in f
 
@@ -71,7 +72,7 @@ def test_small_page_gets_header_footer_and_no_network(tmp_path, chromium):  # no
     assert len(pages) > 1
     for n, text in enumerate(pages, start=1):
         assert f"Page {n} of {len(pages)}" in text
-        assert "meeting 2024-03-12" in text
+        assert "Meeting of 12 March 2024" in text
     assert not [p for p in target.parent.iterdir() if p.name != "page.pdf"]  # no temporary file left
 
 
@@ -107,7 +108,7 @@ def test_annex_pdf_pages_header_and_page_numbers(annex_pdf):
         assert abs(float(box.width) - A4[0]) < 2 and abs(float(box.height) - A4[1]) < 2
     pages = _pages(path)
     for n, text in enumerate(pages, start=1):
-        assert "LGA Children & Young People Board (lga-cyp-board) · meeting 2024-03-12" in text, f"page {n}"
+        assert "LGA Children & Young People Board · Meeting of 12 March 2024 · Version 1" in text, f"page {n}"
         assert f"Page {n} of {len(pages)}" in text
 
 
@@ -158,3 +159,37 @@ def chart_titles(html: str) -> set[str]:
             if isinstance(view.get("spec"), dict):
                 views.append(view["spec"])
     return titles
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_annex_pdf_is_a_board_paper_tagged_with_outline_language_and_title(annex_pdf):
+    """Key messages on page 1, at most 30 A4 pages; tagged, with bookmarks, /Lang and a title."""
+    from pypdf import PdfReader
+
+    path, manifest = annex_pdf
+    reader = PdfReader(path)
+    assert len(reader.pages) <= 30, f"{len(reader.pages)} pages"
+    first = _pages(path)[0]
+    assert "Key messages" in first
+    from cyp_evidence.briefing import messages as msg
+
+    km, _ = msg.parse(msg.messages_path("lga-cyp-board", "2024-03-12"))
+    # every key message is on page 1: the last message's lead words are there
+    toks = km.messages[-1].tokens
+    i, j = [k for k, t in enumerate(toks) if t.kind == "strong"][:2]
+    lead = "".join(t.value for t in toks[i + 1 : j])
+    assert lead and _squash(lead) in _squash(first), lead
+    root = reader.trailer["/Root"]
+    assert bool(root.get("/MarkInfo", {}).get("/Marked")), "tagged PDF"
+    assert "/StructTreeRoot" in root
+    assert str(root.get("/Lang", "")).startswith("en"), "document language"
+    assert reader.outline, "bookmarks from the headings"
+
+    def flat(items):
+        for o in items:
+            yield from flat(o) if isinstance(o, list) else [o.title]
+
+    titles = list(flat(reader.outline))
+    assert "Key messages" in titles
+    assert reader.metadata.title.startswith("Children and young people")

@@ -35,6 +35,7 @@ def exit_status(exc: BaseException) -> tuple[int, str]:
     """(exit status, one-line-or-more message) for an exception that ended a command."""
     from .briefing.batch import VariantsError
     from .briefing.errors import RenderError
+    from .briefing.messages import MessagesError
     from .briefing.params import ParameterError
     from .briefing.schedule import ScheduleError
     from .evidence import EvidenceError
@@ -45,6 +46,8 @@ def exit_status(exc: BaseException) -> tuple[int, str]:
         return EXIT_USAGE, f"error: {exc}"
     if isinstance(exc, EvidenceError):
         return EXIT_FAILED, f"error: the evidence base is invalid, nothing rendered.\n{exc}"
+    if isinstance(exc, MessagesError):
+        return EXIT_FAILED, f"error: nothing rendered: {exc}"
     if isinstance(exc, RenderError):
         return EXIT_FAILED, f"error: render failed, nothing published: {exc}"
     if isinstance(exc, OSError):
@@ -82,8 +85,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         )
     counts = ", ".join(
         f"{pkg.frames[t].height} {t.replace('_', ' ')}"
-        for t in ("figures", "tables", "table_cells", "recommendations", "source_issues")
+        for t in ("figures", "tables", "table_cells", "recommendations", "source_issues", "statements")
+        if t in pkg.frames
     )
+    problems = _messages_problems(report, args.sources)
+    if problems:
+        print(f"error: {len(problems)} problem(s) in the key messages:", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 1
     unreg = len(report.unregistered)
     print(f"evidence valid: {counts}; {len(report.detections)} source discrepancies detected ({unreg} not registered)")
     if args.strict and open_numbers:
@@ -206,6 +216,46 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
     total_open = sum(len(sc.open) for sc in report.coverage)
     return 1 if args.strict and total_open else 0
+
+
+def _messages_problems(report, sources_dir) -> list:
+    """Every key messages file (messages/<board>/<meeting>.md) checked against the evidence as
+    of its meeting's cut-off, quotes against the source texts."""
+    from .briefing import messages as msg
+    from .briefing.schedule import ScheduleError, load_schedule
+    from .evidence.cut import evidence_as_of
+    from .evidence.package import Problem
+    from .paths import SCHEDULE_FILE
+
+    folder = msg.messages_dir(SCHEDULE_FILE)
+    files = sorted(folder.glob("*/*.md")) if folder.is_dir() else []
+    if not files:
+        return []
+    try:
+        schedule = load_schedule(SCHEDULE_FILE)
+    except ScheduleError as exc:
+        return [Problem(str(SCHEDULE_FILE), str(exc))]
+    import datetime as dt
+
+    from .evidence.verify import load_sources
+
+    texts, _ = load_sources(report.package, Path(sources_dir) if sources_dir else default_sources_dir())
+    out: list = []
+    for path in files:
+        board = schedule.get(path.parent.name)
+        try:
+            date = dt.date.fromisoformat(path.stem)
+        except ValueError:
+            out.append(Problem(str(path), "file name must be the meeting date, YYYY-MM-DD.md"))
+            continue
+        meeting = board.meeting(date) if board else None
+        if meeting is None:
+            out.append(Problem(str(path), f"no meeting of board {path.parent.name!r} on {path.stem} in schedule.toml"))
+            continue
+        as_of = dt.date.fromisoformat(meeting.overrides.get("as_of", path.stem))
+        km, problems = msg.parse(path)
+        out += problems + msg.check(km, report.package, evidence_as_of(report.package, as_of), as_of, texts)
+    return out
 
 
 def _cmd_figures(args: argparse.Namespace) -> int:

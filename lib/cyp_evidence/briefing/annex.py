@@ -8,7 +8,8 @@ publisher calls ``shown()`` for the manifest. Every number shown comes from an e
 from __future__ import annotations
 
 import datetime as dt
-import json
+import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,14 +22,26 @@ from .. import measures as m
 from ..charts import MAX_TITLE_WORDS, NOT_RECORDED, described, not_recorded, wrap_label
 from ..charts.builders import against_targets, category_bars, change_dots, period_columns, small_multiples, status_bars
 from ..evidence import EvidencePackage, load
-from ..evidence.cite import cite_figure, cite_many, cite_recommendation, cite_table, source_label
+from ..evidence.cite import (
+    cite_figure,
+    cite_many,
+    cite_recommendation,
+    cite_table,
+    readable_locator,
+    short_citations,
+    short_statement,
+    source_label,
+)
 from ..evidence.cut import evidence_as_of, vanguard_names, vanguard_table_id
 from ..paths import EVIDENCE_DIR
+from . import changes as ch
 from . import html as h
+from . import messages as msg
 from . import publish as pub
 from .errors import EvidenceChangedError
-from .params import SECTIONS, BriefingParameters
+from .params import BriefingParameters
 from .publish import VERSION_PLACEHOLDER
+from .sections import BY_KEY, REGISTRY, SECTIONS
 
 FIGURE_COLUMNS = [
     ("label", "Measure"),
@@ -89,6 +102,12 @@ class Briefing:
     _table_no: int = 0
     _shown_figures: dict = field(default_factory=dict)
     _shown_tables: set = field(default_factory=set)
+    key_messages: msg.KeyMessages | None = None
+    messages_path: Path | None = None
+    # (measure, value, period) of every row already in a figures table -> that table's number
+    _tabled: dict = field(default_factory=dict)
+    _where: str = "key messages"
+    _recs_shown: dict = field(default_factory=dict)
 
     @classmethod
     def from_parameters(
@@ -104,6 +123,7 @@ class Briefing:
         version: str = "",
         board_name: str = "",
         evidence_checksum: str = "",
+        messages_file: str = "",
     ) -> Briefing:
         """The annex for these parameters. ``render`` passes them RESOLVED (as_of, title and
         board_name filled in by ``validate_parameters`` against the schedule in use) and the
@@ -128,6 +148,7 @@ class Briefing:
                 previous_manifest=previous_manifest,
                 evidence_dir=str(evidence_dir or ""),
                 board_name=board_name,
+                messages_file=str(messages_file or ""),
             )
         else:
             from .params import validate_parameters
@@ -142,10 +163,15 @@ class Briefing:
                     "title": title,
                     "previous_manifest": previous_manifest,
                     "evidence_dir": str(evidence_dir or ""),
+                    "messages_file": str(messages_file or ""),
                 },
                 vanguards=vanguard_names(full),
             )
         b = cls(params, evidence_as_of(full, params.as_of_date), board_name=params.board_name, version=version)
+        path = Path(params.messages_file) if params.messages_file else msg.messages_path(params.board, params.meeting)
+        b.messages_path = path
+        # render checks messages (quotes against the source texts too) before the notebook runs
+        b.key_messages = msg.load_checked(path, full, b.pkg, params.as_of_date)
         b._build()
         return b
 
@@ -154,14 +180,21 @@ class Briefing:
         self.blocks: dict[str, list[str]] = {}
         self.section_titles: dict[str, str] = {}
         # altair checks each object against the schema as it is built unless debug mode is off;
-        # the whole spec is checked (or not) once, in html.chart_html
-        with debug_mode(h.VALIDATE_CHARTS):
-            for number, key in enumerate(self.params.sections, start=1):
-                self.section_titles[key] = f"{number}. {SECTIONS[key]}"
-                self.blocks[key] = getattr(self, f"_section_{key.replace('-', '_')}")()
+        # the whole spec is checked (or not) once, in html.chart_html. Citations are short
+        # (source key and locator) throughout the annex; the full references are in Sources.
+        with debug_mode(h.VALIDATE_CHARTS), short_citations():
+            self._front_refs()
+            chosen = [s for s in REGISTRY if s.key in self.params.sections]
+            for number, section in enumerate(chosen, start=1):
+                self.section_titles[section.key] = f"{number}. {section.title}"
+                self._where = f"section {number}, {section.title}"
+                self.blocks[section.key] = getattr(self, section.builder)()
+            self._where = "appendix"
 
     def _cite(self, df: pl.DataFrame) -> pl.DataFrame:
         for r in df.iter_rows(named=True):
+            places = (self._shown_figures.get(r["id"], {}).get("where") or "").split("; ")
+            where = "; ".join(dict.fromkeys(p for p in [*places, self._where] if p))
             self._shown_figures[r["id"]] = {
                 "value": r["value"],
                 "printed": r["printed"],
@@ -169,6 +202,8 @@ class Briefing:
                 "quote": r["quote"],
                 "label": r["label"],
                 "source_id": r["source_id"],
+                "period": r["period"],
+                "where": where,
             }
         return df.with_columns(pl.Series("citation", [cite_figure(self.pkg, i) for i in df["id"]], dtype=pl.String))
 
@@ -201,9 +236,56 @@ class Briefing:
         return out
 
     def _figures_table(self, df: pl.DataFrame, caption: str) -> str:
+        """A numbered table of figures as printed. A figure printed more than once (same
+        measure, value and period) is one row with its citations together, and a row already in
+        an earlier table of this annex is not repeated."""
         df = self._cite(df)
+        key = pl.concat_str(
+            [
+                pl.col("measure"),
+                pl.col("value").cast(pl.String).fill_null(pl.col("printed")),
+                pl.col("period").fill_null(""),
+            ],
+            separator="\x1f",
+        )
+        df = df.with_columns(key.alias("_key"))
+        df = df.filter(~pl.col("_key").is_in(list(self._tabled)))
+        if df.height == 0:
+            return ""
+        merged = df.group_by("_key", maintain_order=True).agg(
+            pl.all().exclude("citation").first(), pl.col("citation").unique(maintain_order=True).str.join("; ")
+        )
         n = self._next_table()
-        return h.exhibit_table(n, df, caption, FIGURE_COLUMNS, sorted(set(df["citation"])))
+        for k in merged["_key"]:
+            self._tabled[k] = n
+        revised = self._revised_since_previous()
+        if revised:  # changed figures are marked in the body, not only in "What has changed"
+            merged = merged.with_columns(
+                pl.when(pl.col("id").is_in(list(revised)))
+                .then(pl.concat_str([pl.col("printed"), pl.lit(f" (changed since {revised_label(self)})")]))
+                .otherwise(pl.col("printed"))
+                .alias("printed")
+            )
+        return h.exhibit_table(n, merged, caption, FIGURE_COLUMNS, self._keys(merged["citation"]))
+
+    def _revised_since_previous(self) -> set[str]:
+        """Ids of figures whose value, printed form or unit differ from the previous version's."""
+        if not hasattr(self, "_revised"):
+            prev = ch.read_previous(self.params.previous_manifest)
+            before = (prev or {}).get("shown", {}).get("figures", {})
+            self._prev_version = (prev or {}).get("version")
+            rows = self.pkg.figures.filter(pl.col("id").is_in(list(before)))
+            self._revised = {
+                r["id"]
+                for r in rows.iter_rows(named=True)
+                if not all(ch._same(before[r["id"]].get(f), r[f]) for f in ch.VALUE_FIELDS)
+            }
+        return self._revised
+
+    @staticmethod
+    def _keys(citations) -> list[str]:
+        """The source keys of short citations (a table's source line; its rows carry the locators)."""
+        return sorted({c.split(" ")[0] for cs in citations for c in str(cs).split("; ") if c})
 
     def _none(self, what: str) -> list[str]:
         return [
@@ -782,6 +864,8 @@ class Briefing:
             pl.col("response_quote").fill_null(""),
         )
         n = self._next_table()
+        for r in df.iter_rows(named=True):  # verbatim responses: in the appendix, not in body cells
+            self._recs_shown[r["id"]] = {**r, "table": n}
         return h.exhibit_table(
             n,
             df,
@@ -789,7 +873,6 @@ class Briefing:
             [
                 ("title", "Recommendation or finding"),
                 ("lead", "Lead"),
-                ("response_quote", "Response or action (verbatim)"),
                 ("due_printed", "Due"),
                 ("progress", "Progress reported (verbatim, how, date)"),
                 ("status", "Status at meeting"),
@@ -868,41 +951,173 @@ class Briefing:
                 out.append(self._recs_table(part, title))
         return out
 
-    # ------------------------------------------------------------------ closing parts
-    def shown(self) -> dict:
-        """Every figure shown (for the manifest and the next version's change list)."""
-        return {"figures": self._shown_figures, "tables": sorted(self._shown_tables)}
+    # ------------------------------------------------------------------ front page and closing parts
+    def _front_refs(self) -> None:
+        """The figures the key messages and "figures to quote" refer to are shown (manifest)."""
+        km = self.key_messages
+        if km is None:
+            return
+        ids = [r for mm in km.messages for r in mm.refs] + [i for i, _ in km.figures]
+        self._cite_ids(i for i in ids if ":" not in i and i in set(self.pkg.figures["id"]))
 
-    def changes(self) -> dict[str, list]:
-        prev_path = self.params.previous_manifest
-        if not prev_path or not Path(prev_path).is_file():
-            return {"previous": None, "new": [], "revised": [], "removed": []}
-        prev = json.loads(Path(prev_path).read_text(encoding="utf-8"))
-        before = prev.get("shown", {}).get("figures", {})
-        now = self._shown_figures
-        revised = [
-            (k, before[k], now[k])
-            for k in now
-            if k in before and any(before[k].get(f) != now[k].get(f) for f in ("value", "printed", "unit", "quote"))
-        ]
+    def _derived(self) -> dict[str, m.Derived]:
+        if not hasattr(self, "_derived_cache"):
+            with short_citations():
+                self._derived_cache = {d.id: d for d in m.growth_measures(self.pkg)}
+        return self._derived_cache
+
+    @staticmethod
+    def _derived_text(d: m.Derived) -> str:
+        if d.value is None:
+            return "n/a"
+        if d.unit in ("percent", "percent_per_year"):
+            return m.fmt(d.value) + "%" + (" a year" if d.unit == "percent_per_year" else "")
+        if d.unit == "proportion":
+            return m.fmt(d.value * 100) + "%"
+        return m.fmt(d.value)
+
+    def shown(self) -> dict:
+        """Every figure shown (for the manifest and the next version's change list), with the
+        derived figures, the sources cited and the key messages' checksum."""
+        derived = {}
+        if "demand-workforce" in self.blocks:
+            title = self.section_titles["demand-workforce"]
+            derived = {
+                k: {
+                    "label": f"{d.label} ({d.period})",
+                    "value": d.value,
+                    "text": self._derived_text(d),
+                    "where": f"section {title}",
+                }
+                for k, d in self._derived().items()
+            }
+        used = {v["source_id"] for v in self._shown_figures.values()}
+        sources = {
+            r["source_id"]: {
+                "key": r["key"],
+                "title": r["short_title"] or r["title"],
+                "published": r["published_printed"],
+            }
+            for r in self.pkg.sources.iter_rows(named=True)
+            if r["source_id"] in used
+        }
+        path = self.messages_path
+        messages = (
+            hashlib.sha256(path.read_bytes()).hexdigest()
+            if self.key_messages is not None and path is not None
+            else None
+        )
         return {
-            "previous": f"{prev.get('parameters', {}).get('meeting', '?')} v{prev.get('version', '?')}",
-            "new": [(k, now[k]) for k in now if k not in before],
-            "revised": revised,
-            "removed": [(k, before[k]) for k in before if k not in now],
+            "figures": self._shown_figures,
+            "tables": sorted(self._shown_tables),
+            "derived": derived,
+            "sources": sources,
+            "messages": messages,
         }
 
+    def changes(self) -> ch.Changes:
+        if not hasattr(self, "_changes"):
+            prev = ch.read_previous(self.params.previous_manifest)
+            self._changes = ch.compare(prev, {"parameters": self.params.identity(), "shown": self.shown()})
+        return self._changes
+
+    def _render_message(self, message: msg.Message) -> str:
+        out, cites, bold = [], [], False
+        figures = self.pkg.figures
+        statements = self.pkg.frames.get("statements")
+        for t in message.tokens:
+            if t.kind == "text":
+                out.append(h.esc(t.value))
+            elif t.kind == "strong":
+                out.append("</strong>" if bold else "<strong>")
+                bold = not bold
+            elif t.kind == "quote":
+                out.append(f"\u201c{h.esc(t.value)}\u201d")
+                cites.append(t.key)
+            elif t.value in self._derived():
+                d = self._derived()[t.value]
+                out.append(f'<span class="ref" data-derived="{h.esc(t.value)}">{h.esc(self._derived_text(d))}</span>')
+                cites.extend(d.citations)
+            elif statements is not None and t.value in set(statements["id"]):
+                st = statements.filter(pl.col("id") == t.value).row(0, named=True)
+                out.append(f'<q class="ref" data-statement="{h.esc(t.value)}">{h.esc(st["statement"])}</q>')
+                cites.append(short_statement(self.pkg, t.value))
+            else:
+                r = figures.filter(pl.col("id") == t.value).row(0, named=True)
+                out.append(f'<span class="ref" data-figure="{h.esc(t.value)}">{h.esc(r["printed"])}</span>')
+                cites.append(cite_figure(self.pkg, t.value))
+        cites = list(dict.fromkeys(cites))
+        cite = f' <span class="cite">({h.esc("; ".join(cites))})</span>' if cites else ""
+        text = "".join(out).rstrip()
+        end = text[-1] if text and text[-1] in ".;" else ""
+        return f'<li id="message-{message.rank}">{text[: len(text) - len(end)]}{cite}{end}</li>'
+
+    def key_messages_html(self) -> str:
+        km = self.key_messages
+        if km is None:
+            where = self.messages_path.relative_to(self.messages_path.parents[2]) if self.messages_path else "messages/"
+            body = (
+                '<p class="notice"><strong>No key messages have been written for this meeting.</strong> '
+                f"The board's adviser writes them in {h.esc(where)}; until then this annex has the evidence "
+                "without a summary.</p>"
+            )
+            figures = ""
+        else:
+            with short_citations():
+                body = '<ol class="messages">' + "".join(self._render_message(x) for x in km.messages) + "</ol>"
+                figures = ""
+                if km.figures:
+                    ids = [i for i, _ in km.figures]
+                    saved, self._where = self._where, "key messages"
+                    df = self._cite(self.pkg.figures.filter(pl.col("id").is_in(ids)))
+                    self._where = saved
+                    df = df.with_columns(
+                        pl.col("id").replace_strict({i: n for n, i in enumerate(ids)}, default=0).alias("_order")
+                    ).sort("_order")
+                    figures = '<h3 id="figures-to-quote">Figures to quote</h3>' + h.table(
+                        df, "Figures to quote, as printed", FIGURE_COLUMNS[:3] + [FIGURE_COLUMNS[4]]
+                    )
+        return (
+            '<section id="key-messages" class="key-messages" aria-labelledby="key-messages-title">'
+            f'<h2 id="key-messages-title">Key messages</h2>{body}{figures}</section>'
+        )
+
+    def _scope_note(self) -> str:
+        areas = set(self._shown_figures and [v for v in self.pkg.figures["geography"].to_list()])
+        if any("wales" in str(a).lower() and "england" not in str(a).lower() for a in areas):
+            return ""
+        return (
+            '<p class="scope"><strong>England only.</strong> The evidence in this annex describes England '
+            "(a few figures cover England and Wales together); none of it describes Wales alone, so it cannot "
+            "inform the implications for Wales.</p>"
+        )
+
     def title_block(self) -> str:
+        """The front page: board, title, purpose, meeting, version, cut-off, key messages, what
+        changed in one line, the England-only note, then the contents."""
         p = self.params
+        c = self.changes()
         contents = "".join(f'<li><a href="#section-{k}">{h.esc(t)}</a></li>' for k, t in self.section_titles.items())
-        contents += '<li><a href="#changes">What has changed since the previous version</a></li><li><a href="#source-issues">Source issues affecting these figures</a></li><li><a href="#sources">Sources</a></li><li><a href="#provenance">Parameters and provenance</a></li>'
+        appendices = "".join(f'<li><a href="#{a}">{h.esc(t)}</a></li>' for a, t in APPENDICES)
+        variant = ""
+        if p.themes or p.focus != "all":
+            covers = "; ".join(BY_KEY[t].title for t in p.themes) if p.themes else "every section"
+            focus = f"; vanguard: {p.focus}" if p.focus != "all" else ""
+            variant = (
+                f'<p class="variant"><strong>A part of the annex</strong> covering {h.esc(covers)}{h.esc(focus)}. '
+                "The full annex for this meeting is published separately.</p>"
+            )
         return (
             f'<header class="title-block"><p class="board">{h.esc(self.board_name)}</p><h1>{h.esc(p.title)}</h1>'
-            f'<dl class="meta"><dt>Meeting</dt><dd>{p.meeting_date:%-d %B %Y}</dd><dt>Version</dt><dd>{h.esc(self.version) if self.version else VERSION_PLACEHOLDER}</dd>'
-            f"<dt>Evidence cut-off</dt><dd>{p.as_of_date:%-d %B %Y} (only evidence published on or before this date)</dd>"
-            f"<dt>Focus</dt><dd>{'All vanguards' if p.focus == 'all' else h.esc(p.focus)}</dd>"
-            f"<dt>Generated</dt><dd>{h.esc(self.generated)}</dd></dl></header>"
-            f'<nav aria-labelledby="contents-title" class="contents"><h2 id="contents-title">Contents</h2><ol>{contents}</ol></nav>'
+            f'<p class="purpose">{h.esc(PURPOSE)}</p>{variant}'
+            f'<dl class="meta"><div><dt>Meeting</dt><dd>{p.meeting_date:%-d %B %Y}</dd></div>'
+            f"<div><dt>Version</dt><dd>{h.esc(self.version or VERSION_PLACEHOLDER)}</dd></div>"
+            f"<div><dt>Evidence cut-off</dt><dd>{p.as_of_date:%-d %B %Y}</dd></div></dl></header>"
+            + self.key_messages_html()
+            + f'<p class="changed"><strong>What changed:</strong> {h.esc(c.summary())} <a href="#changes">Details</a></p>'
+            + self._scope_note()
+            + '<nav aria-labelledby="contents-title" class="contents"><h2 id="contents-title">Contents</h2>'
+            f'<ul class="plain">{contents}<li><a href="#changes">What has changed</a></li>{appendices}</ul></nav>'
         )
 
     def section_html(self, key: str) -> str:
@@ -914,40 +1129,117 @@ class Briefing:
             + "</section>"
         )
 
+    def sections_html(self) -> str:
+        return "".join(self.section_html(s.key) for s in REGISTRY)
+
     def changes_html(self) -> str:
         c = self.changes()
-        if c["previous"] is None:
+
+        def items(rows, fmt) -> str:
+            return "<ul>" + "".join(f"<li>{fmt(r)}</li>" for r in rows) + "</ul>"
+
+        if c.previous is None:
             body = "<p>This is the first version for this board: every figure is new.</p>"
         else:
-
-            def items(rows, fmt):
-                return "<ul>" + "".join(f"<li>{fmt(r)}</li>" for r in rows) + "</ul>" if rows else "<p>None.</p>"
-
-            body = (
-                f"<p>Compared with the previous version for this board ({h.esc(c['previous'])}).</p>"
-                f"<h3>New figures ({len(c['new'])})</h3>"
-                + items(
-                    c["new"],
-                    lambda r: (
-                        f'{h.esc(r[1]["label"])}: {h.esc(r[1]["printed"])} <span class="id">[{h.esc(r[0])}]</span>'
-                    ),
+            body = f"<p>Compared with {h.esc(c.previous)}. Why this version exists:</p>" + items(
+                c.reasons, lambda r: h.esc(r[:1].upper() + r[1:])
+            )
+            if c.revised:
+                body += f"<h3>Figures corrected ({len(c.revised)})</h3>" + items(
+                    c.revised,
+                    lambda r: f"{h.esc(r['label'])}: {h.esc(r['old'])} \u2192 {h.esc(r['new'])} ({h.esc(r['where'])})",
                 )
-                + f"<h3>Revised figures ({len(c['revised'])})</h3>"
-                + items(
-                    c["revised"],
-                    lambda r: (
-                        f'{h.esc(r[2]["label"])}: was {h.esc(r[1]["printed"])}, now {h.esc(r[2]["printed"])} <span class="id">[{h.esc(r[0])}]</span>'
-                    ),
+            if c.derived:
+                body += f"<h3>Derived figures that moved ({len(c.derived)})</h3>" + items(
+                    c.derived,
+                    lambda r: f"{h.esc(r['label'])}: {h.esc(r['old'])} \u2192 {h.esc(r['new'])} ({h.esc(r['where'])})",
                 )
-                + f"<h3>Removed figures ({len(c['removed'])})</h3>"
-                + items(
-                    c["removed"],
-                    lambda r: (
-                        f'{h.esc(r[1]["label"])}: {h.esc(r[1]["printed"])} <span class="id">[{h.esc(r[0])}]</span>'
-                    ),
+            if c.reworded:
+                body += f"<h3>Source quotes reworded, figures unchanged ({len(c.reworded)})</h3>" + items(
+                    c.reworded,
+                    lambda r: f"{h.esc(r['label'])}: wording of the source quote corrected ({h.esc(r['where'])})",
+                )
+            for rows, title in ((c.new, "Figures added"), (c.removed, "Figures no longer shown")):
+                if rows:
+                    body += (
+                        f"<details><summary>{title} ({len(rows)})</summary>"
+                        + items(rows, lambda r: f"{h.esc(r['label'])}: {h.esc(r['printed'])} ({h.esc(r['where'])})")
+                        + "</details>"
+                    )
+        return (
+            '<section id="changes" class="changes" aria-labelledby="changes-title">'
+            f'<h2 id="changes-title">What has changed</h2>{body}</section>'
+        )
+
+    def quotes_html(self) -> str:
+        """Appendix: every figure shown with its verbatim quote and full locator, section by section
+        (collapsed: one click away); then the verbatim responses to recommendations."""
+        groups: dict[str, list[tuple[str, dict]]] = {}
+        for fid, rec in self._shown_figures.items():
+            groups.setdefault((rec.get("where") or "appendix").split("; ")[-1], []).append((fid, rec))
+        locators = dict(zip(self.pkg.figures["id"], self.pkg.figures["locator"], strict=True))
+        parts = []
+        for where, rows in groups.items():
+            body = "".join(
+                f'<tr data-figure="{h.esc(fid)}"><th scope="row">{h.esc(r["label"])}</th><td>{h.esc(r["printed"])}</td>'
+                f"<td>\u201c{h.esc(_plain(r['quote']))}\u201d</td><td>{h.esc(self._full_key(r['source_id']))} {h.esc(readable_locator(locators.get(fid, '')))}</td></tr>"
+                for fid, r in rows
+            )
+            parts.append(
+                f"<details><summary>{h.esc(where[0].upper() + where[1:])}: {len(rows)} figures with their quotes</summary>"
+                f'<div class="table-wrap" role="region" aria-label="Quotes: {h.esc(where)}" tabindex="0"><table>'
+                f"<caption>Figures and their quotes: {h.esc(where)}</caption>"
+                '<thead><tr><th scope="col">Measure</th><th scope="col">As printed</th><th scope="col">Quote</th>'
+                f'<th scope="col">Where in the source</th></tr></thead><tbody>{body}</tbody></table></div></details>'
+            )
+        if self._recs_shown:
+            body = "".join(
+                f'<tr data-recommendation="{h.esc(i)}"><th scope="row">{h.esc(r["title"])}</th>'
+                f"<td>{h.esc(_plain(r['response_quote'])) or 'none printed'}</td><td>Table {r['table']}</td></tr>"
+                for i, r in self._recs_shown.items()
+            )
+            parts.append(
+                f"<details><summary>Responses and actions as printed: {len(self._recs_shown)} recommendations</summary>"
+                '<div class="table-wrap" role="region" aria-label="Responses and actions as printed" tabindex="0"><table>'
+                "<caption>Responses and actions to recommendations, verbatim</caption>"
+                '<thead><tr><th scope="col">Recommendation or finding</th><th scope="col">Response or action (verbatim)</th>'
+                f'<th scope="col">Shown in</th></tr></thead><tbody>{body}</tbody></table></div></details>'
+            )
+        return (
+            '<section id="quotes" class="appendix" aria-labelledby="quotes-title">'
+            f'<h2 id="quotes-title">{h.esc(dict(APPENDICES)["quotes"])}</h2>'
+            "<p>Every figure in this annex with the words its source prints and where, section by section.</p>"
+            + "".join(parts)
+            + "</section>"
+        )
+
+    def _readers_words(self, text: str) -> str:
+        """Analysts' notes as a reader sees them: no ids in brackets, no snake_case names."""
+        ids = self._ids_pattern()
+        text = re.sub(r"\s*\((?:measure |see |id |figure )?[^()]*?(?:" + ids + r")[^()]*\)", "", text)
+        text = re.sub(r"\s*\(measure [a-z0-9_]+\)", "", text)
+        text = re.sub(r"\s(?:" + ids + r")\b", "", text)
+        text = re.sub(r"\b(?:under )?measure ([a-z0-9]+(?:_[a-z0-9]+)+)", "under one measure", text)
+        return re.sub(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b", lambda mm: mm.group(0).replace("_", " "), text)
+
+    def _ids_pattern(self) -> str:
+        if not hasattr(self, "_ids_re"):
+            known = (
+                set(self.pkg.figures["id"])
+                | set(self.pkg.source_issues["id"])
+                | set(self.pkg.tables["table_id"])
+                | set(self.pkg.recommendations["id"])
+                | set(
+                    self.pkg.arithmetic_checks.columns
+                    and self.pkg.arithmetic_checks[self.pkg.arithmetic_checks.columns[0]]
                 )
             )
-        return f'<section id="changes" aria-labelledby="changes-title"><h2 id="changes-title">What has changed since the previous version</h2>{body}</section>'
+            self._ids_re = "|".join(re.escape(i) for i in sorted(known, key=len, reverse=True)) or "(?!)"
+        return self._ids_re
+
+    def _full_key(self, source_id: str) -> str:
+        row = self.pkg.sources.filter(pl.col("source_id") == source_id)
+        return row["key"][0] if row.height else ""
 
     def source_issues_html(self) -> str:
         shown = set(self._shown_figures) | self._shown_tables
@@ -957,23 +1249,30 @@ class Briefing:
         if issues.height == 0:
             body = "<p>No recorded source issue affects the figures in this annex.</p>"
         else:
-            issues = issues.with_columns(
-                pl.Series("source", [source_label(self.pkg, s) for s in issues["source_id"]], dtype=pl.String)
-            )
+            with short_citations():
+                issues = issues.with_columns(
+                    pl.Series("source", [source_label(self.pkg, s) for s in issues["source_id"]], dtype=pl.String),
+                    pl.col("kind").replace_strict(ISSUE_KINDS, default=pl.col("kind")).alias("kind_text"),
+                    pl.col("description").map_elements(self._readers_words, return_dtype=pl.String),
+                    pl.col("explanation").map_elements(self._readers_words, return_dtype=pl.String),
+                )
             body = (
-                "<p>Where the sources disagree with themselves or each other, this annex shows the figures exactly as printed. These are the recorded discrepancies that touch figures shown here.</p>"
+                "<p>Where the sources disagree with themselves or each other, this annex shows the figures exactly as printed. "
+                f"{issues.height} recorded discrepancies touch figures shown here.</p>"
+                f"<details><summary>The {issues.height} discrepancies: what the source prints and how we read it</summary>"
                 + h.table(
                     issues,
                     "Source issues affecting figures in this annex",
                     [
                         ("description", "What the source prints"),
                         ("explanation", "How we read it"),
-                        ("kind", "Kind"),
+                        ("kind_text", "Kind"),
                         ("source", "Source"),
                     ],
                 )
+                + "</details>"
             )
-        return f'<section id="source-issues" aria-labelledby="source-issues-title"><h2 id="source-issues-title">Source issues affecting these figures</h2>{body}</section>'
+        return f'<section id="source-issues" class="appendix" aria-labelledby="source-issues-title"><h2 id="source-issues-title">{h.esc(dict(APPENDICES)["source-issues"])}</h2>{body}</section>'
 
     def sources_html(self) -> str:
         used = {v["source_id"] for v in self._shown_figures.values()} | set(
@@ -986,15 +1285,17 @@ class Briefing:
             .alias("cited")
         )
         return (
-            '<section id="sources" aria-labelledby="sources-title"><h2 id="sources-title">Sources</h2>'
+            f'<section id="sources" class="appendix" aria-labelledby="sources-title"><h2 id="sources-title">{h.esc(dict(APPENDICES)["sources"])}</h2>'
+            "<p>Citations in this annex give the source's key and where in it, in the source's own terms "
+            "(for example B24 item 3, para 1, or B24 Annex 1 slides, pp. 20-22, using the agenda pack's page numbers).</p>"
             + h.table(
                 src,
                 "Source documents published on or before the cut-off date",
                 [
+                    ("key", "Key"),
                     ("title", "Title"),
                     ("publisher", "Publisher"),
                     ("published_printed", "Published"),
-                    ("file", "File"),
                     ("cited", "Cited in this annex"),
                 ],
             )
@@ -1007,31 +1308,77 @@ class Briefing:
             ("Board", self.board_name + f" ({p['board']})"),
             ("Meeting", p["meeting"]),
             ("Evidence cut-off", p["as_of"]),
-            ("Sections", ", ".join(self.params.sections)),
-            ("Focus", p["focus"]),
+            ("Sections", "; ".join(BY_KEY[k].title for k in self.params.sections)),
+            ("Focus", "all vanguards" if p["focus"] == "all" else p["focus"]),
             ("Title", p["title"]),
+            (
+                "Key messages",
+                str(self.messages_path.name)
+                if self.key_messages is not None and self.messages_path
+                else "none written",
+            ),
             ("cyp-evidence version", __version__),
+            ("Generated", self.generated),
             ("Figures shown", str(len(self._shown_figures))),
             ("Source tables shown", str(len(self._shown_tables))),
         ]
         rows += list((extra or {}).items())
         body = "".join(f'<tr><th scope="row">{h.esc(k)}</th><td>{h.esc(v)}</td></tr>' for k, v in rows)
         return (
-            f'<section id="provenance" class="provenance" aria-labelledby="provenance-title"><h2 id="provenance-title">Parameters and provenance</h2>'
+            f'<section id="provenance" class="provenance appendix" aria-labelledby="provenance-title"><h2 id="provenance-title">{h.esc(dict(APPENDICES)["provenance"])}</h2>'
             f"<table><caption>Parameters this annex was rendered with</caption><tbody>{body}</tbody></table>"
             "<p>The evidence checksum, source checksums, git commit and package versions are in this version's manifest.json.</p></section>"
         )
 
+    def appendices_html(self) -> str:
+        return self.quotes_html() + self.source_issues_html() + self.sources_html() + self.provenance_html()
+
     def show(self, part: str) -> None:
-        """Display one part of the annex in the notebook: 'title', a section key, 'changes',
-        'source-issues', 'sources' or 'provenance'."""
+        """Display one part of the annex in the notebook: 'front' (front page), 'changes',
+        'sections' (every section of the registry, in order), one section key, 'appendices',
+        or one appendix ('quotes', 'source-issues', 'sources', 'provenance')."""
         from IPython.display import HTML, display
 
         html = {
+            "front": self.title_block,
             "title": self.title_block,
             "changes": self.changes_html,
+            "sections": self.sections_html,
+            "appendices": self.appendices_html,
+            "quotes": self.quotes_html,
             "source-issues": self.source_issues_html,
             "sources": self.sources_html,
             "provenance": self.provenance_html,
         }.get(part)
         display(HTML(html() if html else self.section_html(part)))
+
+
+def revised_label(b: Briefing) -> str:
+    return f"v{b._prev_version}" if getattr(b, "_prev_version", None) else "the previous version"
+
+
+def _plain(text: str | None) -> str:
+    """A source's text without the inline markup some sources carry (``<i>You're Welcome</i>``,
+    ``**bold**``): shown as plain words, never as markup or as tags."""
+    text = re.sub(r"</?(?:i|b|em|strong|u)>", "", text or "", flags=re.IGNORECASE)
+    return text.replace("**", "")
+
+
+PURPOSE = (
+    "For information: the published evidence behind the board's discussion, every figure as its source prints it, "
+    "with a short citation."
+)
+APPENDICES = (
+    ("quotes", "Appendix A. Every figure shown, with its quote"),
+    ("source-issues", "Appendix B. Source issues affecting these figures"),
+    ("sources", "Appendix C. Sources"),
+    ("provenance", "Appendix D. Parameters and provenance"),
+)
+ISSUE_KINDS = {
+    "total_mismatch": "Printed total does not add up",
+    "percentage_mismatch": "Percentage does not follow from its printed inputs",
+    "internal_inconsistency": "The source disagrees with itself",
+    "cross_document": "Two sources disagree",
+    "ambiguity": "Ambiguous wording",
+    "typo": "Typing error in the source",
+}

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..paths import EVIDENCE_DIR, SCHEDULE_FILE
 from . import publish as pub
+from .messages import messages_path
 from .schedule import Meeting, load_schedule
 
 DEFAULT_WITHIN = 14
@@ -113,6 +114,12 @@ def run_due(
     outcomes = []
     for m in due:
         meeting = m.date.isoformat()
+        key_messages = messages_path(m.board, meeting, schedule_path)
+        if not key_messages.is_file():
+            note(
+                f"warning: {m.board} {meeting}: no key messages ({key_messages} does not exist); the annex shows "
+                "a notice where the key messages would be"
+            )
         try:
             r = render_fn(
                 {"board": m.board, "meeting": meeting},

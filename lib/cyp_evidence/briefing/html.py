@@ -154,6 +154,15 @@ def chart_html(chart: alt.TopLevelMixin) -> str:
     )
 
 
+def source_line(citations: Sequence[str]) -> str:
+    """The sources of an exhibit: its one short citation ("B24 Annex 2 slides"), or, when its rows
+    carry several, only their source keys ("B24, EC16"), so the line never repeats the rows."""
+    cites = list(dict.fromkeys(c for c in citations if c))
+    if len(cites) <= 1:
+        return "; ".join(esc(c) for c in cites)
+    return ", ".join(esc(k) for k in dict.fromkeys(c.split(" ")[0] for c in cites))
+
+
 def figure(
     number: int,
     chart: alt.TopLevelMixin,
@@ -167,7 +176,7 @@ def figure(
     chart's aria-label) and subtitle, the chart, the visible description (announced once) and
     the data table."""
     fid = f"figure-{number}"
-    sources = "; ".join(esc(c) for c in citations)
+    sources = source_line(citations)
     sub = f'<span class="subtitle">{esc(subtitle)}</span>' if subtitle else ""
     return (
         f'<figure id="{fid}" class="exhibit" aria-labelledby="{fid}-title">'
@@ -181,7 +190,7 @@ def figure(
 
 
 def exhibit_table(number: int, df: pl.DataFrame, caption: str, columns, citations: list[str], numeric=()) -> str:
-    sources = "; ".join(esc(c) for c in citations)
+    sources = source_line(citations)
     return (
         f'<section class="exhibit table-exhibit" aria-label="Table {number}">'
         f"{table(df, f'Table {number}. {caption}', columns, table_id=f'table-{number}', numeric=numeric)}"

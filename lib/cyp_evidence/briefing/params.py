@@ -29,8 +29,9 @@ PARAMETERS: dict[str, tuple[type, str]] = {
     "previous_manifest": (str, "internal: path of the previous version's manifest.json for this board"),
     "evidence_dir": (str, "internal: evidence data package folder; empty means evidence/"),
     "board_name": (str, "internal: the board's name, resolved from the schedule in use"),
+    "messages_file": (str, "internal: the meeting's key messages file; empty means messages/<board>/<meeting>.md"),
 }
-INTERNAL_PARAMETERS = ("previous_manifest", "evidence_dir", "board_name")
+INTERNAL_PARAMETERS = ("previous_manifest", "evidence_dir", "board_name", "messages_file")
 USER_PARAMETERS = [p for p in PARAMETERS if p not in INTERNAL_PARAMETERS]
 
 
@@ -53,6 +54,7 @@ class BriefingParameters:
     previous_manifest: str = ""
     evidence_dir: str = ""
     board_name: str = ""  # from the schedule the parameters were resolved against
+    messages_file: str = ""
 
     @property
     def meeting_date(self) -> dt.date:
@@ -179,4 +181,5 @@ def validate_parameters(
         previous_manifest=merged.get("previous_manifest", ""),
         evidence_dir=merged.get("evidence_dir", ""),
         board_name=board_name,
+        messages_file=merged.get("messages_file", ""),
     )

@@ -9,7 +9,8 @@
   fail with a clear message if one shows an error or never draws.
 - Print media is emulated, so the annex's ``@media print`` rules apply (no figure or table split
   across pages where avoidable, headings kept with what follows).
-- Every page has a header naming the board and meeting and a footer "Page N of M".
+- Every page has a header naming the board, meeting and version and a footer "Page N of M".
+- The PDF is tagged, with an outline from the headings, the document language and title.
 
 The PDF is written atomically (temporary file in the same folder, then ``os.replace``).
 """
@@ -107,9 +108,19 @@ def _board_name(board: str) -> str:
         return board
 
 
-def header_template(board: str, meeting: str) -> str:
+def _meeting_words(meeting: str) -> str:
+    import datetime as dt
+
+    try:
+        return f"{dt.date.fromisoformat(meeting):%-d %B %Y}"
+    except ValueError:
+        return meeting
+
+
+def header_template(board: str, meeting: str, version: str = "") -> str:
+    """Board, meeting and version in readers' words (no ids, no ISO dates)."""
     name = _board_name(board)
-    label = html_text(f"{name} · meeting {meeting}" if name == board else f"{name} ({board}) · meeting {meeting}")
+    label = html_text(" · ".join(x for x in (name, f"Meeting of {_meeting_words(meeting)}", version) if x))
     return (
         '<div style="box-sizing: border-box; font-family: system-ui, Arial, sans-serif; font-size: 8.5px; color: #0b0c0c; width: 100%; '
         f'padding: 0 14mm; display: flex; justify-content: space-between;"><span>{label}</span>'
@@ -124,7 +135,7 @@ def footer_template() -> str:
     )
 
 
-def _print(html_path: Path, pdf_path: Path, board: str, meeting: str, timeout_s: float) -> Path:
+def _print(html_path: Path, pdf_path: Path, board: str, meeting: str, timeout_s: float, version: str = "") -> Path:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -168,9 +179,13 @@ def _print(html_path: Path, pdf_path: Path, board: str, meeting: str, timeout_s:
                     format="A4",
                     print_background=True,
                     display_header_footer=True,
-                    header_template=header_template(board, meeting),
+                    header_template=header_template(board, meeting, version),
                     footer_template=footer_template(),
                     margin=MARGIN,
+                    # accessible PDF: tagged (structure from the HTML, language from <html lang>),
+                    # with an outline (bookmarks) from the headings; the title is the page's <title>
+                    tagged=True,
+                    outline=True,
                 )
             finally:
                 browser.close()
@@ -179,7 +194,7 @@ def _print(html_path: Path, pdf_path: Path, board: str, meeting: str, timeout_s:
     return pdf_path
 
 
-def write_pdf(html_path, pdf_path, *, board: str, meeting: str, timeout_s: float = 60.0) -> Path:
+def write_pdf(html_path, pdf_path, *, board: str, meeting: str, version: str = "", timeout_s: float = 60.0) -> Path:
     """Print ``html_path`` to ``pdf_path`` (A4, vector charts, header and page numbers)."""
     html_path, pdf_path = Path(html_path), Path(pdf_path)
     if not html_path.is_file():
@@ -187,4 +202,4 @@ def write_pdf(html_path, pdf_path, *, board: str, meeting: str, timeout_s: float
     # Always in a thread of its own: Playwright's sync API refuses to start where an event loop
     # is running (a notebook) or where another sync Playwright is already open (a test session).
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-pdf") as pool:
-        return pool.submit(_print, html_path, pdf_path, board, meeting, timeout_s).result()
+        return pool.submit(_print, html_path, pdf_path, board, meeting, timeout_s, version).result()

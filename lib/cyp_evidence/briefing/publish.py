@@ -158,8 +158,8 @@ def latest(mdir: Path) -> tuple[int, Path] | None:
 
 def previous_for_board(out: Path, board: str, meeting: str, variant: str | None = None) -> Path | None:
     """The manifest a new version should be compared with: the latest version of this meeting,
-    else the latest version of the board's most recent earlier meeting. For a variant: the
-    variant's own latest version first, then the same rule. A version whose manifest cannot be
+    else the latest version of the board's most recent earlier meeting. For a variant: only the
+    variant's own latest version (versions are compared within their own series). A version whose manifest cannot be
     read is skipped (with a warning naming it): it never blocks a render."""
 
     def readable(mdir: Path) -> Path | None:
@@ -169,9 +169,8 @@ def previous_for_board(out: Path, board: str, meeting: str, variant: str | None 
         return None
 
     if variant is not None:
-        own = readable(meeting_dir(out, board, meeting, variant))
-        if own:
-            return own
+        # a variant is compared only within its own series (never with the full annex)
+        return readable(meeting_dir(out, board, meeting, variant))
     bdir = Path(out) / "briefings" / board
     if not bdir.is_dir():
         return None

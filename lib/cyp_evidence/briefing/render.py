@@ -154,6 +154,20 @@ def prepare(
     params = validate_parameters(raw, vanguards=vanguard_names(report.package), schedule=load_schedule(schedule_path))
     sources_dir = Path(sources_dir) if sources_dir else default_sources_dir()
     cut = evidence_as_of(report.package, params.as_of_date)
+    # the meeting's key messages: every reference and quote checked before anything runs
+    from dataclasses import replace
+
+    from ..evidence.verify import load_sources
+    from . import messages as msg
+
+    mpath = (
+        Path(params.messages_file)
+        if params.messages_file
+        else msg.messages_path(params.board, params.meeting, schedule_path)
+    )
+    texts, _ = load_sources(report.package, sources_dir)
+    msg.load_checked(mpath, report.package, cut, params.as_of_date, texts)
+    params = replace(params, messages_file=str(mpath))
     checks = {
         "evidence": evidence_sum,
         "sources": {
@@ -162,6 +176,7 @@ def prepare(
         },
         "notebook": notebook_checksum(BRIEFING_NOTEBOOK),
         "code": pub.sha256_tree(PACKAGE_DIR, ("*.py", "*.tpl", "*.j2", "*.css", "*.json")),
+        "messages": pub.sha256_file(mpath) if mpath.is_file() else None,
     }
     return params, checks
 
@@ -169,6 +184,21 @@ def prepare(
 def input_key(params: BriefingParameters, checks: dict) -> str:
     blob = json.dumps({"parameters": params.identity(), **checks}, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()
+
+
+def variant_name(params: BriefingParameters) -> str | None:
+    """The series a part of the annex is published in (``<meeting>/variants/<name>/``): ``None``
+    for the full annex (every section, all vanguards), else e.g. ``theme-send`` or
+    ``theme-vanguards-focus-surrey``."""
+    from .sections import SECTIONS
+
+    parts = []
+    if params.themes and list(params.themes) != list(SECTIONS):
+        parts.append("theme-" + "-".join(params.themes))
+    if params.focus != "all":
+        slug = "-".join("".join(c if c.isalnum() else " " for c in params.focus.lower()).split())
+        parts.append("focus-" + (slug or "vanguard"))
+    return "-".join(parts)[:80].strip("-") if parts else None
 
 
 def _shown(nb_params: dict) -> dict:
@@ -250,6 +280,8 @@ def _render(
     out = out.resolve()
     params, checks = prepare(raw, evidence_dir=evidence_dir, sources_dir=sources_dir, schedule_path=schedule_path)
     key = input_key(params, checks)
+    if variant is None:
+        variant = variant_name(params)  # a --theme/--focus render never becomes the full annex's next version
     mdir = pub.meeting_dir(out, params.board, params.meeting, variant)
     # One render of a series at a time, from the up-to-date check to publishing: the version it
     # compares with (previous_manifest) is then the one it is published after, even when renders
@@ -425,7 +457,7 @@ def finalizer(manifest: dict, params: BriefingParameters, pdf: bool) -> Callable
         if pdf:
             from .pdf import write_pdf
 
-            write_pdf(annex, folder / "annex.pdf", board=params.board, meeting=params.meeting)
+            write_pdf(annex, folder / "annex.pdf", board=params.board, meeting=params.meeting, version=f"Version {n}")
             manifest["pdf_sha256"] = pub.sha256_file(folder / "annex.pdf")
         manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")

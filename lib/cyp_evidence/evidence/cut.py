@@ -19,8 +19,9 @@ def evidence_as_of(pkg: EvidencePackage, as_of: dt.date) -> EvidencePackage:
     ids = keep["source_id"].implode()
     frames = dict(pkg.frames)
     frames["sources"] = keep
-    for name in ("figures", "tables", "recommendations", "source_issues"):
-        frames[name] = pkg.frames[name].filter(pl.col("source_id").is_in(ids))
+    for name in ("figures", "tables", "recommendations", "source_issues", "statements"):
+        if name in frames:
+            frames[name] = pkg.frames[name].filter(pl.col("source_id").is_in(ids))
     frames["table_cells"] = pkg.table_cells.filter(pl.col("table_id").is_in(frames["tables"]["table_id"].implode()))
     return EvidencePackage(pkg.directory, pkg.descriptor, pkg.schemas, frames, [])
 

@@ -23,7 +23,16 @@ from ..paths import EVIDENCE_DIR
 from ..text import bad_character
 
 # Logical tables, keyed by schema file stem.
-TABLES = ("sources", "figures", "tables", "table_cells", "recommendations", "source_issues", "arithmetic_checks")
+TABLES = (
+    "sources",
+    "figures",
+    "tables",
+    "table_cells",
+    "recommendations",
+    "source_issues",
+    "arithmetic_checks",
+    "statements",
+)
 
 POLARS_TYPES = {
     "string": pl.String,
@@ -364,7 +373,7 @@ def _foreign_key_problems(pkg: EvidencePackage) -> list[Problem]:
                         Problem(r["_file"], f"refers to unknown {what} {v!r}", r["_line"], str(r[idcol]), column)
                     )
 
-    for table in ("figures", "tables", "recommendations", "source_issues"):
+    for table in ("figures", "tables", "recommendations", "source_issues", "statements"):
         check(table, "source_id", source_ids, "source")
     check("recommendations", "progress_source_id", source_ids, "source")
     check("recommendations", "progress_figure_ids", figure_ids, "figure", multi=True)

@@ -158,7 +158,10 @@ def check_quotes(pkg: EvidencePackage, texts: dict[str, str]) -> list[Problem]:
     for table, cols in (
         ("recommendations", ("text_quote", "response_quote", "progress_quote")),
         ("tables", ("header_quote",)),
+        ("statements", ("statement",)),
     ):
+        if table not in pkg.frames:
+            continue
         idcol = pkg.frames[table].columns[0]
         for r in pkg.frames[table].iter_rows(named=True):
             for col in cols:
