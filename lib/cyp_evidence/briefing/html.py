@@ -174,7 +174,7 @@ def figure(
 ) -> str:
     """A numbered figure: its title (``caption``, the figure's accessible name, also the
     chart's aria-label) and subtitle, the chart, the visible description (announced once) and
-    the data table."""
+    the data table (in a disclosure element)."""
     fid = f"figure-{number}"
     sources = source_line(citations)
     sub = f'<span class="subtitle">{esc(subtitle)}</span>' if subtitle else ""
@@ -185,7 +185,9 @@ def figure(
         f'<span class="source">Source: {sources}</span></figcaption>'
         f'<div class="chart">{chart_html(chart.properties(description=caption))}</div>'
         f'<p class="alt-text"><span class="visually-labelled">Description:</span> {esc(alt_text)}</p>'
-        f"{data_table}</figure>"
+        # the data behind the chart, one click away (a board paper leads with the chart and its
+        # description; the numbers stay in the page for anyone who opens them)
+        f'<details class="figure-data"><summary>Data for figure {number}</summary>{data_table}</details></figure>'
     )
 
 
