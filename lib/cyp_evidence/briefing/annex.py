@@ -1111,7 +1111,7 @@ class Briefing:
             f'<header class="title-block"><p class="board">{h.esc(self.board_name)}</p><h1>{h.esc(p.title)}</h1>'
             f'<p class="purpose">{h.esc(PURPOSE)}</p>{variant}'
             f'<dl class="meta"><div><dt>Meeting</dt><dd>{p.meeting_date:%-d %B %Y}</dd></div>'
-            f"<div><dt>Version</dt><dd>{h.esc(self.version or VERSION_PLACEHOLDER)}</dd></div>"
+            f"<div><dt>Version</dt><dd>{h.esc(self.version) if self.version else VERSION_PLACEHOLDER}</dd></div>"
             f"<div><dt>Evidence cut-off</dt><dd>{p.as_of_date:%-d %B %Y}</dd></div></dl></header>"
             + self.key_messages_html()
             + f'<p class="changed"><strong>What changed:</strong> {h.esc(c.summary())} <a href="#changes">Details</a></p>'
