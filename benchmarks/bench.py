@@ -8,7 +8,9 @@ and writes everything to ``outputs/bench/results.json`` (outputs/ is git-ignored
     .venv/bin/python benchmarks/bench.py --quick      # 2 runs, 1 for the batch items
     .venv/bin/python benchmarks/bench.py --runs 7 --only floor,ours,naive
 
-Items: floor, naive, ours, pdf, batch, evidence, interaction, annex, scale (see docs/performance.md).
+Items: floor, naive, ours, pdf, batch, evidence, interaction, annex, scale, lab (see docs/performance.md).
+``lab`` is what an adviser feels in JupyterLab (real Chromium, network refused): open an explorer
+-> kernel ready -> first chart, and a control change -> chart redrawn as seen in the page.
 Ratios are only meaningful within one run on one machine: the floor is measured alongside.
 """
 
@@ -33,7 +35,7 @@ VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "tests"))  # tests/browser.py: Chromium helpers
 
 BOARD, MEETING = "lga-cyp-board", "2024-03-12"
-ITEMS = ("floor", "naive", "ours", "pdf", "batch", "evidence", "interaction", "annex", "scale")
+ITEMS = ("floor", "naive", "ours", "pdf", "batch", "evidence", "interaction", "annex", "scale", "lab")
 SCALE_ROWS = 1_000_000
 MB = 1_000_000
 
@@ -410,6 +412,63 @@ def bench_annex(runs: int, annex: Path | None) -> None:
     record("annex_charts_drawn", samples, **info)
 
 
+# ---------------------------------------------------------------------------- JupyterLab, in the browser
+LAB_EXPLORER = "explore_01_prevalence.ipynb"
+
+
+def lab_samples(runs: int) -> tuple[list[float], list[float], list[float]]:
+    """In JupyterLab (127.0.0.1, a token) driven by headless Chromium with the network refused,
+    ``runs`` times on a fresh server: seconds from asking for the explorer's page to its kernel
+    ready and to its first chart (after Run All), and milliseconds from each control change to
+    the chart redrawn in the page (tests/lab_driver.py measures both as the browser sees them)."""
+    import browser as b
+    import lab_driver as ld
+
+    ready, first, redraws = [], [], []
+    with b.launch_chromium() as br:
+        offline = br.browser_type.launch(
+            executable_path=b.chromium_executable(), args=b.CHROMIUM_ARGS + ld.OFFLINE_ARGS, headless=True
+        )
+        try:
+            for i in range(runs):
+                tmp = Path(tempfile.mkdtemp(prefix="cyp-bench-lab-"))
+                try:
+                    with ld.lab_server(tmp, [ROOT / "notebooks" / LAB_EXPLORER]) as lab:
+                        ctx = offline.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
+                        page = ctx.new_page()
+                        page.set_default_timeout(120_000)
+                        start = time.monotonic()
+                        page.goto(lab.url(LAB_EXPLORER))
+                        t = ld.open_and_run(page, lab, start)
+                        measure = page.locator(
+                            f"{ld.PANEL} .widget-dropdown", has=page.locator("label", has_text="Measure")
+                        ).locator("select")
+                        n = measure.locator("option").count()
+                        for k in [1, 0, 2, 0, 3, 0] if n > 3 else [1, 0, 1, 0]:
+                            t.redraws_ms.append(ld.timed_change(page, lambda k=k, m=measure: m.select_option(index=k)))
+                        ctx.close()
+                    log(
+                        f"  lab run {i + 1}: kernel ready {t.kernel_ready_s:.2f} s, first chart {t.first_chart_s:.2f} s, "
+                        f"redraw median {t.redraw_median_ms:.0f} ms"
+                    )
+                    ready.append(t.kernel_ready_s)
+                    first.append(t.first_chart_s)
+                    redraws += t.redraws_ms
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
+        finally:
+            offline.close()
+    return ready, first, redraws
+
+
+def bench_lab(runs: int) -> None:
+    log(f"lab: {LAB_EXPLORER} in JupyterLab, headless Chromium, network refused")
+    ready, first, redraws = lab_samples(runs)
+    record("lab_kernel_ready", ready)
+    record("lab_first_chart", first)
+    record("lab_redraw", [x / 1000 for x in redraws])
+
+
 # ---------------------------------------------------------------------------- scale
 def synthetic_series(n: int, vanguards: list[str], seed: int = 7):
     """``n`` rows of a monthly referral series (month, vanguard, referrals), ten financial
@@ -576,6 +635,10 @@ def report() -> None:
         target(label, None if v is None else v / MB, lim, f"{v / MB:.2f} MB" if v is not None else "-")
     v = get("annex_charts_drawn")
     target("annex: open -> every chart drawn <= 1 s", v, 1.0, fmt(v, "s") if v is not None else "-")
+    v = get("lab_first_chart")
+    target("lab: open -> kernel ready -> first chart <= 6 s", v, 6.0, fmt(v, "s") if v is not None else "-")
+    v = ms("lab_redraw")
+    target("lab: control change -> chart redrawn, median <= 100 ms", v, 100, f"{v:.0f} ms" if v is not None else "-")
 
     rows = [("item", "median", "runs", "min", "max")]
     for name, it in results["items"].items():
@@ -686,6 +749,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_annex(runs, annex)
     if "scale" in only:
         bench_scale(runs)
+    if "lab" in only:
+        bench_lab(slow_runs)
     results["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     results["machine"]["bench_seconds"] = round(time.perf_counter() - t0, 1)
     report()

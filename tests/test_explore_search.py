@@ -111,3 +111,24 @@ def test_compare_states_what_differs_across_documents(pkg):
 def test_figure_ids_reads_ids_and_inputs(pkg):
     t = pl.DataFrame({"id": ["lga24-cp-prevalence-2022", "derived-x"], "inputs": ["lga24-cp-prevalence-2017", ""]})
     assert definitions.figure_ids(pkg, t) == ["lga24-cp-prevalence-2022", "lga24-cp-prevalence-2017"]
+
+
+def test_tooltips_name_the_document(pkg):
+    from cyp_evidence.explore import ThemeExplorer
+
+    e = ThemeExplorer(pkg, themes=("prevalence",), title="Prevalence")
+    assert e.chart_data["document"].null_count() == 0
+    assert any(d.startswith("B24, ") for d in e.chart_data["document"].to_list())
+    spec = json.dumps(e.chart().to_dict())
+    assert '"field": "document"' in spec and '"title": "Source"' in spec
+
+
+def test_definitions_for_source_tables_and_commitments(pkg):
+    from cyp_evidence.explore import CommitmentExplorer, VanguardExplorer
+
+    v = VanguardExplorer(pkg)
+    assert definitions.table_ids(pkg, v.table) == ["lga24-ffic-accepted-referrals-by-vanguard"]
+    html = v.definition()
+    assert "Accepted referrals by vanguard and quarter" in html and "What is counted" in html and "B24" in html
+    c = CommitmentExplorer(pkg)
+    assert "What is counted" in c.definition() and definitions.figure_ids(pkg, c.table)

@@ -217,8 +217,12 @@ class Explorer:
 
     def definition(self) -> str:
         """The definition panel beside the chart (:mod:`.definitions`) for the evidence figures
-        behind it (the table's ``id`` and ``inputs``); empty when no figure is behind it."""
-        return definitions.definition_html(self.pkg, definitions.figure_ids(self.pkg, self.table))
+        and source tables behind it (the table's ids and inputs); empty (and the panel hidden)
+        when neither is behind it."""
+        table = self.table
+        return definitions.definition_html(
+            self.pkg, definitions.figure_ids(self.pkg, table), tables=definitions.table_ids(self.pkg, table)
+        )
 
     def _sync_options(self, changed: str) -> None:
         """Update dependent controls' options after ``changed`` changed (e.g. measures of a theme)."""
@@ -258,6 +262,7 @@ class Explorer:
             self._cite.value = self._citation_html()
             self._notes.value = self.notes()
             self._definition.value = self.definition()
+            self._definition.layout.display = None if self._definition.value else "none"
             if self._show.value:
                 self._table_html.value = self._table_block()
 
@@ -318,6 +323,7 @@ class Explorer:
             self.definition(), layout=widgets.Layout(width="26em", max_height="560px", overflow="auto")
         )
         self._definition.add_class("cyp-definition")
+        self._definition.layout.display = None if self._definition.value else "none"
         self._show = widgets.ToggleButton(
             value=self.show_table_at_start,
             description="Show the figures behind the chart",

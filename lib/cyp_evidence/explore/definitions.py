@@ -36,10 +36,11 @@ DEFINITION_FIELDS = (
 
 def figure_ids(pkg: EvidencePackage, table: pl.DataFrame) -> list[str]:
     """The evidence figures behind a table: its ``id`` column, and the ids in ``inputs`` (derived
-    figures), in first-seen order, keeping only ids the package holds."""
+    figures) and ``target_ids`` / ``reported_ids`` (commitments), in first-seen order, keeping
+    only ids the package holds."""
     known = set(pkg.figures["id"].to_list())
     seen: dict[str, None] = {}
-    for col in ("id", "inputs"):
+    for col in ("id", "inputs", "target_ids", "reported_ids"):
         if col not in table.columns:
             continue
         for v in table[col].to_list():
@@ -48,6 +49,49 @@ def figure_ids(pkg: EvidencePackage, table: pl.DataFrame) -> list[str]:
                 if x in known:
                     seen.setdefault(x, None)
     return list(seen)
+
+
+def table_ids(pkg: EvidencePackage, table: pl.DataFrame) -> list[str]:
+    """The source tables behind a table of cells: ``inputs`` holds ``table_id:row:column``."""
+    known = set(pkg.tables["table_id"].to_list())
+    seen: dict[str, None] = {}
+    if "inputs" in table.columns:
+        for v in table["inputs"].to_list():
+            for part in str(v or "").replace(";", " ").split():
+                tid = part.split(":", 1)[0]
+                if tid in known:
+                    seen.setdefault(tid, None)
+    return list(seen)
+
+
+def source_table_html(pkg: EvidencePackage, table_id: str) -> str:
+    """What one source table counts: title, rows by columns, unit, source, notes and the source
+    issues whose references name it."""
+    t = row_by(pkg.tables, "table_id", table_id)
+    if t is None:
+        return ""
+    cite, doc = short_citation(pkg, t["source_id"], t["locator"])
+    issues = [
+        r
+        for r in pkg.source_issues.iter_rows(named=True)
+        if any(ref == table_id or ref.startswith(table_id + ":") for ref in str(r["refs"] or "").split())
+    ]
+    parts = [
+        f"<h4 style='margin:6px 0 2px 0;font-size:13px'>{esc(t['title'])}</h4>",
+        f"<p style='margin:2px 0'><b>What is counted:</b> {esc(UNIT_WORDS.get(t['unit'], t['unit']))}, by {esc(t['row_dimension'])} "
+        f"and {esc(t['column_dimension'])}</p>",
+        f"<div style='margin:2px 0' title='{esc(doc)}'><b>Source:</b> {esc(cite)} "
+        f"<span style='color:#3D3D3D'>({esc(doc)})</span></div>",
+    ]
+    if t.get("notes"):
+        parts.append(f"<p style='margin:2px 0'><b>Caveats:</b> {esc(t['notes'])}</p>")
+    if issues:
+        parts.append(
+            "<div style='margin:2px 0'><b>Source issues:</b> <ul style='margin:0;padding-left:1.2em'>"
+            + "".join(f"<li>{esc(str(i['kind']).replace('_', ' '))}: {esc(i['description'])}</li>" for i in issues)
+            + "</ul></div>"
+        )
+    return "".join(parts)
 
 
 def short_citation(pkg: EvidencePackage, source_id: str, locator: str | None) -> tuple[str, str]:
@@ -175,13 +219,18 @@ def compare_html(pkg: EvidencePackage, rows: list[dict]) -> str:
     )
 
 
-def definition_html(pkg: EvidencePackage, ids: list[str], limit: int = MAX_MEASURES) -> str:
-    """The panel for the figures ``ids``: one block per measure (at most ``limit``)."""
-    if not ids:
+def definition_html(
+    pkg: EvidencePackage, ids: list[str], limit: int = MAX_MEASURES, tables: list[str] | None = None
+) -> str:
+    """The panel for the figures ``ids`` (one block per measure, at most ``limit``) and the
+    source tables ``tables``; empty when there is neither."""
+    tables = tables or []
+    if not ids and not tables:
         return ""
     figs = pkg.figures.filter(pl.col("id").is_in(ids))
     measures = list(dict.fromkeys(figs["measure"].to_list()))
-    blocks = "".join(measure_html(pkg, m, ids) for m in measures[:limit])
+    blocks = "".join(source_table_html(pkg, t) for t in tables[:limit])
+    blocks += "".join(measure_html(pkg, m, ids) for m in measures[:limit])
     more = (
         f"<p style='margin:4px 0'>Definitions of the first {limit} of {len(measures)} measures shown: "
         "choose one measure to see its own.</p>"

@@ -90,6 +90,11 @@ def with_citations(pkg, figs: pl.DataFrame) -> pl.DataFrame:
     return figs.with_columns(pl.Series("citation", [cite_figure(pkg, i) for i in figs["id"]], dtype=pl.String))
 
 
+def source_document(pkg) -> dict[str, str]:
+    """The document a figure comes from, for tooltips: the register's key and short title."""
+    return {r["source_id"]: f"{r['key']}, {r['short_title'] or r['title']}" for r in pkg.sources.iter_rows(named=True)}
+
+
 def source_short(pkg) -> dict[str, str]:
     """A short name per source for legends: the register's publisher and year."""
     return {r["source_id"]: f"{r['publisher']} ({r['published'].year})" for r in pkg.sources.iter_rows(named=True)}
@@ -300,22 +305,28 @@ class ThemeExplorer(Explorer):
         )
         # draw the canonical value ('730k' is stored as 730000, '1 in 6' as 1/6; the tooltip shows the print)
         figs = figs.with_columns(pl.col("value").alias("drawn"))
-        return figs.select(
-            "id",
-            "bar",
-            "label",
-            "measure",
-            "value",
-            "drawn",
-            "printed",
-            "quantity",
-            "unit",
-            "kind",
-            "period",
-            "period_end",
-            "geography",
-            "source_id",
-        ).sort("kind", "drawn", descending=[False, True], nulls_last=True)
+        return (
+            figs.select(
+                "id",
+                "bar",
+                "label",
+                "measure",
+                "value",
+                "drawn",
+                "printed",
+                "quantity",
+                "unit",
+                "kind",
+                "period",
+                "period_end",
+                "geography",
+                "source_id",
+            )
+            .with_columns(  # the tooltip names the document each mark comes from
+                pl.col("source_id").replace_strict(source_document(self.pkg), default=None).alias("document")
+            )
+            .sort("kind", "drawn", descending=[False, True], nulls_last=True)
+        )
 
     def _dated(self, data: pl.DataFrame) -> bool:
         return (
@@ -335,6 +346,7 @@ class ThemeExplorer(Explorer):
             alt.Tooltip("period:N", title="Period"),
             alt.Tooltip("geography:N", title="Area"),
             alt.Tooltip("kind:N", title="Kind"),
+            alt.Tooltip("document:N", title="Source"),
         ]
         items = "; ".join(f"{r['bar']}: {r['printed']} ({r['kind']})" for r in data.head(20).iter_rows(named=True))
         if data["quantity"][0] == "change":
