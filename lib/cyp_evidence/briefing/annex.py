@@ -1068,9 +1068,11 @@ class Briefing:
                 figures = ""
                 if km.figures:
                     ids = [i for i, _ in km.figures]
-                    saved, self._where = self._where, "key messages"
-                    df = self._cite(self.pkg.figures.filter(pl.col("id").is_in(ids)))
-                    self._where = saved
+                    # recorded as shown while building (_front_refs); here only their citations
+                    df = self.pkg.figures.filter(pl.col("id").is_in(ids))
+                    df = df.with_columns(
+                        pl.Series("citation", [cite_figure(self.pkg, i) for i in df["id"]], dtype=pl.String)
+                    )
                     df = df.with_columns(
                         pl.col("id").replace_strict({i: n for n, i in enumerate(ids)}, default=0).alias("_order")
                     ).sort("_order")
