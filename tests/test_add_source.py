@@ -181,5 +181,8 @@ def test_a_new_pdf_from_sweep_to_annex(tmp_path, evidence_copy, sources_dir, chr
     annex = second.annex.read_text(encoding="utf-8")
     changes = annex[annex.index('id="changes"') :]
     changes = changes[: changes.index("</section>")]
-    assert "Children referred to the pilot school mental health teams" in changes
-    assert "Children referred to the pilot teams who were seen within four weeks" in changes
+    assert (
+        "source was added: ZZP24, Test Trust, school mental health team referrals 2023 (published 20 February 2024)"
+        in changes
+    )
+    assert "with 2 new figures" in changes
