@@ -412,3 +412,20 @@ def test_theme_explorer_draws_what_the_print_means(sample):
     drawn = dict(zip(t.chart_data["printed"], t.chart_data["drawn"], strict=True))
     assert drawn == {"1 in 9": pytest.approx(1 / 9), "1 in 6": pytest.approx(1 / 6)}
     assert '"field": "drawn"' in spec(t)
+
+
+def test_theme_explorer_says_how_current_each_figure_is(pkg):
+    t = ex.ThemeExplorer(pkg, themes=("prevalence", "demand", "outcomes"))
+    t.set(axis="rate|rate|10000")
+    trafford = t.chart_data.filter(pl.col("id") == "ec16-trafford-lac-rate-dec-2014")["as_at"][0]
+    assert "dated: more than 5 years" in trafford and "dated" in t.notes()
+    assert '"field": "as_at"' in spec(t)  # in the tooltip
+
+
+def test_vanguard_notes_say_how_much_is_not_recorded(pkg):
+    v = ex.VanguardExplorer(pkg)
+    religion = next(label for label in v.labels if label.startswith("Religion"))
+    v.set(breakdown=religion)
+    assert "Not recorded:" in v.notes() and "%" in v.notes()
+    v.set(breakdown="Vanguard")
+    assert "Not recorded:" not in v.notes()

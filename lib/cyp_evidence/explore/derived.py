@@ -330,7 +330,8 @@ class FundingExplorer(Explorer):
     def build_chart(self, data):
         if data.height == 0:
             return ch.empty(
-                "No count in the evidence base is close enough to this money (same programme, source or theme), or its period has no dates for 'per year'."
+                "No count in the evidence base is close enough to this money (same programme, source or theme, and, "
+                "per child, the same population as the money), or its period has no dates for 'per year'."
             )
         per = "a year " if self.controls["per_year"].value else ""
         items = "; ".join(f"{r['divided_by']}: £{r['value']:,.0f}" for r in data.iter_rows(named=True))

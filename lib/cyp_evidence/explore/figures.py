@@ -6,6 +6,7 @@ import altair as alt
 import ipywidgets as widgets
 import polars as pl
 
+from .. import measures
 from ..charts import explore as ch
 from ..charts.builders import change_dots, level_bars, period_columns
 from ..evidence.cite import cite_figure, cite_many, source_label
@@ -305,6 +306,13 @@ class ThemeExplorer(Explorer):
         )
         # draw the canonical value ('730k' is stored as 730000, '1 in 6' as 1/6; the tooltip shows the print)
         figs = figs.with_columns(pl.col("value").alias("drawn"))
+        # how current each figure is, at the newest source's date (dated, lapsed terms, scope)
+        at = max(self.pkg.sources["published"].to_list())
+        figs = figs.with_columns(
+            pl.Series(
+                "as_at", [measures.currency_note(self.pkg, r, at) for r in figs.iter_rows(named=True)], dtype=pl.String
+            )
+        )
         return (
             figs.select(
                 "id",
@@ -319,6 +327,7 @@ class ThemeExplorer(Explorer):
                 "kind",
                 "period",
                 "period_end",
+                "as_at",
                 "geography",
                 "source_id",
             )
@@ -343,7 +352,7 @@ class ThemeExplorer(Explorer):
         tooltip = [
             alt.Tooltip("label:N", title="Measure"),
             alt.Tooltip("printed:N", title="As printed"),
-            alt.Tooltip("period:N", title="Period"),
+            alt.Tooltip("as_at:N", title="Period (how current)"),
             alt.Tooltip("geography:N", title="Area"),
             alt.Tooltip("kind:N", title="Kind"),
             alt.Tooltip("document:N", title="Source"),
@@ -401,6 +410,16 @@ class ThemeExplorer(Explorer):
             out.append(
                 f"<p style='font-size:12px'>Only figures of one kind, in one unit, share an axis: {len(self.controls['axis'].options) - 1} "
                 "other kind(s) are in the 'Kind of figure' list. Bars are figures as reported; black ticks are targets.</p>"
+            )
+        marked = d.filter(
+            pl.col("as_at").str.contains("dated|global|all ages|England and Wales|integrated care boards")
+        )
+        if marked.height:
+            items = "".join(f"<li>{esc(r['label'])}: {esc(r['as_at'])}</li>" for r in marked.iter_rows(named=True))
+            out.append(
+                f"<details open><summary>{marked.height} figure(s) are dated (more than {measures.DATED_AFTER_YEARS} years old), "
+                "use terms that no longer apply, or are not about children and young people in England</summary>"
+                f"<ul style='font-size:12px'>{items}</ul></details>"
             )
         if cav.height:
             items = "".join(f"<li>{esc(r['label'])}: {esc(r['caveats'])}</li>" for r in cav.iter_rows(named=True))

@@ -325,6 +325,19 @@ class VanguardExplorer(Explorer):
         out = [
             f"<details><summary>About this table ({esc(t['title'])})</summary><p style='font-size:12px'>{esc(t['notes'])}</p></details>"
         ]
+        if self._has_missing(tid):
+            cells = measures.table_shares(self.pkg, tid, per="column", include_unknown=True)
+            quarters = set(self._shown_cells()["column"])
+            cells = cells.filter(pl.col("column").is_in(list(quarters)))
+            missing = cells.filter(pl.col("row").map_elements(is_missing, return_dtype=pl.Boolean))
+            total = cells["value"].sum()
+            if total:
+                n = missing["value"].sum()
+                out.insert(
+                    0,
+                    f"<p style='font-size:13px'><b>Not recorded:</b> {n:,.0f} of {total:,.0f} accepted referrals "
+                    f"({n / total * 100:.1f}%) in the columns shown have no usable answer (NULL, not known or invalid).</p>",
+                )
         if issues.height:
             items = "".join(
                 f"<li>{esc(r['description'])} <i>{esc(r['explanation'])}</i></li>" for r in issues.iter_rows(named=True)
