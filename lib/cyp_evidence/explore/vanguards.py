@@ -330,9 +330,9 @@ class VanguardExplorer(Explorer):
             quarters = set(self._shown_cells()["column"])
             cells = cells.filter(pl.col("column").is_in(list(quarters)))
             missing = cells.filter(pl.col("row").map_elements(is_missing, return_dtype=pl.Boolean))
-            total = cells["value"].sum()
+            total = float(cells["value"].sum())
             if total:
-                n = missing["value"].sum()
+                n = float(missing["value"].sum())
                 out.insert(
                     0,
                     f"<p style='font-size:13px'><b>Not recorded:</b> {n:,.0f} of {total:,.0f} accepted referrals "
