@@ -88,12 +88,18 @@ def cache_dir() -> Path:
     return Path(base) / "cyp-evidence"
 
 
+def _vl_convert_version() -> str:
+    from importlib import metadata
+
+    return metadata.version("vl-convert-python")
+
+
 def bundle_cache_path(vl_version: str | None = None) -> Path:
     """The on-disk bundle for this Vega-Lite version and this exact vl-convert build."""
     import vl_convert as vlc
 
     vl_version = vl_version or _vegalite_minor()
-    key = f"{vlc.__version__}-{vlc.get_vega_version()}-{vlc.get_vega_embed_version()}-{vl_version}-f{_BUNDLE_FORMAT}"
+    key = f"{_vl_convert_version()}-{vlc.get_vega_version()}-{vlc.get_vega_embed_version()}-{vl_version}-f{_BUNDLE_FORMAT}"
     return cache_dir() / f"vega-bundle-{re.sub(r'[^A-Za-z0-9.+-]', '_', key)}.js"
 
 
@@ -103,9 +109,9 @@ def _build_bundle(vl_version: str) -> str:
     supported = {f"v{v}" for v in vlc.get_vegalite_versions()}
     if vl_version not in supported:
         raise ExportError(
-            f"vl-convert {vlc.__version__} cannot bundle Vega-Lite {vl_version} (it has {sorted(supported)})"
+            f"vl-convert {_vl_convert_version()} cannot bundle Vega-Lite {vl_version} (it has {sorted(supported)})"
         )
-    code = vlc.javascript_bundle(vl_version=vl_version)
+    code = vlc.javascript_bundle(vl_version=vl_version)  # type: ignore[call-arg]  # stub: snippet is optional at run time
     # The bundle declares top-level consts and functions (n, t, ...): keep them out of the
     # page's global scope so they cannot collide with any other script; only the
     # window.vegaEmbed / window.vega / window.vegaLite assignments escape the closure.

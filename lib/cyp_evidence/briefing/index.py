@@ -274,7 +274,7 @@ def render_index(out: Path, *, schedule_path: Path | None = None, now: dt.dateti
     ]
     if not tree:
         parts.append("<p>No briefing has been published yet.</p>")
-    boards = sorted(tree, key=lambda b: (names.get(b, b).lower(), b))
+    boards = sorted(tree, key=lambda b: ((names.get(b) or b).lower(), b))
     if len(boards) > 1:
         parts.append(
             '<nav aria-labelledby="boards-title"><h2 id="boards-title">Boards</h2><ul>'

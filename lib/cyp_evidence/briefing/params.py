@@ -169,6 +169,7 @@ def validate_parameters(
         )
     if problems or meeting is None or as_of is None:
         raise ParameterError(problems)
+    assert meeting is not None and as_of is not None  # no problems: both were read
     board_name = board.name if board else values["board"]
     title = merged.get("title") or scheduled_title or f"{board_name}: evidence annex"
     return BriefingParameters(

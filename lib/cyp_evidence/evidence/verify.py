@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -165,8 +166,8 @@ def check_quotes(pkg: EvidencePackage, texts: dict[str, str]) -> list[Problem]:
         idcol = pkg.frames[table].columns[0]
         for r in pkg.frames[table].iter_rows(named=True):
             for col in cols:
-                src = (
-                    r.get("progress_source_id")
+                src: str = (
+                    r["progress_source_id"]
                     if col == "progress_quote" and r.get("progress_source_id")
                     else r["source_id"]
                 )
@@ -328,7 +329,7 @@ def check_table_cells(pkg: EvidencePackage, texts: dict[str, str]) -> list[Probl
     source_of = dict(zip(pkg.tables["table_id"].to_list(), pkg.tables["source_id"].to_list(), strict=True))
     for r in pkg.table_cells.iter_rows(named=True):
         key = f"{r['table_id']}/{r['row']}/{r['column']}"
-        lines = lines_by_source.get(source_of.get(r["table_id"]))
+        lines = lines_by_source.get(source_of.get(r["table_id"], ""))
         if lines is not None and r["line_quote"] not in lines:
             out.append(
                 Problem(r["_file"], "line_quote is not a whole line of the source text", r["_line"], key, "line_quote")
@@ -359,7 +360,8 @@ def reconcile_tables(pkg: EvidencePackage) -> list[Detection]:
     for (table_id,), t in cells.group_by(["table_id"], maintain_order=True):
         body = t.filter(pl.col("kind") == "cell")
 
-        def mismatch(what: str, printed: float, computed: float, key: str, table_id: str = table_id):
+        def mismatch(what: str, printed: float, computed: Any, key: str, table_id: str = table_id):
+            # computed: a polars column sum (int, float or Decimal)
             if not _close(printed, computed):
                 found.append(
                     Detection(

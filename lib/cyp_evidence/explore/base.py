@@ -315,7 +315,7 @@ class Explorer:
 
     def _build_widget(self) -> ExplorerWidget:
         enable_offline()
-        self._jchart = alt.JupyterChart(self.chart(), embed_options={"renderer": "svg", "actions": False})
+        self._jchart = alt.JupyterChart(self.chart(), embed_options={"renderer": "svg", "actions": False})  # type: ignore[arg-type]  # any top-level chart (altair's hint names one class)
         _VALID_SHAPES.add(spec_shape(self._jchart.spec))  # altair has just validated it
         self._cite = widgets.HTML(self._citation_html())
         self._notes = widgets.HTML(self.notes())

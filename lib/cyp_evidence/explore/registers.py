@@ -249,9 +249,9 @@ class SourceIssueExplorer(Explorer):
         r = self.pkg.source_issues.filter(pl.col("id") == iid).row(0, named=True)
         refs = []
         for ref in r["refs"].split():
-            f = self.pkg.figures.filter(pl.col("id") == ref)
-            if f.height:
-                f = f.row(0, named=True)
+            hits = self.pkg.figures.filter(pl.col("id") == ref)
+            if hits.height:
+                f = hits.row(0, named=True)
                 refs.append(
                     f"<li><b>{esc(f['label'])}</b>: {esc(f['printed'])} ({esc(f['period'])}). “{esc(f['quote'])}” <i>{esc(cite_figure(self.pkg, ref))}</i></li>"
                 )

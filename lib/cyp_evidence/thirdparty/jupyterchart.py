@@ -66,7 +66,9 @@ def set_spec(jc: Any, chart: Any, spec: dict) -> None:
     if params_signature(spec) != params_signature(jc.spec):
         jc.chart = chart  # new selections or params: let altair set them up (validates again)
         return
-    selections = {p["name"]: {"value": None, "store": []} for p in spec.get("params", []) if "select" in p}
+    selections: dict[str, dict] = {
+        p["name"]: {"value": None, "store": []} for p in spec.get("params", []) if "select" in p
+    }
     # Keep ``jc.chart`` current without its observer, which would validate the spec again.
     jc._trait_values["chart"] = chart
     with jc.hold_sync():
