@@ -39,9 +39,10 @@ test: $(STAMP) chromium ## Run every test: unit, evidence, nbval over notebooks/
 test-fast: $(STAMP) ## Unit tests only (no notebooks, no browser)
 	$(PY) -m pytest tests -m "not browser and not slow" -p no:cacheprovider
 
-lint: $(STAMP) ## Lint and format check (ruff) and the import contracts (import-linter)
+lint: $(STAMP) ## Lint and format check (ruff), type check of lib/ (mypy) and the import contracts (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP) ## Apply ruff's fixes and formatting to the tree

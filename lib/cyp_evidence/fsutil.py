@@ -71,7 +71,7 @@ def sweep_stale(parent: Path, prefix: str, *, unowned_after_s: float = 3600.0) -
     import shutil
     import time
 
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = [p for p in Path(parent).iterdir() if p.name.startswith(prefix) and p.is_dir()]
     except OSError:

@@ -98,7 +98,9 @@ def run_due(
     from .index import refresh
 
     if render_fn is None:
-        from .render import render as render_fn
+        from .render import render
+
+        render_fn = render
 
     today = today or dt.date.today()
     out = Path(out).resolve()

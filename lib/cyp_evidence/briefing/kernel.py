@@ -58,15 +58,17 @@ class Kernel:
         # could connect to, and no "running over TCP without encryption" warning on stderr
         # Kernels of killed renders leave their folder behind: removed here (their owner is dead).
         sweep_stale(Path(tempfile.gettempdir()), IPC_PREFIX)
-        self._ipc_dir = tempfile.mkdtemp(prefix=IPC_PREFIX)
-        mark_owner(Path(self._ipc_dir))
-        self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=os.path.join(self._ipc_dir, "k"))
+        ipc_dir = tempfile.mkdtemp(prefix=IPC_PREFIX)
+        self._ipc_dir: str | None = ipc_dir
+        mark_owner(Path(ipc_dir))
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME, transport="ipc", ip=os.path.join(ipc_dir, "k"))
         # the connection file (it holds the kernel's HMAC key) in the same private folder, so
         # that one removal cleans both, whatever ends this process
-        self.km.connection_file = os.path.join(self._ipc_dir, "connection.json")
+        km.connection_file = os.path.join(ipc_dir, "connection.json")
+        self.km: AsyncKernelManager | None = km
         self.runs = 0  # notebooks begun in this kernel
         self.failed = False  # a notebook failed (or was interrupted) in it: do not reuse it
-        self._kc = None
+        self._kc: BlockingKernelClient | None = None
         try:
             # the annex inlines the chart libraries itself: the notebook's charts need not carry them
             env = {**os.environ, ANNEX_ENV: "1"}
@@ -85,6 +87,7 @@ class Kernel:
             raise
 
     def _send(self, code: str, user_expressions: dict | None = None) -> str:
+        assert self._kc is not None, "the kernel was shut down"
         return self._kc.execute(
             code,
             silent=True,
@@ -104,6 +107,7 @@ class Kernel:
             if left <= 0:
                 raise RenderError(f"the Jupyter kernel did not answer within {timeout:.0f} s")
             try:
+                assert self._kc is not None, "the kernel was shut down"
                 msg = self._kc.get_shell_msg(timeout=min(left, 1.0))
             except queue.Empty:
                 if not self.alive():
@@ -140,6 +144,8 @@ class Kernel:
 
     def kill(self) -> None:
         """SIGKILL the kernel's process group without waiting; :meth:`shutdown` still reaps it."""
+        if self.km is None:
+            return
         try:
             self._run_sync(self.km.signal_kernel)(signal.SIGKILL)
         except Exception:  # noqa: BLE001

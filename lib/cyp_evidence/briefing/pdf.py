@@ -20,10 +20,14 @@ from __future__ import annotations
 import concurrent.futures
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..escape import html_text
 from ..fsutil import atomic_path
 from .errors import RenderError
+
+if TYPE_CHECKING:
+    from playwright.sync_api import PdfMargins
 
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,7 +52,7 @@ CHROMIUM_ARGS = [
 ]
 ALLOWED_SCHEMES = ("file:", "data:")
 # top / bottom leave room for the header and footer Chromium draws in the page margin
-MARGIN = {"top": "18mm", "bottom": "18mm", "left": "14mm", "right": "14mm"}
+MARGIN: PdfMargins = {"top": "18mm", "bottom": "18mm", "left": "14mm", "right": "14mm"}
 
 # Runs before any script of the page: whatever assigns window.vegaEmbed (the inlined bundle)
 # gets a wrapper that forces the SVG renderer.

@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .. import __version__
-from ..evidence import EvidenceError, validate
+from ..evidence import EvidenceError, Report, validate
 from ..evidence.cut import evidence_as_of, vanguard_names
 from ..evidence.texts import source_path
 from ..paths import BRIEFING_NOTEBOOK, EVIDENCE_DIR, PACKAGE_DIR, ROOT, SCHEDULE_FILE, default_sources_dir
@@ -87,7 +87,7 @@ def _versions() -> dict[str, str]:
 
 # ---------------------------------------------------------------------------- render
 EVIDENCE_FILES = pub.EVIDENCE_FILES
-_VALIDATED: dict[tuple[str, str], tuple[str, dict, object]] = {}  # per process, see validated()
+_VALIDATED: dict[tuple[str, str], tuple[str, dict, Report]] = {}  # per process, see validated()
 
 
 def _source_sums(sources_dir: Path, package) -> dict[str, str | None]:
