@@ -13,15 +13,17 @@ from test_index import BOARD, MEETING, ops  # noqa: F401  (ops: shared session f
 
 from cyp_evidence.briefing import batch
 from cyp_evidence.briefing.batch import Variant, VariantsError
+from cyp_evidence.ids import is_slug, slugify
 
 
 # --------------------------------------------------------------------------- variant lists
 def test_slugify_and_per_vanguard_names_are_unique_folder_names():
     assert (
-        batch.slugify("Bristol, North Somerset & South Gloucestershire")
+        slugify("Bristol, North Somerset & South Gloucestershire", 60, fallback="variant")
         == "bristol-north-somerset-south-gloucestershire"
     )
-    assert batch.slugify("???") == "variant"
+    assert slugify("???", 60, fallback="variant") == "variant"
+    assert is_slug(slugify("../ℓga/ＮＵＬ\x00 board", fallback="x"))
     vs = batch.per_vanguard(["Surrey", "surrey!", "North East London"], {"themes": ["vanguards"]})
     assert [v.name for v in vs] == ["vanguard-surrey", "vanguard-surrey-2", "vanguard-north-east-london"]
     assert vs[1].params == {"themes": ["vanguards"], "focus": "surrey!"}
@@ -188,8 +190,9 @@ def test_variants_publish_to_their_own_folders_and_a_bad_one_fails_alone(ops):
     assert sorted(p.name for p in (mdir / "variants").iterdir()) == ["send-only", "vanguard-focus"]
     focus = json.loads((mdir / "variants" / "vanguard-focus" / "v1" / "manifest.json").read_text())
     assert focus["parameters"]["focus"] == ops.focus and focus["parameters"]["themes"] == ["vanguards"]
-    # compared with the main annex of the meeting (nothing earlier in the variant's own series)
-    assert focus["previous_manifest"] == f"briefings/{BOARD}/{MEETING}/v1/manifest.json"
+    # versions are compared only within their own series: the first of a variant's series has
+    # nothing to compare with (never the meeting's full annex)
+    assert focus["previous_manifest"] is None
     html = (mdir / "variants" / "vanguard-focus" / "v1" / "annex.html").read_text(encoding="utf-8")
     assert ops.focus.replace("&", "&amp;") in html
     send = json.loads((mdir / "variants" / "send-only" / "v1" / "manifest.json").read_text())
