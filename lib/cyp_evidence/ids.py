@@ -26,3 +26,13 @@ def slug_problem(kind: str, value: object) -> str | None:
     if is_slug(value):
         return None
     return f"{kind} {value!r} is not a valid id: use {RULE}"
+
+
+def slugify(text: object, max_len: int | None = MAX_LENGTH, fallback: str = "") -> str:
+    """A slug made from any text (the one slug function): lower-cased, every run of characters
+    other than ASCII letters and digits turned into one hyphen, at most ``max_len`` characters
+    (None: no limit), ``fallback`` when nothing is left. ``is_slug(slugify(x, fallback="x"))``."""
+    s = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
+    if max_len is not None:
+        s = s[:max_len].strip("-")
+    return s or fallback

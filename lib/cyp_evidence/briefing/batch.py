@@ -43,7 +43,6 @@ import gc
 import json
 import multiprocessing as mp
 import os
-import re
 import sys
 import time
 import tomllib
@@ -52,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from ..ids import slugify
 from ..paths import EVIDENCE_DIR, SCHEDULE_FILE
 from .publish import VARIANT_NAME
 
@@ -87,11 +87,6 @@ class VariantOutcome:
 
 
 # ---------------------------------------------------------------------------- variant lists
-def slugify(text: str, max_len: int = 60) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return s[:max_len].rstrip("-") or "variant"
-
-
 def _unique(names: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -103,7 +98,7 @@ def _unique(names: list[str]) -> list[str]:
 
 def per_vanguard(vanguards: list[str], common: dict | None = None) -> list[Variant]:
     """One variant per vanguard (focus = the vanguard's name as printed)."""
-    names = _unique([f"vanguard-{slugify(v)}" for v in vanguards])
+    names = _unique([f"vanguard-{slugify(v, 60, fallback='variant')}" for v in vanguards])
     return [Variant(n, {**(common or {}), "focus": v}) for n, v in zip(names, vanguards, strict=True)]
 
 

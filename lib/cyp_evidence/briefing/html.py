@@ -19,7 +19,6 @@ from .labmarks import LAB_LIBRARIES_END, LAB_LIBRARIES_START, strip_lab_librarie
 
 __all__ = [
     "esc",
-    "slug",
     "table",
     "chart_html",
     "figure",
@@ -30,10 +29,6 @@ __all__ = [
     "lab_libraries",
     "strip_lab_libraries",
 ]
-
-
-def slug(text: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
 
 
 def table(

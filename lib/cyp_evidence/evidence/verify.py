@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from ..ids import slugify
 from ..paths import EVIDENCE_DIR, default_sources_dir
 from .coverage import SourceCoverage, check_exclusions, coverage
 from .package import EvidencePackage, Problem, read_package
@@ -46,10 +47,6 @@ def numbers_in(printed: str) -> list[float]:
 
 def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -375,12 +372,15 @@ def reconcile_tables(pkg: EvidencePackage) -> list[Detection]:
         for r in t.filter(pl.col("kind") == "row_total").iter_rows(named=True):
             parts = body.filter(pl.col("row") == r["row"])
             if parts.height:
-                mismatch(f"row '{r['row']}' total", r["value"], parts["value"].sum(), f"row:{_slug(r['row'])}")
+                mismatch(f"row '{r['row']}' total", r["value"], parts["value"].sum(), f"row:{slugify(r['row'], None)}")
         for r in t.filter(pl.col("kind") == "column_total").iter_rows(named=True):
             parts = body.filter(pl.col("column") == r["column"])
             if parts.height:
                 mismatch(
-                    f"column '{r['column']}' total", r["value"], parts["value"].sum(), f"column:{_slug(r['column'])}"
+                    f"column '{r['column']}' total",
+                    r["value"],
+                    parts["value"].sum(),
+                    f"column:{slugify(r['column'], None)}",
                 )
         for r in t.filter(pl.col("kind") == "grand_total").iter_rows(named=True):
             row_totals = t.filter(pl.col("kind") == "row_total")["value"]
@@ -475,7 +475,7 @@ def compare_measures(pkg: EvidencePackage) -> list[Detection]:
             detail = "; ".join(f"{r['id']}={r['printed']} ({r['period']})" for r in rows if r["id"] in ids)
             found.append(
                 Detection(
-                    f"conflict:{measure}:{_slug(geo)}:{_slug(unit)}:{kind}",
+                    f"conflict:{measure}:{slugify(geo, None)}:{slugify(unit, None)}:{kind}",
                     "cross_document" if len(sources) > 1 else "internal_inconsistency",
                     ids,
                     f"{measure} ({kind}, {geo}, {unit}) disagrees: {detail}",

@@ -36,6 +36,7 @@ from .. import charts  # noqa: F401  (registers and enables the project theme)
 from ..escape import html_text
 from ..evidence import EvidencePackage, load
 from ..evidence.cite import source_label
+from ..ids import slugify
 from ..paths import OUTPUTS_DIR
 from ..thirdparty import jupyterchart
 from . import definitions, download
@@ -128,11 +129,6 @@ def checked_spec(chart: alt.TopLevelMixin) -> dict:
             _VALID_SHAPES.clear()
         _VALID_SHAPES.add(shape)
     return spec
-
-
-def slug(text: str, limit: int = 80) -> str:
-    s = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
-    return s[:limit].strip("-") or "all"
 
 
 def citation_html(pkg: EvidencePackage, citations: list[str], open_up_to: int = 4) -> str:
@@ -275,7 +271,10 @@ class Explorer:
 
     def csv_path(self) -> Path:
         """outputs/explore/<explorer>--<control values>.csv (one file per set of choices)."""
-        parts = [slug("-".join(map(str, v)) if isinstance(v, (tuple, list)) else v, 40) for v in self.state().values()]
+        parts = [
+            slugify("-".join(map(str, v)) if isinstance(v, (tuple, list)) else v, 40, fallback="all")
+            for v in self.state().values()
+        ]
         stem = (f"{self.name}--" + "--".join(parts))[:180].rstrip("-")
         return self.outdir / f"{stem}.csv"
 
