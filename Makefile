@@ -26,9 +26,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 env: $(STAMP) ## Create the project-local environment (.venv) from the pinned lock file
 
-chromium: ## Install Debian's Chromium for the browser tests when it is missing
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
-	@command -v chromium >/dev/null 2>&1
+chromium: ## Install Debian's Chromium (browser tests) and strace (the PDF no-network test) when missing
+	@{ command -v chromium && command -v strace; } >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium strace >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && command -v strace >/dev/null 2>&1
 
 briefing: $(STAMP) ## Render the default board briefing (LGA CYP Board, 12 March 2024) into outputs/
 	$(VENV)/bin/cyp-evidence render --board $(BOARD) --meeting $(MEETING) --out $(OUT)

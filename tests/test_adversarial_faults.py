@@ -279,7 +279,6 @@ def test_concurrent_renders_record_their_real_predecessor(out):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
 def test_pdf_printing_makes_no_dns_lookup_or_network_send(base, tmp_path):
     script = tmp_path / "print.py"
     script.write_text(
