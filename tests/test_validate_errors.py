@@ -133,3 +133,63 @@ def test_declared_foreign_keys_are_enforced(evidence_copy, sources_dir):
     path.write_text(path.read_text().replace(",dh-2017-lenehan-response,2017-11-06,", ",no-such-source,2017-11-06,", 1))
     text = "\n".join(map(str, validate(evidence_copy, sources_dir).errors))
     assert "field 'progress_source_id': refers to unknown source 'no-such-source'" in text
+
+
+def _line_of(path, needle):
+    """The 1-based line of the first line of ``path`` containing ``needle``."""
+    return next(i for i, line in enumerate(path.read_text().splitlines(), start=1) if needle in line)
+
+
+def test_a_broken_id_in_a_list_of_ids_is_reported_at_file_line_and_field(evidence_copy, sources_dir):
+    """Multi-id fields (``delimiter``) are checked id by id, against every table the key allows."""
+    path = evidence_copy / "arithmetic_checks.csv"
+    row = "lga24-ed-starts-increase-check,"
+    path.write_text(path.read_text().replace("lga24-a1-ed-starts-2019-20 ", "lga24-a1-no-such-figure ", 1))
+    line = _line_of(path, row)
+    text = "\n".join(map(str, validate(evidence_copy, sources_dir).errors))
+    assert (
+        f"arithmetic_checks.csv:{line} (id=lga24-ed-starts-increase-check) field 'input_ids': "
+        "refers to unknown figure or table 'lga24-a1-no-such-figure'" in text
+    )
+    issues = evidence_copy / "source_issues" / "lga-cyp-board-2024-01-23.csv"
+    header = issues.read_text().splitlines()[0].split(",")
+    with issues.open() as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["refs"] = f"{rows[0]['refs']} nothing-by-this-name".strip()
+    with issues.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    text = "\n".join(map(str, validate(evidence_copy, sources_dir).errors))
+    assert (
+        f"source_issues/lga-cyp-board-2024-01-23.csv:2 (id={rows[0]['id']}) field 'refs': "
+        "refers to unknown figure, table or recommendation 'nothing-by-this-name'" in text
+    )
+
+
+def test_a_foreign_key_added_to_a_schema_is_checked(evidence_copy, sources_dir):
+    """Declaring a foreign key in a Table Schema is all it takes for validate to check it."""
+    assert not [p for p in validate(evidence_copy, sources_dir).errors if p.field == "lead"]
+    path = evidence_copy / "schemas" / "recommendations.json"
+    schema = json.loads(path.read_text())
+    schema["foreignKeys"].append({"fields": ["lead"], "reference": {"resource": "sources", "fields": ["source_id"]}})
+    path.write_text(json.dumps(schema))
+    errors = [p for p in validate(evidence_copy, sources_dir).errors if p.field == "lead"]
+    assert errors and all(p.message.startswith("refers to unknown source ") for p in errors)
+    first = errors[0]
+    assert first.file.endswith(".csv") and first.line and first.line > 1 and first.id
+
+
+def test_a_foreign_key_naming_a_missing_table_or_field_is_reported_at_its_schema(evidence_copy, sources_dir):
+    path = evidence_copy / "schemas" / "statements.json"
+    schema = json.loads(path.read_text())
+    schema["foreignKeys"] += [
+        {"fields": ["source_id"], "reference": {"resource": "no_such_table", "fields": ["id"]}},
+        {"fields": ["speaker"], "reference": {"resource": "sources", "fields": ["no_such_field"]}},
+        {"fields": ["no_such_column"], "reference": {"resource": "sources", "fields": ["source_id"]}},
+    ]
+    path.write_text(json.dumps(schema))
+    text = "\n".join(map(str, validate(evidence_copy, sources_dir).errors))
+    assert "schemas/statements.json: foreign key on source_id: refers to a table 'no_such_table'" in text
+    assert "schemas/statements.json: foreign key on speaker: sources has no field(s) ['no_such_field']" in text
+    assert "schemas/statements.json: foreign key on no_such_column: no such field in this table" in text

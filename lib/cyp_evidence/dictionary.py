@@ -57,6 +57,14 @@ def _fields_table(schema: dict) -> str:
     return "\n".join(lines)
 
 
+def _foreign_key(fk: dict) -> str:
+    """'`source_id` → `sources.source_id`'; '`refs` (space-separated) → `figures.id` or `tables.table_id`'."""
+    targets = [fk["reference"], *fk.get("alternatives", [])]
+    to = " or ".join(f"`{t['resource']}.{t['fields'][0]}`" for t in targets)
+    each = " (space-separated ids)" if fk.get("delimiter") == " " else ""
+    return f"`{fk['fields'][0]}`{each} → {to}"
+
+
 def _doc(fn) -> str:
     doc = inspect.getdoc(fn) or ""
     return " ".join(doc.split("\n\n")[0].split())
@@ -104,10 +112,7 @@ def render_markdown() -> str:
         if schema.get("primaryKey"):
             out += [f"Primary key: {', '.join(f'`{k}`' for k in schema['primaryKey'])}.", ""]
         if schema.get("foreignKeys"):
-            refs = [
-                f"`{fk['fields'][0]}` → `{fk['reference']['resource']}.{fk['reference']['fields'][0]}`"
-                for fk in schema["foreignKeys"]
-            ]
+            refs = [_foreign_key(fk) for fk in schema["foreignKeys"]]
             out += [f"Foreign keys: {', '.join(refs)}.", ""]
         out += [_fields_table(schema), ""]
     out += [

@@ -292,6 +292,7 @@ def read_package(directory: Path | str = EVIDENCE_DIR) -> EvidencePackage:
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         raise EvidenceError([Problem(str(dp_path), "must be a JSON object with a list of 'resources'")])
     schemas: dict[str, dict] = {}
+    schema_files: dict[str, str] = {}
     rows: dict[str, list[dict]] = {}
     for i, res in enumerate(descriptor["resources"], start=1):
         if not isinstance(res, dict):
@@ -309,6 +310,7 @@ def read_package(directory: Path | str = EVIDENCE_DIR) -> EvidencePackage:
         if table not in schemas:
             schema_path = directory / schema_ref
             schemas[table] = _check_schema(_read_json(schema_path, f"schema file (resource {name!r})"), schema_path)
+            schema_files[table] = _rel(schema_path, directory)
         rows.setdefault(table, [])
         if not isinstance(data_ref, str) or not data_ref:
             problems.append(Problem(str(dp_path), f"resource {name!r} has no 'path' (the CSV file it describes)"))
@@ -328,7 +330,7 @@ def read_package(directory: Path | str = EVIDENCE_DIR) -> EvidencePackage:
         frames[table] = _frame(rows.get(table, []), schema)
         problems.extend(_unique_problems(frames[table], schema))
     pkg = EvidencePackage(directory, descriptor, schemas, frames, problems)
-    problems.extend(_foreign_key_problems(pkg))
+    problems.extend(_foreign_key_problems(pkg, schema_files))
     return pkg
 
 
@@ -351,35 +353,104 @@ def _unique_problems(frame: pl.DataFrame, schema: dict) -> list[Problem]:
     return out
 
 
-def _foreign_key_problems(pkg: EvidencePackage) -> list[Problem]:
-    out = []
-    f = pkg.frames
-    source_ids = set(f["sources"]["source_id"].to_list()) if "sources" in f else set()
-    figure_ids = set(f["figures"]["id"].to_list()) if "figures" in f else set()
-    table_ids = set(f["tables"]["table_id"].to_list()) if "tables" in f else set()
-    rec_ids = set(f["recommendations"]["id"].to_list()) if "recommendations" in f else set()
+def _names(value: object) -> list[str]:
+    """A Table Schema field list: one name (a string) or a list of names."""
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
-    def check(table: str, column: str, allowed: set, what: str, multi: bool = False):
-        if table not in f:
-            return
-        idcol = f[table].columns[0]
-        for r in f[table].iter_rows(named=True):
-            val = r[column]
-            if val is None:
+
+def _thing(table: str) -> str:
+    """What one row of a logical table is, in words ('figures' -> 'figure', 'table_cells' -> 'table cell')."""
+    return table.removesuffix("s").replace("_", " ")
+
+
+def _declared_keys(pkg: EvidencePackage, schema_files: dict[str, str]) -> tuple[list, list[Problem]]:
+    """The foreign keys every schema declares, checked: ``(table, fields, delimiter, targets)``
+    with ``targets`` a list of ``(table, fields)`` a value may match; and a problem for each
+    declaration that names a table or field the package does not have.
+
+    A foreign key is Frictionless's ``{"fields": [...], "reference": {"resource": ..., "fields":
+    [...]}}``, where ``resource`` names a logical table (a schema file's stem: every resource
+    sharing that schema; "" is the table itself). Two extensions: ``"delimiter": " "`` (the
+    field holds a list of ids, each checked) and ``"alternatives": [{"resource": ..., "fields":
+    [...]}, ...]`` (an id may be in any of these tables, as well as in ``reference``)."""
+    keys, problems = [], []
+    for table, schema in pkg.schemas.items():
+        label = schema_files.get(table, table)
+        own = {f["name"] for f in schema["fields"]}
+        for fk in schema.get("foreignKeys") or []:
+            if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
+                problems.append(
+                    Problem(label, "a foreign key must be an object with 'fields' and a 'reference' object")
+                )
                 continue
-            for v in val.split() if multi else [val]:
-                if v not in allowed:
-                    out.append(
-                        Problem(r["_file"], f"refers to unknown {what} {v!r}", r["_line"], str(r[idcol]), column)
+            fields = _names(fk.get("fields"))
+            where = f"foreign key on {', '.join(fields) or '(no fields)'}"
+            bad = [n for n in fields if n not in own]
+            if not fields or bad:
+                problems.append(Problem(label, f"{where}: no such field in this table: {bad or 'none named'}"))
+                continue
+            delimiter = fk.get("delimiter")
+            if delimiter is not None and (not isinstance(delimiter, str) or not delimiter or len(fields) != 1):
+                problems.append(Problem(label, f"{where}: 'delimiter' must be a non-empty string, on one field"))
+                continue
+            targets, ok = [], True
+            for ref in [fk["reference"], *(fk.get("alternatives") or [])]:
+                ref_table = (ref.get("resource") or table) if isinstance(ref, dict) else None
+                ref_fields = _names(ref.get("fields")) if isinstance(ref, dict) else []
+                if ref_table not in pkg.schemas:
+                    problems.append(
+                        Problem(label, f"{where}: refers to a table {ref_table!r} the package does not have")
                     )
+                    ok = False
+                    continue
+                theirs = {f["name"] for f in pkg.schemas[ref_table]["fields"]}
+                if len(ref_fields) != len(fields) or any(n not in theirs for n in ref_fields):
+                    problems.append(
+                        Problem(label, f"{where}: {ref_table} has no field(s) {ref_fields} matching {fields}")
+                    )
+                    ok = False
+                    continue
+                targets.append((ref_table, ref_fields))
+            if ok:
+                keys.append((table, fields, delimiter, targets))
+    return keys, problems
 
-    for table in ("figures", "tables", "recommendations", "source_issues", "statements"):
-        check(table, "source_id", source_ids, "source")
-    check("recommendations", "progress_source_id", source_ids, "source")
-    check("recommendations", "progress_figure_ids", figure_ids, "figure", multi=True)
-    check("recommendations", "target_figure_ids", figure_ids, "figure", multi=True)
-    check("table_cells", "table_id", table_ids, "table")
-    check("source_issues", "refs", figure_ids | table_ids | rec_ids, "figure, table or recommendation", multi=True)
-    for col in ("result_id", "input_ids"):
-        check("arithmetic_checks", col, figure_ids | table_ids, "figure", multi=True)
+
+def _foreign_key_problems(pkg: EvidencePackage, schema_files: dict[str, str]) -> list[Problem]:
+    """Every value of a declared foreign key that is in none of the tables it refers to, at its
+    file, line, row id and field. Empty values are not references."""
+    keys, out = _declared_keys(pkg, schema_files)
+    f = pkg.frames
+    known: dict[tuple[str, tuple[str, ...]], set] = {}
+    for table, fields, delimiter, targets in keys:
+        allowed: set = set()
+        for ref_table, ref_fields in targets:
+            cache = (ref_table, tuple(ref_fields))
+            if cache not in known:
+                frame = f[ref_table].select(ref_fields).drop_nulls()
+                known[cache] = set(frame.iter_rows()) if len(ref_fields) > 1 else set(frame.to_series())
+            allowed |= known[cache]
+        what = " or ".join(_thing(t) for t, _ in targets)
+        if len(targets) > 2:
+            what = ", ".join(_thing(t) for t, _ in targets[:-1]) + f" or {_thing(targets[-1][0])}"
+        frame = f[table]
+        pk = pkg.schemas[table].get("primaryKey")
+        idcol = _names(pk)[0] if _names(pk) else frame.columns[0]
+        for r in frame.select(list(dict.fromkeys([idcol, "_file", "_line", *fields]))).iter_rows(named=True):
+            vals = tuple(r[c] for c in fields)
+            if any(v is None for v in vals):
+                continue
+            if delimiter is not None:
+                items = vals[0].split() if delimiter.isspace() else [v.strip() for v in vals[0].split(delimiter)]
+                wanted: list = [v for v in items if v]
+            else:
+                wanted = [vals if len(fields) > 1 else vals[0]]
+            for v in wanted:
+                if v not in allowed:
+                    shown = ", ".join(map(repr, v)) if isinstance(v, tuple) else repr(v)
+                    out.append(
+                        Problem(r["_file"], f"refers to unknown {what} {shown}", r["_line"], str(r[idcol]), fields[0])
+                    )
     return out
