@@ -447,6 +447,7 @@ def rec(id, set, title, due_printed=None, due_date=None, progress=None, pids=Non
     return dict(
         id=id,
         set=set,
+        nature="commitment" if set == "nhs-long-term-plan" else "recommendation",
         number=None,
         title=title,
         text_quote=title,
@@ -507,6 +508,9 @@ SOURCE_ISSUES = [
 ]
 
 
+VOCABULARY = ("themes", "units", "recommendation_sets")
+
+
 def make_package(**overrides) -> EvidencePackage:
     """The sample package (any table can be replaced through keyword arguments)."""
     schemas = {t: json.loads((EVIDENCE_DIR / "schemas" / f"{t}.json").read_text()) for t in TABLES}
@@ -525,6 +529,9 @@ def make_package(**overrides) -> EvidencePackage:
     frames = {"sources": real.sources.filter(pl.col("folder") == "seeds")}
     for t in TABLES:
         if t == "sources":
+            continue
+        if t in VOCABULARY:  # the registers of words are the real ones
+            frames[t] = real.frames[t]
             continue
         names = [f["name"] for f in schemas[t]["fields"]]
         rows = [{**{n: r.get(n) for n in names}, "_file": "sample", "_line": i + 2} for i, r in enumerate(data[t])]

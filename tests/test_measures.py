@@ -191,7 +191,7 @@ def test_findings_proposals_and_duties_get_no_commitment_status(sample):
         ("send-inspection-findings-2019", "finding-1", "finding"),
         ("cfa-2014", "act", "statutory duty"),
     ):
-        rec = {**base, "set": set_, "id": id_, "due_date": D(2014, 9, 30)}
+        rec = {**base, "set": set_, "id": id_, "nature": kind, "due_date": D(2014, 9, 30)}
         status = m.recommendation_status(sample, rec, D(2024, 1, 23))
         assert m.item_kind(rec) == kind and status == m.UNTRACKED_STATUS[kind] and status not in m.STATUSES
 
@@ -496,3 +496,19 @@ def test_global_all_age_and_england_and_wales_figures_are_labelled(pkg):
     assert m.scope_label(m.figure(pkg, "lga24-a1-cyp-share-world-population")) == "global figure"
     assert m.scope_label(m.figure(pkg, "lga24-cp-black-people-cto")) == "England and Wales; all ages"
     assert m.scope_label(m.figure(pkg, "lga24-a3-admissions-2022-23")) == ""
+
+
+def test_the_register_says_what_each_item_is_and_only_commitments_and_recommendations_get_a_status(pkg):
+    """The kind of each item is the register's ``nature`` column, not a rule in the code."""
+    nature = dict(zip(pkg.recommendations["id"], pkg.recommendations["nature"], strict=True))
+    assert nature["lga24-isos-proposal-1-reframe-purpose"] == "proposal"
+    assert nature["lga24-isos-message-1-reform-essential"] == "finding"
+    assert nature["cdc14-local-offer-ages-0-25"] == "statutory duty"
+    assert nature["lga24-ltp-access-345000"] == "commitment"
+    rows = m.tracker(pkg, D(2024, 3, 12)).to_dicts()
+    assert {r["kind_of_item"] for r in rows} == set(nature.values())
+    for r in rows:
+        if r["kind_of_item"] in m.TRACKED_KINDS:
+            assert r["status"] in m.STATUSES, r
+        else:
+            assert r["status"] == m.UNTRACKED_STATUS[r["kind_of_item"]], r

@@ -65,7 +65,7 @@ def test_every_problem_reported_with_file_line_id_and_field(evidence_copy, sourc
     msgs = [str(p) for p in report.errors]
     text = "\n".join(msgs)
     assert f"{FILE}:{first + 1} (id=t-bad-number) field 'value': not a number: 'seventy'" in text
-    assert f"{FILE}:{first + 2} (id=t-bad-unit) field 'unit': unknown value 'bananas'" in text
+    assert f"{FILE}:{first + 2} (id=t-bad-unit) field 'unit': refers to unknown unit 'bananas'" in text
     assert f"{FILE}:{first + 3} (id=t-bad-quote) field 'quote': quote is not an exact substring" in text
     assert (
         f"{FILE}:{first + 4} (id=t-wrong-value) field 'value': value 0.71 is not the quantity printed as '70%'" in text
@@ -193,3 +193,28 @@ def test_a_foreign_key_naming_a_missing_table_or_field_is_reported_at_its_schema
     assert "schemas/statements.json: foreign key on source_id: refers to a table 'no_such_table'" in text
     assert "schemas/statements.json: foreign key on speaker: sources has no field(s) ['no_such_field']" in text
     assert "schemas/statements.json: foreign key on no_such_column: no such field in this table" in text
+
+
+def test_the_vocabulary_registers_are_checked_and_every_word_used_is_in_them(evidence_copy, sources_dir):
+    """Themes, units and register lists are registers of the package (schema-checked, listed in
+    datapackage.json); a figure's theme or unit, an item's list and its nature must be in them."""
+    names = {r["name"] for r in json.loads((evidence_copy / "datapackage.json").read_text())["resources"]}
+    assert {"themes", "units", "recommendation-sets"} <= names
+    _append(evidence_copy, [{**GOOD, "id": "t-bad-theme", "theme": "no_such_theme"}])
+    recs = evidence_copy / "recommendations" / "educ-committee-2016-lac.csv"
+    text = recs.read_text()
+    line = _line_of(recs, "ec16-para-69-")
+    recs.write_text(text.replace(",education-committee-2016,recommendation,", ",no-such-list,pledge,", 1))
+    units = evidence_copy / "units.csv"
+    units.write_text(units.read_text() + "count,Number again\n")
+    got = "\n".join(map(str, validate(evidence_copy, sources_dir).errors))
+    assert "(id=t-bad-theme) field 'theme': refers to unknown theme 'no_such_theme'" in got
+    assert (
+        f"educ-committee-2016-lac.csv:{line} (id=ec16-para-69-revise-statutory-guidance) field 'set': refers to unknown recommendation set 'no-such-list'"
+        in got
+    )
+    assert (
+        f"educ-committee-2016-lac.csv:{line} (id=ec16-para-69-revise-statutory-guidance) field 'nature': unknown value 'pledge'"
+        in got
+    )
+    assert "units.csv:13 (id=count) field 'unit': duplicate key" in got

@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from .evidence import EvidencePackage
+from .evidence import EvidencePackage, vocab
 from .evidence.cite import cite_figure, cite_many, cite_recommendation, cite_table, row_by
 
 # Evidence values are canonical (cyp_evidence.evidence.quantity): money in pounds, shares as
@@ -30,18 +30,6 @@ AREA_COUNTED = re.compile(
     r"\b(areas?|organisations?|services?|teams?|regions?|local authorities|clinical commissioning groups|providers)\b",
     re.I,
 )
-# Themes grouped for "growth in demand against growth in workforce and access".
-GROWTH_GROUPS = {
-    "prevalence": "Need and demand",
-    "demand": "Need and demand",
-    "eating_disorders": "Need and demand",
-    "inpatient": "Inpatient care",  # admissions are activity, not need: a fall is not a fall in demand
-    "vanguards": "Need and demand",
-    "workforce": "Workforce",
-    "access": "Access",
-    "programmes": "Access",
-    "funding": "Funding",
-}
 UNKNOWN_CATEGORY = re.compile(r"null|not known|not stated|not recorded|invalid|unknown", re.I)
 
 # Status of a recommendation or commitment at a date (categories, in display order). A status
@@ -69,28 +57,11 @@ def progress_class(status: str) -> str:
     return PROGRESS_CLASSES[1] if status.endswith(PROGRESS) else PROGRESS_CLASSES[2]
 
 
-# Readers' names of the register lists.
-LIST_NAMES = {
-    "nhs-long-term-plan": "NHS Long Term Plan (as reported in 2024)",
-    "cypmh-programme-2024": "NHS England CYP mental health programme (2024)",
-    "lenehan-review-2017": "Lenehan review (2017)",
-    "education-committee-2016": "Education Committee (2016)",
-    "send-inspection-findings-2019": "SEND inspection findings (2019)",
-    "isos-send-2024": "Isos Partnership SEND research (2024)",
-    "cfa-2014": "Children and Families Act 2014",
-}
-# What kind of item each register list holds. Only recommendations and commitments are tracked
-# (get a status); findings, proposals and duties in law are shown as what they are.
+# Readers' names of the register lists (evidence/recommendation_sets.csv).
+LIST_NAMES = vocab.list_names()
+# Only recommendations and commitments are tracked (get a status); findings, proposals and
+# duties in law (the register's ``nature`` column says which an item is) are shown as what they are.
 TRACKED_KINDS = ("commitment", "recommendation")
-ITEM_KINDS = {
-    "nhs-long-term-plan": "commitment",
-    "cypmh-programme-2024": "commitment",
-    "lenehan-review-2017": "recommendation",
-    "education-committee-2016": "recommendation",
-    "send-inspection-findings-2019": "finding",
-    "isos-send-2024": "finding",  # its proposals (ids with '-proposal-') are proposals
-    "cfa-2014": "statutory duty",
-}
 UNTRACKED_STATUS = {
     "finding": "A finding: not a commitment, so no status",
     "proposal": "A proposal: not a commitment, so no status",
@@ -305,7 +276,7 @@ def percent_change(pkg: EvidencePackage, earlier_id: str, later_id: str, group: 
         inputs=(earlier_id, later_id),
         citations=tuple(cite_many(pkg, [earlier_id, later_id])),
         period=_period_label(a, b),
-        group=group or GROWTH_GROUPS.get(a["theme"], a["theme"]),
+        group=group or vocab.growth_groups(pkg).get(a["theme"], a["theme"]),
         caveats="; ".join(caveats),
     )
 
@@ -366,7 +337,7 @@ def share_change(pkg: EvidencePackage, earlier_id: str, later_id: str, group: st
         inputs=(earlier_id, later_id),
         citations=tuple(cite_many(pkg, [earlier_id, later_id])),
         period=_period_label(a, b),
-        group=group or GROWTH_GROUPS.get(a["theme"], a["theme"]),
+        group=group or vocab.growth_groups(pkg).get(a["theme"], a["theme"]),
         caveats="a change in a share: in percentage points, and relative to the earlier share",
     )
 
@@ -383,7 +354,7 @@ def printed_growth(pkg: EvidencePackage, figure_id: str) -> Derived:
         inputs=(figure_id,),
         citations=(cite_figure(pkg, figure_id),),
         period=r["period"],
-        group=GROWTH_GROUPS.get(r["theme"], r["theme"]),
+        group=vocab.growth_groups(pkg).get(r["theme"], r["theme"]),
         caveats=r["caveats"] or "",
     )
 
@@ -625,11 +596,9 @@ def published(pkg: EvidencePackage) -> dict[str, dt.date]:
 
 
 def item_kind(rec: dict) -> str:
-    """'commitment', 'recommendation', 'finding', 'proposal' or 'statutory duty'."""
-    kind = ITEM_KINDS.get(rec["set"], "recommendation")
-    if kind == "finding" and "-proposal-" in rec["id"]:
-        return "proposal"
-    return kind
+    """'commitment', 'recommendation', 'finding', 'proposal' or 'statutory duty': the register's
+    ``nature`` column (its schema's enum lists them)."""
+    return rec["nature"]
 
 
 def progress_reported(pkg: EvidencePackage, rec: dict, at: dt.date) -> Progress | None:

@@ -21,7 +21,7 @@ from .. import __version__
 from .. import measures as m
 from ..charts import MAX_TITLE_WORDS, NOT_RECORDED, described, not_recorded, wrap_label
 from ..charts.builders import against_targets, category_bars, change_dots, period_columns, small_multiples, status_bars
-from ..evidence import EvidencePackage, load
+from ..evidence import EvidencePackage, load, vocab
 from ..evidence.cite import (
     cite_figure,
     cite_many,
@@ -57,16 +57,10 @@ STATUS_NOTE = (
     "\u201cNot reported in these sources\u201d means only that: it does not mean nothing was done. Findings, proposals "
     "and duties in law are not commitments and get no status."
 )
+
+
 # evidence_as_of, vanguard_names and vanguard_table_id live in evidence/cut.py (polars only, so
 # `render` can check parameters before importing altair); imported above and re-exported here.
-# Short names of the recommendation lists, for chart axes.
-RECOMMENDATION_SETS = {
-    "lenehan-review-2017": "Lenehan review (2017)",
-    "education-committee-2016": "Education Committee (2016)",
-    "cypmh-programme-2024": "NHS England CYP mental health programme (2024)",
-}
-
-
 def _bounds(g: pl.DataFrame) -> tuple[float, float]:
     """The ends of a target: ``value_min``/``value_max`` where recorded, else the smallest and
     largest value of the figures printed as one target (a range printed as two figures)."""
@@ -887,7 +881,7 @@ class Briefing:
         order = [s for s in m.STATUSES if s in set(tracked["status"])]
         status = (
             tracked.with_columns(
-                pl.col("set").replace_strict(RECOMMENDATION_SETS, default=pl.col("set")).alias("list"),
+                pl.col("set").replace_strict(vocab.list_names(self.pkg), default=pl.col("set")).alias("list"),
             )
             .group_by("list", "status")
             .len("count")

@@ -32,6 +32,9 @@ TABLES = (
     "source_issues",
     "arithmetic_checks",
     "statements",
+    "themes",
+    "units",
+    "recommendation_sets",
 )
 
 POLARS_TYPES = {

@@ -9,22 +9,11 @@ import polars as pl
 from .. import measures
 from ..charts import explore as ch
 from ..charts.builders import change_dots, level_bars, period_columns
+from ..evidence import vocab
 from ..evidence.cite import cite_figure, cite_many, source_label
 from .base import ALL, Explorer, esc
 
-UNIT_TITLES = {
-    "count": "Number",
-    "GBP": "£",
-    "proportion": "Share (0.2 is 20%)",
-    "percentage_points": "Percentage points",
-    "rate": "Rate (per the population base of each figure)",
-    "times": "Times (multiplier)",
-    "rank": "Rank",
-    "days": "Days",
-    "weeks": "Weeks",
-    "months": "Months",
-    "years": "Years",
-}
+UNIT_TITLES = vocab.unit_titles()  # evidence/units.csv
 # What one value axis shows: a kind of quantity in a unit, in readers' words.
 QUANTITY_TITLES = {
     "level": "Numbers",
