@@ -7,9 +7,10 @@ import io
 import json
 
 import polars as pl
+import pytest
 
 from cyp_evidence.cli import main
-from cyp_evidence.evidence import validate
+from cyp_evidence.evidence import cite, validate
 from cyp_evidence.paths import ROOT
 
 # Discrepancies in the sources that the validator detects. A new one fails here loudly: record
@@ -225,3 +226,30 @@ def test_one_statistic_is_one_measure_whatever_its_print(pkg):
     assert set(access["measure"]) == {"cyp_accessing_nhs_mh"} and set(access["value"]) == {730_000.0}
     assert set(access["scale"]) == {0, 3}
     assert not pkg.figures.filter(pl.col("measure").str.contains("thousands|millions")).height
+
+
+def test_one_citation_builder_serves_every_kind_of_record_long_and_short(pkg):
+    """Figures, tables, recommendations and statements are cited by one builder: the long form
+    'source label, locator', the short form 'key short locator' (always for short_*, and for
+    cite_* while short citations are on); an unknown id names its kind."""
+    cases = [
+        ("figure", pkg.figures, "id", cite.cite_figure, cite.short_figure),
+        ("table", pkg.tables, "table_id", cite.cite_table, cite.short_table),
+        ("recommendation", pkg.recommendations, "id", cite.cite_recommendation, cite.short_recommendation),
+        ("statement", pkg.statements, "id", None, cite.short_statement),
+    ]
+    for what, frame, column, long_, short in cases:
+        r = frame.row(0, named=True)
+        src = pkg.sources.filter(pl.col("source_id") == r["source_id"]).row(0, named=True)
+        want_short = f"{src['key']} {cite.short_locator(r['locator'])}".strip()
+        assert short(pkg, r[column]) == want_short
+        if long_ is not None:
+            title = src["short_title"] or src["title"]
+            assert long_(pkg, r[column]) == f"{title} ({src['publisher']}, {src['published_printed']}), {r['locator']}"
+            with cite.short_citations():
+                assert long_(pkg, r[column]) == want_short
+        with pytest.raises(KeyError, match=f"unknown {what} id 'nope'"):
+            short(pkg, "nope")
+    ids = pkg.figures["id"].to_list()[:3]
+    assert cite.short_many(pkg, ids + ids) == list(dict.fromkeys(cite.short_figure(pkg, i) for i in ids))
+    assert cite.cite_many(pkg, ids + ids) == list(dict.fromkeys(cite.cite_figure(pkg, i) for i in ids))

@@ -6,6 +6,7 @@ import contextlib
 import contextvars
 import re
 from collections.abc import Iterable, Iterator
+from functools import partial
 
 import polars as pl
 
@@ -47,43 +48,62 @@ def short_citations() -> Iterator[None]:
         _SHORT.reset(token)
 
 
-def source_label(pkg: EvidencePackage, source_id: str) -> str:
-    row = row_by(pkg.sources, "source_id", source_id)
+# What can be cited: the kind of record -> (its table, its id column).
+RECORDS = {
+    "source": ("sources", "source_id"),
+    "figure": ("figures", "id"),
+    "table": ("tables", "table_id"),
+    "recommendation": ("recommendations", "id"),
+    "statement": ("statements", "id"),
+}
+
+
+def record(pkg: EvidencePackage, what: str, key: str) -> dict:
+    """The record of kind ``what`` ('source', 'figure', ...) with id ``key``; KeyError if none."""
+    table, column = RECORDS[what]
+    row = row_by(pkg.frames[table], column, key)
     if row is None:
-        raise KeyError(f"unknown source id {source_id!r}")
+        raise KeyError(f"unknown {what} id {key!r}")
+    return row
+
+
+def source_key(pkg: EvidencePackage, source_id: str) -> str:
+    """The source's key in the register ('B24', 'DH17')."""
+    return record(pkg, "source", source_id)["key"]
+
+
+def source_label(pkg: EvidencePackage, source_id: str) -> str:
+    """'Short title (publisher, date)', or the key while short citations are on."""
+    row = record(pkg, "source", source_id)
     if _SHORT.get():
         return row["key"]
     title = row["short_title"] or row["title"]
     return f"{title} ({row['publisher']}, {row['published_printed']})"
 
 
-def _cite(pkg: EvidencePackage, frame: pl.DataFrame, column: str, key: str, what: str) -> str:
-    if _SHORT.get():
-        return _short(pkg, frame, column, key, what)
-    r = row_by(frame, column, key)
-    if r is None:
-        raise KeyError(f"unknown {what} id {key!r}")
+def cite(pkg: EvidencePackage, key: str, what: str, short: bool | None = None) -> str:
+    """The citation of one record: 'source label, locator', or, ``short`` (by default while
+    :func:`short_citations` is on), 'source key, short locator'."""
+    r = record(pkg, what, key)
+    if _SHORT.get() if short is None else short:
+        return f"{source_key(pkg, r['source_id'])} {short_locator(r['locator'])}".strip()
     return f"{source_label(pkg, r['source_id'])}, {r['locator']}"
 
 
-def cite_figure(pkg: EvidencePackage, figure_id: str) -> str:
-    return _cite(pkg, pkg.figures, "id", figure_id, "figure")
-
-
-def cite_table(pkg: EvidencePackage, table_id: str) -> str:
-    return _cite(pkg, pkg.tables, "table_id", table_id, "table")
-
-
-def cite_recommendation(pkg: EvidencePackage, recommendation_id: str) -> str:
-    return _cite(pkg, pkg.recommendations, "id", recommendation_id, "recommendation")
-
-
-def cite_many(pkg: EvidencePackage, figure_ids: Iterable[str]) -> list[str]:
+def cite_many(pkg: EvidencePackage, figure_ids: Iterable[str], short: bool | None = None) -> list[str]:
     """Distinct citations for a set of figures, in first-seen order."""
-    seen: dict[str, None] = {}
-    for fid in figure_ids:
-        seen.setdefault(cite_figure(pkg, fid), None)
-    return list(seen)
+    return list(dict.fromkeys(cite(pkg, fid, "figure", short) for fid in figure_ids))
+
+
+# cite_figure(pkg, figure_id) and the like; short_* always give the short form.
+cite_figure = partial(cite, what="figure")
+cite_table = partial(cite, what="table")
+cite_recommendation = partial(cite, what="recommendation")
+short_figure = partial(cite, what="figure", short=True)
+short_table = partial(cite, what="table", short=True)
+short_recommendation = partial(cite, what="recommendation", short=True)
+short_statement = partial(cite, what="statement", short=True)
+short_many = partial(cite_many, short=True)
 
 
 # ---------------------------------------------------------------------------- short citations
@@ -134,42 +154,3 @@ def short_locator(locator: str) -> str:
 def readable_locator(locator: str) -> str:
     """The full locator with the agenda pack's page markers as page numbers ("pp. 20-22")."""
     return re.sub(r"between the 'Page (\d+)' and 'Page (\d+)' markers", r"pp. \1-\2 of the pack", locator or "")
-
-
-def source_key(pkg: EvidencePackage, source_id: str) -> str:
-    row = row_by(pkg.sources, "source_id", source_id)
-    if row is None:
-        raise KeyError(f"unknown source id {source_id!r}")
-    return row["key"]
-
-
-def _short(pkg: EvidencePackage, frame: pl.DataFrame, column: str, key: str, what: str) -> str:
-    r = row_by(frame, column, key)
-    if r is None:
-        raise KeyError(f"unknown {what} id {key!r}")
-    loc = short_locator(r["locator"])
-    return f"{source_key(pkg, r['source_id'])} {loc}".strip()
-
-
-def short_figure(pkg: EvidencePackage, figure_id: str) -> str:
-    return _short(pkg, pkg.figures, "id", figure_id, "figure")
-
-
-def short_table(pkg: EvidencePackage, table_id: str) -> str:
-    return _short(pkg, pkg.tables, "table_id", table_id, "table")
-
-
-def short_recommendation(pkg: EvidencePackage, recommendation_id: str) -> str:
-    return _short(pkg, pkg.recommendations, "id", recommendation_id, "recommendation")
-
-
-def short_statement(pkg: EvidencePackage, statement_id: str) -> str:
-    return _short(pkg, pkg.statements, "id", statement_id, "statement")
-
-
-def short_many(pkg: EvidencePackage, figure_ids: Iterable[str]) -> list[str]:
-    """Distinct short citations for a set of figures, in first-seen order."""
-    seen: dict[str, None] = {}
-    for fid in figure_ids:
-        seen.setdefault(short_figure(pkg, fid), None)
-    return list(seen)
