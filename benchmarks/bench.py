@@ -183,10 +183,10 @@ def _annex_path(out: Path) -> Path:
 
 def bench_ours(runs: int) -> Path:
     log("ours: cyp-evidence render (full default annex), from the shell, fresh output folder each run")
-    from cyp_evidence.briefing import export
+    from cyp_evidence.briefing.content import chartlibs
 
     cold = None
-    cache = export.bundle_cache_path() if hasattr(export, "bundle_cache_path") else None
+    cache = chartlibs.bundle_cache_path()
     if cache is not None and cache.exists():
         # one cold run (no on-disk chart bundle) for the record; not part of the median
         cache.unlink()
@@ -218,7 +218,7 @@ def bench_pdf(runs: int) -> None:
 
 
 def bench_batch(runs: int) -> None:
-    from cyp_evidence.briefing.annex import vanguard_names
+    from cyp_evidence.briefing.content.annex import vanguard_names
     from cyp_evidence.evidence import load
 
     vanguards = vanguard_names(load())
@@ -490,9 +490,9 @@ def scale_annex_notebook(pkg):
     outputs ``Briefing.show`` displays), exported exactly as ``cyp-evidence render`` exports."""
     import nbformat
 
-    from cyp_evidence.briefing.annex import Briefing, evidence_as_of, vanguard_names
-    from cyp_evidence.briefing.params import validate_parameters
-    from cyp_evidence.briefing.schedule import load_schedule
+    from cyp_evidence.briefing.content.annex import Briefing, evidence_as_of, vanguard_names
+    from cyp_evidence.briefing.content.params import validate_parameters
+    from cyp_evidence.briefing.content.schedule import load_schedule
 
     schedule = load_schedule()
     params = validate_parameters({"board": BOARD, "meeting": MEETING}, vanguards=vanguard_names(pkg), schedule=schedule)
@@ -521,8 +521,8 @@ def scale_annex_notebook(pkg):
 def bench_scale(runs: int) -> None:
     import polars as pl
 
-    from cyp_evidence.briefing.annex import vanguard_names
-    from cyp_evidence.briefing.export import write_html
+    from cyp_evidence.briefing.content.annex import vanguard_names
+    from cyp_evidence.briefing.pipeline.export import write_html
     from cyp_evidence.evidence import load
     from cyp_evidence.evidence.series import with_monthly_series
     from cyp_evidence.explore import VanguardExplorer

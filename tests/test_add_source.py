@@ -13,7 +13,7 @@ import html
 
 import pytest
 
-from cyp_evidence.briefing.render import render
+from cyp_evidence.briefing.pipeline.render import render
 from cyp_evidence.cli import main
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]

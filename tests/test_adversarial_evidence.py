@@ -115,7 +115,7 @@ def test_corrupt_evidence(case, command, evidence_copy, tmp_path, capsys):
     (out / "briefings").mkdir(parents=True)
     before = snapshot(out)
     if command == "render":
-        from cyp_evidence.briefing.render import render
+        from cyp_evidence.briefing.pipeline.render import render
 
         result = run_api(
             lambda: render({"board": "lga-cyp-board", "meeting": "2024-03-12"}, out, evidence_dir=evidence_copy)

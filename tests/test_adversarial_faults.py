@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from adversarial import check, copy_out, leftovers, run, run_api, snapshot
 
-from cyp_evidence.briefing import publish as pub
+from cyp_evidence.briefing.pipeline import publish as pub
 from cyp_evidence.paths import EVIDENCE_DIR
 
 MEETING = ["--board", "lga-cyp-board", "--meeting", "2024-03-12"]
@@ -25,7 +25,7 @@ MEETING = ["--board", "lga-cyp-board", "--meeting", "2024-03-12"]
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
     """A published output folder: 2024-01-23 v1 and 2024-03-12 v1."""
-    from cyp_evidence.briefing.render import render
+    from cyp_evidence.briefing.pipeline.render import render
 
     out = tmp_path_factory.mktemp("base") / "out"
     render({"board": "lga-cyp-board", "meeting": "2024-01-23"}, out)
@@ -155,7 +155,7 @@ def test_disk_full_while_publishing_is_one_message(out, capsys, monkeypatch):
         return real(path)
 
     monkeypatch.setattr(pub, "sha256_file", full)
-    monkeypatch.setattr("cyp_evidence.briefing.render.pub.sha256_file", full)
+    monkeypatch.setattr("cyp_evidence.briefing.pipeline.render.sha256_file", full)
     result = run(["render", *MEETING, "--title", "full disk", "--out", str(out)], capsys)
     check(result, 3, "No space left on device", ".build-", out=out, before=before)
 
@@ -170,7 +170,7 @@ def _edit_label(evidence: Path) -> None:
 
 
 def test_evidence_edited_after_validation_is_never_published(out, tmp_path, monkeypatch):
-    from cyp_evidence.briefing import render as r
+    from cyp_evidence.briefing.pipeline import render as r
 
     evidence = tmp_path / "evidence"
     shutil.copytree(EVIDENCE_DIR, evidence)
@@ -191,7 +191,7 @@ def test_evidence_edited_after_validation_is_never_published(out, tmp_path, monk
 
 
 def test_evidence_edited_while_it_is_validated_is_never_rendered(out, tmp_path, monkeypatch):
-    from cyp_evidence.briefing import render as r
+    from cyp_evidence.briefing.pipeline import render as r
 
     evidence = tmp_path / "evidence"
     shutil.copytree(EVIDENCE_DIR, evidence)
@@ -282,7 +282,7 @@ def test_concurrent_renders_record_their_real_predecessor(out):
 def test_pdf_printing_makes_no_dns_lookup_or_network_send(base, tmp_path):
     script = tmp_path / "print.py"
     script.write_text(
-        "import sys\nfrom cyp_evidence.briefing.pdf import write_pdf\n"
+        "import sys\nfrom cyp_evidence.briefing.pipeline.pdf import write_pdf\n"
         "write_pdf(sys.argv[1], sys.argv[2], board='lga-cyp-board', meeting='2024-03-12')\n",
         encoding="utf-8",
     )

@@ -10,7 +10,7 @@ import json
 import pytest
 from adversarial import check, run, snapshot
 
-from cyp_evidence.briefing.params import validate_parameters
+from cyp_evidence.briefing.content.params import validate_parameters
 
 BOARD = ["--board", "lga-cyp-board"]
 

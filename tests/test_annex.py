@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from cyp_evidence import measures as m
-from cyp_evidence.briefing.annex import Briefing
+from cyp_evidence.briefing.content.annex import Briefing
 from cyp_evidence.evidence import load
 from cyp_evidence.evidence.cut import evidence_as_of
 
@@ -95,7 +95,7 @@ def test_every_annex_chart_is_valid_vega_lite(params, monkeypatch):
     """Annexes are built without schema validation (speed); here every chart is validated."""
     from altair.utils.schemapi import SchemaValidationError
 
-    from cyp_evidence.briefing import html as h
+    from cyp_evidence.briefing.content import html as h
 
     monkeypatch.setattr(h, "VALIDATE_CHARTS", True)
     checked = []
@@ -124,7 +124,7 @@ def test_series_run_left_to_right_in_period_order(monkeypatch):
     """A measure printed for several periods is drawn as columns in time order (never sorted by
     size, never as horizontal bars), one column per printed figure: no two rows share a period,
     so vega-lite never stacks (adds up) figures that no source added up."""
-    from cyp_evidence.briefing import html as h
+    from cyp_evidence.briefing.content import html as h
 
     seen = []
     real = h.chart_html

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from test_index import BOARD, MEETING, ops  # noqa: F401  (ops: shared session fixture)
 
-from cyp_evidence.briefing import batch
-from cyp_evidence.briefing.batch import Variant, VariantsError
+from cyp_evidence.briefing.operations import batch
+from cyp_evidence.briefing.operations.batch import Variant, VariantsError
 from cyp_evidence.ids import is_slug, slugify
 
 
@@ -31,7 +31,7 @@ def test_slugify_and_per_vanguard_names_are_unique_folder_names():
 
 
 def test_per_theme_is_one_variant_per_section():
-    from cyp_evidence.briefing.params import SECTIONS
+    from cyp_evidence.briefing.content.params import SECTIONS
 
     vs = batch.per_theme({"as_of": "2024-03-01", "themes": ["send"]})
     assert [v.name for v in vs] == [f"theme-{k}" for k in SECTIONS]
@@ -126,7 +126,7 @@ def test_a_failing_or_crashing_variant_does_not_stop_the_others(tmp_path):
 
 
 def test_invalid_board_or_meeting_stops_the_batch_before_anything_runs(tmp_path):
-    from cyp_evidence.briefing.params import ParameterError
+    from cyp_evidence.briefing.content.params import ParameterError
 
     with pytest.raises(ParameterError, match="unknown board"):
         batch.render_batch(

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from test_index import BOARD, MEETING
 
-from cyp_evidence.briefing import batch
-from cyp_evidence.briefing.batch import Variant
-from cyp_evidence.briefing.publish import VERSION_PLACEHOLDER
+from cyp_evidence.briefing.content.marks import VERSION_PLACEHOLDER
+from cyp_evidence.briefing.operations import batch
+from cyp_evidence.briefing.operations.batch import Variant
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,7 +129,7 @@ def test_a_worker_that_dies_fails_only_its_variants_retried_once_on_another_work
 def worker_with_other_evidence(job: dict) -> dict:
     """The real worker, on a machine whose evidence folder differs from the coordinator's by one
     figure's printed text."""
-    from cyp_evidence.briefing import cluster
+    from cyp_evidence.briefing.operations import cluster
 
     here = Path(job["out"]) / "worker-evidence"
     if not here.exists():
@@ -164,7 +164,7 @@ def test_a_worker_with_different_evidence_refuses(tmp_path, evidence_copy):
 
 
 def test_check_inputs_names_each_part_that_differs():
-    from cyp_evidence.briefing.cluster import InputsMismatch, check_inputs
+    from cyp_evidence.briefing.operations.cluster import InputsMismatch, check_inputs
 
     given = {"evidence": "a" * 64, "sources": {"001.txt": "1", "002.txt": "2"}, "notebook": "n", "code": "c"}
     check_inputs(given, json.loads(json.dumps(given)), "w")  # the same: no error
@@ -180,7 +180,7 @@ def test_check_inputs_names_each_part_that_differs():
 
 # --------------------------------------------------------------------------- the command line
 def test_cli_scheduler_errors(tmp_path, capsys, monkeypatch):
-    from cyp_evidence.briefing import cluster
+    from cyp_evidence.briefing.operations import cluster
     from cyp_evidence.cli import main
 
     base = ["render-batch", "--board", BOARD, "--meeting", MEETING, "--per", "theme", "--out", str(tmp_path)]
@@ -268,7 +268,7 @@ def test_a_lost_scheduler_and_a_dead_worker_are_reasons_other_errors_are_not():
 
     from distributed.client import FutureCancelledError
 
-    from cyp_evidence.briefing import cluster
+    from cyp_evidence.briefing.operations import cluster
 
     dropped = "the Dask scheduler dropped it (did the scheduler stop, or the connection to it fail?)"
     assert cluster.lost(cf.CancelledError()) == dropped
@@ -279,7 +279,7 @@ def test_a_lost_scheduler_and_a_dead_worker_are_reasons_other_errors_are_not():
 def test_dask_log_lines_lose_their_tracebacks():
     import logging
 
-    from cyp_evidence.briefing.cluster import _OneLine
+    from cyp_evidence.briefing.operations.cluster import _OneLine
 
     try:
         raise ConnectionRefusedError(111, "Connection refused")
@@ -293,8 +293,8 @@ def test_dask_log_lines_lose_their_tracebacks():
 def test_the_coordinator_refuses_files_outside_the_build_folder(tmp_path):
     from types import SimpleNamespace
 
-    from cyp_evidence.briefing import cluster
     from cyp_evidence.briefing.errors import RenderError
+    from cyp_evidence.briefing.operations import cluster
 
     params = SimpleNamespace(board=BOARD, meeting=MEETING)
     res = {
@@ -313,7 +313,7 @@ def test_the_coordinator_refuses_files_outside_the_build_folder(tmp_path):
 
 def build_recording_kernels(job: dict) -> dict:
     """The real worker, recording its process and the kernels idle in it after the render."""
-    from cyp_evidence.briefing import cluster
+    from cyp_evidence.briefing.operations import cluster
 
     res = cluster.build_variant(job)
     rec = {"name": job["name"], "pid": os.getpid(), "idle": [k.km.kernel_id for k in cluster._idle if k.km]}
@@ -365,7 +365,7 @@ def test_a_cluster_worker_keeps_one_kernel_for_its_variants_reset_between_them(t
     ],
 )
 def test_scheduler_addresses(address, ok):
-    from cyp_evidence.briefing.cluster import SchedulerError, check_address
+    from cyp_evidence.briefing.operations.cluster import SchedulerError, check_address
 
     if ok:
         assert check_address(address) == address

@@ -14,10 +14,11 @@ import polars as pl
 import pytest
 from browser import axe_violations, describe_violations, open_offline
 
-from cyp_evidence.briefing import publish as pub
-from cyp_evidence.briefing import render as render_mod
-from cyp_evidence.briefing.publish import BUILD_PREFIX, versions
-from cyp_evidence.briefing.render import render
+from cyp_evidence.briefing.content.marks import VERSION_PLACEHOLDER
+from cyp_evidence.briefing.pipeline import publish as pub
+from cyp_evidence.briefing.pipeline import render as render_mod
+from cyp_evidence.briefing.pipeline.publish import BUILD_PREFIX, versions
+from cyp_evidence.briefing.pipeline.render import render
 from cyp_evidence.cli import main
 from cyp_evidence.evidence import load
 from cyp_evidence.paths import ROOT
@@ -76,7 +77,7 @@ def test_annex_has_title_block_sections_and_no_code(published):
         and "jp-InputArea" not in html.split("</style>")[-1]
     )  # no prompts, no input areas
     assert "Board briefing annex (parameterised)" not in html  # analyst-only cells removed
-    assert pub.VERSION_PLACEHOLDER not in html and "draft (numbered" not in html
+    assert VERSION_PLACEHOLDER not in html and "draft (numbered" not in html
     assert "chart libraries for JupyterLab" not in html  # the annex inlines its own, once
 
 
@@ -164,7 +165,7 @@ def test_cut_off_before_the_board_papers_excludes_them(tmp_path):
 
 @pytest.mark.parametrize("failure", [RuntimeError("disk full"), KeyboardInterrupt()])
 def test_failed_or_interrupted_render_leaves_no_partial_version(tmp_path, monkeypatch, failure):
-    import cyp_evidence.briefing.export as export
+    import cyp_evidence.briefing.pipeline.export as export
 
     def boom(*a, **k):
         raise failure
@@ -279,7 +280,7 @@ def kernels(monkeypatch):
 
 
 def test_kernel_is_shut_down_when_validation_fails_and_nothing_is_written(tmp_path, kernels):
-    from cyp_evidence.briefing.params import ParameterError
+    from cyp_evidence.briefing.content.params import ParameterError
 
     started, gone = kernels
     with pytest.raises(ParameterError, match="unknown theme 'weather'"):
@@ -303,7 +304,7 @@ def test_kernel_begin_resets_namespace_and_count_and_moves_into_the_build_folder
     (tmp_path / "two").mkdir()
     with render_mod.Kernel() as k:
         k.begin(tmp_path / "one")
-        state = "__import__('json').dumps([get_ipython().execution_count, 'x' in globals(), __import__('os').getcwd(), 'cyp_evidence' in globals(), 'cyp_evidence.briefing.annex' in __import__('sys').modules])"
+        state = "__import__('json').dumps([get_ipython().execution_count, 'x' in globals(), __import__('os').getcwd(), 'cyp_evidence' in globals(), 'cyp_evidence.briefing.content.annex' in __import__('sys').modules])"
         assert k.evaluate_json(state) == [1, False, str(tmp_path / "one"), False, True]  # warm imports bind no name
         reply = k._reply(k._kc.execute("x = 1"))  # an ordinary cell: counted
         assert reply["status"] == "ok" and k.evaluate_json(state)[:2] == [2, True]
@@ -314,7 +315,7 @@ def test_kernel_begin_resets_namespace_and_count_and_moves_into_the_build_folder
 
 
 def test_validation_is_reused_only_while_the_bytes_are_the_same(evidence_copy, monkeypatch):
-    import cyp_evidence.briefing.render as R
+    import cyp_evidence.briefing.pipeline.render as R
 
     calls = []
     real = R.validate

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from cyp_evidence import charts
-from cyp_evidence.briefing import html as h
-from cyp_evidence.briefing.annex import Briefing
+from cyp_evidence.briefing.content import html as h
+from cyp_evidence.briefing.content.annex import Briefing
 from cyp_evidence.charts import builders
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from test_index import BOARD, MEETING, _manifest, _publish, ops  # noqa: F401  (ops: shared session fixture)
 
-from cyp_evidence.briefing import due
-from cyp_evidence.briefing.schedule import ScheduleError, load_schedule
+from cyp_evidence.briefing.content.schedule import ScheduleError, load_schedule
+from cyp_evidence.briefing.operations import due
 
 D = dt.date.fromisoformat
 
@@ -152,7 +152,7 @@ def test_broken_schedule_raises(tmp_path):
 
 
 def test_cli_exit_status_is_1_when_a_render_failed(tmp_path, monkeypatch, capsys):
-    from cyp_evidence.briefing import render as render_module
+    from cyp_evidence.briefing.pipeline import render as render_module
     from cyp_evidence.cli import main
 
     def fail(raw, out, **kw):

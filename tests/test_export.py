@@ -17,7 +17,8 @@ import nbformat
 import pytest
 from browser import axe_violations, describe_violations, open_offline
 
-from cyp_evidence.briefing import csp, export
+from cyp_evidence.briefing.content import chartlibs
+from cyp_evidence.briefing.pipeline import csp, export
 
 EVIL = "<script>window.__pwned=1</script><b>bold</b>"
 CHART_DESCRIPTIONS = [
@@ -41,7 +42,7 @@ def _notebook() -> nbformat.NotebookNode:
         cell(f"import sys\nassert sys.prefix == {sys.prefix!r}, sys.prefix\n{CODE_MARKER} = 1"),
         cell(
             "import altair as alt\nimport polars as pl\nfrom IPython.display import HTML, display\n"
-            "from cyp_evidence.briefing.html import chart_html\n"
+            "from cyp_evidence.briefing.content.html import chart_html\n"
             "areas = pl.DataFrame({'area': ['North', 'South', 'East'], 'referrals': [310, 240, 125]})\n"
             "waits = pl.DataFrame({'quarter': ['2023 Q1', '2023 Q2', '2023 Q3', '2023 Q4'], 'waiting': [1200, 1350, 1410, 1530]})"
         ),
@@ -154,9 +155,9 @@ def test_annex_is_one_self_contained_document(annex):
 
 
 def test_bundle_is_built_once_per_process(annex):
-    before = export._bundle.cache_info()
+    before = chartlibs._bundle.cache_info()
     export.export_html(annex.nb, TITLE)
-    after = export._bundle.cache_info()
+    after = chartlibs._bundle.cache_info()
     assert after.hits == before.hits + 1 and after.misses == before.misses
 
 
@@ -238,25 +239,25 @@ def test_altair_versions_cached_without_importing_altair(tmp_path, monkeypatch):
     import altair as alt
 
     monkeypatch.setenv("CYP_EVIDENCE_CACHE", str(tmp_path))
-    export.altair_versions.cache_clear()
+    chartlibs.altair_versions.cache_clear()
     try:
         expected = {
             "VEGA_VERSION": alt.VEGA_VERSION,
             "VEGALITE_VERSION": alt.VEGALITE_VERSION,
             "VEGAEMBED_VERSION": alt.VEGAEMBED_VERSION,
         }
-        assert export.altair_versions() == expected
+        assert chartlibs.altair_versions() == expected
         cached = list(tmp_path.glob("altair-versions-*.json"))
         assert len(cached) == 1
         # a damaged file is ignored and rewritten
         cached[0].write_text("{not json", encoding="utf-8")
-        export.altair_versions.cache_clear()
-        assert export.altair_versions() == expected
+        chartlibs.altair_versions.cache_clear()
+        assert chartlibs.altair_versions() == expected
         assert json.loads(cached[0].read_text(encoding="utf-8")) == expected
     finally:
-        export.altair_versions.cache_clear()
+        chartlibs.altair_versions.cache_clear()
     # a fresh process with the cache in place exports without importing altair
-    code = "import sys; from cyp_evidence.briefing import export; export.vega_debug(); print('altair' in sys.modules)"
+    code = "import sys; from cyp_evidence.briefing.pipeline import export; export.vega_debug(); print('altair' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from browser import axe_violations, chromium, describe_violations, open_offline  # noqa: F401  (chromium: the session's one browser)
 
-from cyp_evidence.briefing import index as ix
+from cyp_evidence.briefing.pipeline import index as ix
 
 BOARD = "lga-cyp-board"
 MEETING = "2024-03-12"
@@ -58,7 +58,7 @@ _OPS: dict[str, Ops] = {}
 
 def build_ops(base: Path) -> Ops:
     """run-due (with --pdf) twice, then render-batch with three variants (one invalid) twice."""
-    from cyp_evidence.briefing.annex import vanguard_names
+    from cyp_evidence.briefing.content.annex import vanguard_names
     from cyp_evidence.evidence import load
 
     out = base / "out"
@@ -135,7 +135,7 @@ def _fig(value, printed=None, label="A figure"):
 
 
 def _publish(out: Path, board, meeting, n, manifest, variant=None, files=("annex.html", "briefing.ipynb")):
-    from cyp_evidence.briefing import publish as pub
+    from cyp_evidence.briefing.pipeline import publish as pub
 
     d = pub.meeting_dir(out, board, meeting, variant) / f"v{n}"
     d.mkdir(parents=True)

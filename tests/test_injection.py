@@ -128,9 +128,9 @@ def test_html_text_escapes_every_markup_character_once():
 
 
 def test_one_html_escaper_in_the_package():
-    """briefing.html, briefing.index and explore.base escape with the same function."""
-    from cyp_evidence.briefing import html as h
-    from cyp_evidence.briefing import index
+    """briefing.content.html, briefing.pipeline.index and explore.base escape with the same function."""
+    from cyp_evidence.briefing.content import html as h
+    from cyp_evidence.briefing.pipeline import index
     from cyp_evidence.explore import base
 
     assert h.esc is escape.html_text and index.esc is escape.html_text and base.esc is escape.html_text
@@ -147,10 +147,10 @@ def test_one_html_escaper_in_the_package():
 
 @pytest.fixture(scope="module")
 def poisoned_annex(tmp_path_factory):
-    from cyp_evidence.briefing import export
-    from cyp_evidence.briefing.annex import Briefing
-    from cyp_evidence.briefing.params import validate_parameters
-    from cyp_evidence.briefing.schedule import load_schedule
+    from cyp_evidence.briefing.content.annex import Briefing
+    from cyp_evidence.briefing.content.params import validate_parameters
+    from cyp_evidence.briefing.content.schedule import load_schedule
+    from cyp_evidence.briefing.pipeline import export
     from cyp_evidence.evidence.cut import evidence_as_of, vanguard_names
 
     pkg = load()
@@ -219,7 +219,7 @@ def test_poisoned_annex_runs_nothing_and_draws_every_chart(poisoned_annex, chrom
 
 
 def test_poisoned_index_runs_nothing(tmp_path, chromium):
-    from cyp_evidence.briefing import index
+    from cyp_evidence.briefing.pipeline import index
 
     out = tmp_path / "out"
     for board in ("lga-cyp-board", "other-board"):
@@ -273,8 +273,8 @@ def test_poisoned_explorers_run_nothing(tmp_path, chromium):
     """Each explorer's HTML (citations, tables, notes) with its table shown, and its chart drawn
     from its spec as the annex draws one, in a page WITHOUT any policy: escaping alone."""
     from cyp_evidence import explore
-    from cyp_evidence.briefing import export
-    from cyp_evidence.briefing.html import chart_html
+    from cyp_evidence.briefing.content.html import chart_html
+    from cyp_evidence.briefing.pipeline import export
 
     pkg = load()
     poison(pkg)
@@ -308,7 +308,7 @@ def test_charted_label_payload_through_render_and_pdf(tmp_path, chromium):
     every chart draws, and the PDF shows the payload as text."""
     from pypdf import PdfReader
 
-    from cyp_evidence.briefing.render import render
+    from cyp_evidence.briefing.pipeline.render import render
 
     evidence = tmp_path / "evidence"
     shutil.copytree(ROOT / "evidence", evidence)

@@ -10,8 +10,9 @@ import altair as alt
 import nbformat
 import pytest
 
-from cyp_evidence.briefing import export, html, publish
-from cyp_evidence.briefing.kernel import ANNEX_ENV
+from cyp_evidence.briefing.content import html
+from cyp_evidence.briefing.content.marks import ANNEX_ENV, VERSION_PLACEHOLDER
+from cyp_evidence.briefing.pipeline import export, publish
 from cyp_evidence.paths import NOTEBOOKS_DIR
 
 
@@ -69,4 +70,4 @@ def test_stored_briefing_has_the_libraries_once_and_no_placeholder_text():
     assert charts >= 10 and text.count(html.LAB_LIBRARIES_START) == charts + 1  # libraries once, a drawer each
     assert "altair-viz-" in text and text.index(html.LAB_LIBRARIES_START) < text.index("altair-viz-")
     assert "@@" not in html.strip_lab_libraries(text).replace(export._BUNDLE_SLOT, "")
-    assert publish.VERSION_PLACEHOLDER in text  # reads "draft (numbered when published)"
+    assert VERSION_PLACEHOLDER in text  # reads "draft (numbered when published)"

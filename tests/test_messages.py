@@ -10,10 +10,10 @@ import shutil
 
 import pytest
 
-from cyp_evidence.briefing import changes as ch
-from cyp_evidence.briefing import messages as msg
-from cyp_evidence.briefing.annex import Briefing
-from cyp_evidence.briefing.sections import NOT_SHOWN, REGISTRY, SECTIONS
+from cyp_evidence.briefing.content import changes as ch
+from cyp_evidence.briefing.content import messages as msg
+from cyp_evidence.briefing.content.annex import Briefing
+from cyp_evidence.briefing.content.sections import NOT_SHOWN, REGISTRY, SECTIONS
 from cyp_evidence.cli import main
 from cyp_evidence.evidence import load
 from cyp_evidence.evidence.cite import short_citations, short_locator
@@ -121,7 +121,7 @@ def test_validate_checks_every_messages_file(tmp_path, monkeypatch, capsys):
 
 def test_render_with_a_typed_number_fails_before_anything_runs(tmp_path, capsys):
     bad = write(tmp_path, "1. It rose by 53%.\n")
-    from cyp_evidence.briefing.render import render
+    from cyp_evidence.briefing.pipeline.render import render
 
     with pytest.raises(msg.MessagesError, match=re.escape(f"{bad}:5: number typed")):
         render({"board": "lga-cyp-board", "meeting": "2024-03-12", "messages_file": str(bad)}, tmp_path / "out")
@@ -153,7 +153,7 @@ def test_a_meeting_without_messages_shows_a_notice(tmp_path):
 
 
 def test_run_due_warns_when_a_meeting_has_no_messages(tmp_path):
-    from cyp_evidence.briefing import due
+    from cyp_evidence.briefing.operations import due
 
     schedule = tmp_path / "schedule.toml"
     schedule.write_text('[boards.b]\nname = "B"\norganisation = "O"\n\n[[boards.b.meetings]]\ndate = "2024-03-15"\n')
@@ -300,10 +300,10 @@ def test_changes_are_read_from_the_previous_manifest(tmp_path):
 
 # ---------------------------------------------------------------------------- variants
 def test_a_themed_render_never_becomes_the_full_annex_next_version_or_latest(tmp_path):
-    from cyp_evidence.briefing import publish as pub
-    from cyp_evidence.briefing.index import refresh
-    from cyp_evidence.briefing.params import validate_parameters
-    from cyp_evidence.briefing.render import render, variant_name
+    from cyp_evidence.briefing.content.params import validate_parameters
+    from cyp_evidence.briefing.pipeline import publish as pub
+    from cyp_evidence.briefing.pipeline.index import refresh
+    from cyp_evidence.briefing.pipeline.render import render, variant_name
 
     out = tmp_path / "out"
     full_annex = render({"board": "lga-cyp-board", "meeting": "2024-03-12"}, out)

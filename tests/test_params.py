@@ -1,7 +1,7 @@
 import pytest
 
-from cyp_evidence.briefing.params import SECTIONS, ParameterError, validate_parameters
-from cyp_evidence.briefing.schedule import load_schedule
+from cyp_evidence.briefing.content.params import SECTIONS, ParameterError, validate_parameters
+from cyp_evidence.briefing.content.schedule import load_schedule
 
 VANGUARDS = ["Surrey", "Coventry and Warwickshire Integrated Care Board"]
 

@@ -13,7 +13,7 @@ import pytest
 from browser import chromium, open_offline  # noqa: F401  (chromium: the session's one browser)
 from test_index import BOARD, MEETING, ops  # noqa: F401  (ops: shared session fixture)
 
-from cyp_evidence.briefing import pdf
+from cyp_evidence.briefing.pipeline import pdf
 
 A4 = (595.0, 842.0)  # points
 
@@ -44,7 +44,7 @@ def test_header_names_the_board_and_escapes_it():
 
 
 def test_missing_annex_is_a_render_error(tmp_path):
-    from cyp_evidence.briefing.render import RenderError
+    from cyp_evidence.briefing.pipeline.render import RenderError
 
     with pytest.raises(RenderError, match="no such annex"):
         pdf.write_pdf(tmp_path / "nope.html", tmp_path / "x.pdf", board=BOARD, meeting=MEETING)
@@ -117,7 +117,7 @@ def test_annex_pdf_pages_header_and_page_numbers(annex_pdf):
 def test_annex_pdf_has_key_figures_as_text_and_vector_charts(annex_pdf):
     from pypdf import PdfReader
 
-    from cyp_evidence.briefing.annex import vanguard_table_id
+    from cyp_evidence.briefing.content.annex import vanguard_table_id
     from cyp_evidence.evidence import load
 
     path, manifest = annex_pdf
@@ -172,7 +172,7 @@ def test_annex_pdf_is_a_board_paper_tagged_with_outline_language_and_title(annex
     assert len(reader.pages) <= 30, f"{len(reader.pages)} pages"
     first = _pages(path)[0]
     assert "Key messages" in first
-    from cyp_evidence.briefing import messages as msg
+    from cyp_evidence.briefing.content import messages as msg
 
     km, _ = msg.parse(msg.messages_path("lga-cyp-board", "2024-03-12"))
     # every key message is on page 1: the last message's lead words are there

@@ -3,16 +3,17 @@ import multiprocessing as mp
 
 import pytest
 
-from cyp_evidence.briefing import publish as pub
+from cyp_evidence.briefing.content.marks import VERSION_PLACEHOLDER
+from cyp_evidence.briefing.pipeline import publish as pub
 
 
 def _build(mdir, key, payload="x"):
     with pub.build_dir(mdir) as tmp:
-        (tmp / "annex.html").write_text(f"<p>{pub.VERSION_PLACEHOLDER} {payload}</p>")
+        (tmp / "annex.html").write_text(f"<p>{VERSION_PLACEHOLDER} {payload}</p>")
 
         def finalize(folder, n):
             annex = folder / "annex.html"
-            annex.write_text(annex.read_text().replace(pub.VERSION_PLACEHOLDER, f"v{n}"))
+            annex.write_text(annex.read_text().replace(VERSION_PLACEHOLDER, f"v{n}"))
             (folder / "manifest.json").write_text(json.dumps({"input_key": key, "version": n}))
 
         return pub.publish(tmp, mdir, key, finalize)

@@ -44,9 +44,9 @@ def test_quarterly_cells_financial_year_quarters_and_totals():
 
 
 def test_series_feeds_explorer_and_annex_section(pkg):
-    from cyp_evidence.briefing.annex import Briefing
-    from cyp_evidence.briefing.params import validate_parameters
-    from cyp_evidence.briefing.schedule import load_schedule
+    from cyp_evidence.briefing.content.annex import Briefing
+    from cyp_evidence.briefing.content.params import validate_parameters
+    from cyp_evidence.briefing.content.schedule import load_schedule
     from cyp_evidence.explore import VanguardExplorer
 
     big = with_monthly_series(pkg, series(1000).lazy())
@@ -92,12 +92,12 @@ def test_evidence_cut(pkg):
 
 
 def test_bundle_disk_cache(tmp_path, monkeypatch):
-    from cyp_evidence.briefing import export
+    from cyp_evidence.briefing.content import chartlibs
 
     monkeypatch.setenv("CYP_EVIDENCE_CACHE", str(tmp_path))
-    path = export.bundle_cache_path()
+    path = chartlibs.bundle_cache_path()
     assert path.parent == tmp_path
-    export._write_cached(path, "var x = 1;")
-    assert export._read_cached(path) == "var x = 1;"
+    chartlibs._write_cached(path, "var x = 1;")
+    assert chartlibs._read_cached(path) == "var x = 1;"
     path.write_text(path.read_text().replace("1;", "2;"))  # corrupted: ignored, rebuilt
-    assert export._read_cached(path) is None
+    assert chartlibs._read_cached(path) is None

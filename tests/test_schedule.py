@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from cyp_evidence.briefing.schedule import ScheduleError, load_schedule
+from cyp_evidence.briefing.content.schedule import ScheduleError, load_schedule
 
 
 def test_committed_schedule_has_both_board_meetings():

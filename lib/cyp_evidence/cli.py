@@ -33,11 +33,11 @@ class UsageError(Exception):
 
 def exit_status(exc: BaseException) -> tuple[int, str]:
     """(exit status, one-line-or-more message) for an exception that ended a command."""
-    from .briefing.batch import VariantsError
+    from .briefing.content.messages import MessagesError
+    from .briefing.content.params import ParameterError
+    from .briefing.content.schedule import ScheduleError
     from .briefing.errors import RenderError
-    from .briefing.messages import MessagesError
-    from .briefing.params import ParameterError
-    from .briefing.schedule import ScheduleError
+    from .briefing.operations.batch import VariantsError
     from .evidence import EvidenceError
 
     if isinstance(exc, KeyboardInterrupt):
@@ -221,8 +221,8 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 def _messages_problems(report, sources_dir) -> list:
     """Every key messages file (messages/<board>/<meeting>.md) checked against the evidence as
     of its meeting's cut-off, quotes against the source texts."""
-    from .briefing import messages as msg
-    from .briefing.schedule import ScheduleError, load_schedule
+    from .briefing.content import messages as msg
+    from .briefing.content.schedule import ScheduleError, load_schedule
     from .evidence.cut import evidence_as_of
     from .evidence.package import Problem
     from .paths import SCHEDULE_FILE
@@ -272,14 +272,14 @@ def _cmd_figures(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from .briefing.kernel import start_kernel
+    from .briefing.pipeline.kernel import start_kernel
 
     _check_out(args.out)
     # first of all: the kernel boots and imports the annex code while this process imports
     # polars, papermill and the evidence layer and validates (render shuts it down)
     kernel = start_kernel()
     try:
-        from .briefing.cli import render_command
+        from .briefing.operations.cli import render_command
     except BaseException:
         if kernel is not None:
             kernel.shutdown()
@@ -297,7 +297,7 @@ def _date_arg(value: str):
 
 
 def _cmd_run_due(args: argparse.Namespace) -> int:
-    from .briefing.due import run_due
+    from .briefing.operations.due import run_due
 
     if args.within < 0:
         raise UsageError(f"--within must be 0 or more days, got {args.within}")
@@ -307,9 +307,9 @@ def _cmd_run_due(args: argparse.Namespace) -> int:
 
 
 def _cmd_render_batch(args: argparse.Namespace) -> int:
-    from .briefing import batch
+    from .briefing.content.schedule import ScheduleError
     from .briefing.errors import ClusterError
-    from .briefing.schedule import ScheduleError
+    from .briefing.operations import batch
     from .evidence import EvidenceError
 
     if args.workers is not None and args.workers < 1:
@@ -364,7 +364,7 @@ def _cmd_render_batch(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
-    from .briefing.index import write_index
+    from .briefing.pipeline.index import write_index
 
     _check_out(args.out)
     print(write_index(args.out, schedule_path=args.schedule))
@@ -372,7 +372,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from .briefing import publish
+    from .briefing.pipeline import publish
 
     _check_out(args.out)
     checked, problems = publish.verify(args.out)

@@ -4,7 +4,7 @@ A slug is lower-case ASCII letters and digits in groups joined by single hyphens
 :data:`MAX_LENGTH` characters: no ``.`` or ``..``, no ``/`` or ``\\``, no NUL or other control
 character, no leading dot or hyphen, no look-alike Unicode (``ℓga``, a Cyrillic ``а``, full-width
 digits), no trailing newline. Checked where the id is read (``schedule.toml``, a variants file,
-a parameter) and again where a path is made from it (:func:`cyp_evidence.briefing.publish.meeting_dir`).
+a parameter) and again where a path is made from it (:func:`cyp_evidence.briefing.pipeline.publish.meeting_dir`).
 """
 
 from __future__ import annotations

@@ -18,3 +18,7 @@ class UnsafePathError(RenderError, ValueError):
 class EvidenceChangedError(RenderError):
     """The evidence changed on disk after it was validated: what would be rendered is not what
     was validated, so nothing is published."""
+
+
+class ExportError(RenderError):
+    """The notebook could not be exported to an offline annex (a RenderError: nothing is published)."""

@@ -1,7 +1,7 @@
 """Evidence cut-offs and the vanguard referrals table, in polars only (no altair import), so
 that ``cyp-evidence render`` can check parameters before loading the charting stack.
 
-``cyp_evidence.briefing.annex`` imports them from here.
+``cyp_evidence.briefing.content.annex`` imports them from here.
 """
 
 from __future__ import annotations

@@ -19,17 +19,19 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from .. import __version__
-from ..evidence import EvidenceError, Report, validate
-from ..evidence.cut import evidence_as_of, vanguard_names
-from ..evidence.texts import source_path
-from ..paths import BRIEFING_NOTEBOOK, EVIDENCE_DIR, PACKAGE_DIR, ROOT, SCHEDULE_FILE, default_sources_dir
+from ... import __version__
+from ...evidence import EvidenceError, Report, validate
+from ...evidence.cut import evidence_as_of, vanguard_names
+from ...evidence.texts import source_path
+from ...paths import BRIEFING_NOTEBOOK, EVIDENCE_DIR, PACKAGE_DIR, ROOT, SCHEDULE_FILE, default_sources_dir
+from ..checksums import EVIDENCE_FILES, sha256_file, sha256_tree
+from ..content.marks import VERSION_PLACEHOLDER
+from ..content.params import BriefingParameters, validate_parameters
+from ..content.schedule import load_schedule
+from ..errors import EvidenceChangedError, RenderError
 from . import index
 from . import publish as pub
-from .errors import EvidenceChangedError, RenderError
 from .kernel import KERNEL_NAME, Kernel, _papermill_engine, start_kernel
-from .params import BriefingParameters, validate_parameters
-from .schedule import load_schedule
 
 PINNED = (
     "altair",
@@ -86,7 +88,6 @@ def _versions() -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------------- render
-EVIDENCE_FILES = pub.EVIDENCE_FILES
 _VALIDATED: dict[tuple[str, str], tuple[str, dict, Report]] = {}  # per process, see validated()
 
 
@@ -95,7 +96,7 @@ def _source_sums(sources_dir: Path, package) -> dict[str, str | None]:
     for r in package.sources.iter_rows(named=True):
         if r["file"]:
             try:
-                sums[r["file"]] = pub.sha256_file(source_path(r, package.directory, sources_dir))
+                sums[r["file"]] = sha256_file(source_path(r, package.directory, sources_dir))
             except OSError:
                 sums[r["file"]] = None
     return sums
@@ -109,7 +110,7 @@ def validated(evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None
     ev = Path(evidence_dir).resolve()
     src = (Path(sources_dir) if sources_dir else default_sources_dir()).resolve()
     key = (str(ev), str(src))
-    ev_sum = evidence_sum or pub.sha256_tree(ev, EVIDENCE_FILES)
+    ev_sum = evidence_sum or sha256_tree(ev, EVIDENCE_FILES)
     hit = _VALIDATED.get(key)
     if hit is not None and hit[0] == ev_sum and hit[1] == _source_sums(src, hit[2].package):
         return hit[2]
@@ -117,7 +118,7 @@ def validated(evidence_dir: Path = EVIDENCE_DIR, sources_dir: Path | None = None
     if not report.errors:
         sums = _source_sums(src, report.package)
         # kept only if nothing changed while it was validated
-        if pub.sha256_tree(ev, EVIDENCE_FILES) == ev_sum and _source_sums(src, report.package) == sums:
+        if sha256_tree(ev, EVIDENCE_FILES) == ev_sum and _source_sums(src, report.package) == sums:
             _VALIDATED[key] = (ev_sum, sums, report)
     return report
 
@@ -143,11 +144,11 @@ def prepare(
     schedule_path: Path = SCHEDULE_FILE,
 ) -> tuple[BriefingParameters, dict]:
     """Validate evidence and parameters before any analysis; return parameters and checksums."""
-    evidence_sum = pub.sha256_tree(Path(evidence_dir), EVIDENCE_FILES)
+    evidence_sum = sha256_tree(Path(evidence_dir), EVIDENCE_FILES)
     report = validated(evidence_dir, sources_dir, evidence_sum=evidence_sum)
     if report.errors:
         raise EvidenceError(report.errors)
-    if pub.sha256_tree(Path(evidence_dir), EVIDENCE_FILES) != evidence_sum:
+    if sha256_tree(Path(evidence_dir), EVIDENCE_FILES) != evidence_sum:
         raise EvidenceChangedError(
             f"the evidence in {evidence_dir} changed while it was being validated; nothing was rendered: render again"
         )
@@ -157,8 +158,8 @@ def prepare(
     # the meeting's key messages: every reference and quote checked before anything runs
     from dataclasses import replace
 
-    from ..evidence.verify import load_sources
-    from . import messages as msg
+    from ...evidence.verify import load_sources
+    from ..content import messages as msg
 
     mpath = (
         Path(params.messages_file)
@@ -171,12 +172,12 @@ def prepare(
     checks = {
         "evidence": evidence_sum,
         "sources": {
-            r["file"]: pub.sha256_file(source_path(r, report.package.directory, sources_dir))
+            r["file"]: sha256_file(source_path(r, report.package.directory, sources_dir))
             for r in cut.sources.iter_rows(named=True)
         },
         "notebook": notebook_checksum(BRIEFING_NOTEBOOK),
-        "code": pub.sha256_tree(PACKAGE_DIR, ("*.py", "*.tpl", "*.j2", "*.css", "*.json")),
-        "messages": pub.sha256_file(mpath) if mpath.is_file() else None,
+        "code": sha256_tree(PACKAGE_DIR, ("*.py", "*.tpl", "*.j2", "*.css", "*.json")),
+        "messages": sha256_file(mpath) if mpath.is_file() else None,
     }
     return params, checks
 
@@ -190,7 +191,7 @@ def variant_name(params: BriefingParameters) -> str | None:
     """The series a part of the annex is published in (``<meeting>/variants/<name>/``): ``None``
     for the full annex (every section, all vanguards), else e.g. ``theme-send`` or
     ``theme-vanguards-focus-surrey``."""
-    from .sections import SECTIONS
+    from ..content.sections import SECTIONS
 
     parts = []
     if params.themes and list(params.themes) != list(SECTIONS):
@@ -203,7 +204,7 @@ def variant_name(params: BriefingParameters) -> str | None:
 
 def _shown(nb_params: dict) -> dict:
     """The same deterministic build the notebook runs, for the manifest's list of figures shown."""
-    from .annex import Briefing  # altair: imported here, off the critical path (see render)
+    from ..content.annex import Briefing  # altair: imported here, off the critical path (see render)
 
     return Briefing.from_parameters(**nb_params).shown()
 
@@ -451,14 +452,14 @@ def finalizer(manifest: dict, params: BriefingParameters, pdf: bool) -> Callable
 
     def finalize(folder: Path, n: int) -> None:
         annex = folder / "annex.html"
-        annex.write_text(annex.read_text(encoding="utf-8").replace(pub.VERSION_PLACEHOLDER, f"v{n}"), encoding="utf-8")
+        annex.write_text(annex.read_text(encoding="utf-8").replace(VERSION_PLACEHOLDER, f"v{n}"), encoding="utf-8")
         manifest["version"] = n
-        manifest["annex_sha256"] = pub.sha256_file(annex)
+        manifest["annex_sha256"] = sha256_file(annex)
         if pdf:
             from .pdf import write_pdf
 
             write_pdf(annex, folder / "annex.pdf", board=params.board, meeting=params.meeting, version=f"Version {n}")
-            manifest["pdf_sha256"] = pub.sha256_file(folder / "annex.pdf")
+            manifest["pdf_sha256"] = sha256_file(folder / "annex.pdf")
         manifest["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 

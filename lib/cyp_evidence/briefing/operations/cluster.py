@@ -51,10 +51,10 @@ from distributed import Client, LocalCluster
 from distributed.diagnostics.plugin import WorkerPlugin
 from distributed.scheduler import KilledWorker
 
-from ..paths import EVIDENCE_DIR, SCHEDULE_FILE
-from . import publish as pub
-from .errors import ClusterError, RenderError
-from .kernel import Kernel
+from ...paths import EVIDENCE_DIR, SCHEDULE_FILE
+from ..errors import ClusterError, RenderError
+from ..pipeline import publish as pub
+from ..pipeline.kernel import Kernel
 
 LOCAL = "local"
 ADDRESS = re.compile(r"^(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+)(:\d{1,5})?$")  # host, IPv4 or [IPv6]
@@ -194,8 +194,8 @@ def job_fields(
 def publish_built(res: dict, params, out: Path, *, key: str, pdf: bool) -> tuple[str, int, Path]:
     """Publish what a worker built as the next version of the variant's series (under the
     lock: version number, annex stamp, PDF, manifest), then rebuild the index."""
-    from . import index
-    from .render import finalizer
+    from ..pipeline import index
+    from ..pipeline.render import finalizer
 
     if res.get("key") != key:
         raise InputsMismatch("the worker rendered other inputs than the coordinator checked")
@@ -229,14 +229,14 @@ def _warm() -> None:
     # collections skip the render stack's objects
     atexit.register(gc.freeze)
     try:
-        from .kernel import start_kernel
+        from ..pipeline.kernel import start_kernel
 
         k = start_kernel()
         if k is not None:
             atexit.register(k.shutdown)
             with _lock:
                 _idle.append(k)
-        from . import export, render  # noqa: F401  (polars, the evidence layer)
+        from ..pipeline import export, render  # noqa: F401  (polars, the evidence layer)
 
         export.warm()
         import papermill  # noqa: F401
@@ -273,7 +273,7 @@ class Warm(WorkerPlugin):
 def _kernel() -> Iterator[Kernel | None]:
     """A kernel for one variant: an idle one of this process, else a new one; put back after
     the render unless a notebook failed in it or it died (then it is shut down)."""
-    from .kernel import KERNEL_TIMEOUT, start_kernel
+    from ..pipeline.kernel import KERNEL_TIMEOUT, start_kernel
 
     if _warming:
         _warm_done.wait(KERNEL_TIMEOUT)
@@ -335,8 +335,9 @@ def check_inputs(expected: dict, found: dict, who: str) -> None:
 def build_variant(job: dict) -> dict:
     """Render one variant on a worker into a scratch folder; return the built files and the
     manifest (picklable). Never raises: a failure is a result."""
+    from ..checksums import EVIDENCE_FILES, sha256_tree
+    from ..pipeline.render import build, input_key, prepare
     from .due import reason
-    from .render import EVIDENCE_FILES, build, input_key, prepare
 
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
@@ -347,9 +348,7 @@ def build_variant(job: dict) -> dict:
         schedule_path = Path(job["schedule_path"]) if job.get("schedule_path") else SCHEDULE_FILE
         expected = job["checks"]
         # the evidence first, before validating it: a different evidence base is refused as such
-        check_inputs(
-            {"evidence": expected["evidence"]}, {"evidence": pub.sha256_tree(evidence_dir, EVIDENCE_FILES)}, who
-        )
+        check_inputs({"evidence": expected["evidence"]}, {"evidence": sha256_tree(evidence_dir, EVIDENCE_FILES)}, who)
         params, checks = prepare(
             job["raw"], evidence_dir=evidence_dir, sources_dir=sources_dir, schedule_path=schedule_path
         )

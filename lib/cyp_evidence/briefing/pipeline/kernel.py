@@ -19,17 +19,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..fsutil import mark_owner, sweep_stale
-from .errors import RenderError
+from ...fsutil import mark_owner, sweep_stale
+from ..content.marks import ANNEX_ENV
+from ..errors import RenderError
 
 KERNEL_NAME = "python3"
 KERNEL_TIMEOUT = 60.0  # seconds to wait for the kernel to start / answer (papermill's start_timeout)
 # imported in the kernel while the parent validates; __import__ binds no name in the notebook's namespace
-WARM_MODULES = ("cyp_evidence.briefing.annex",)
+WARM_MODULES = ("cyp_evidence.briefing.content.annex",)
 # what papermill's own kernel gets from nbclient: no IPython history file is written
 KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
-# set in the kernel's environment: charts there are for the annex (see briefing.html.lab_libraries)
-ANNEX_ENV = "CYP_EVIDENCE_ANNEX_KERNEL"
 
 
 IPC_PREFIX = "cyp-evidence-kernel-"
@@ -192,7 +191,7 @@ def _papermill_engine() -> str:
     from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillException
 
-    from ..thirdparty import papermill_engine
+    from ...thirdparty import papermill_engine
 
     papermill_engine.check_versions()
     try:

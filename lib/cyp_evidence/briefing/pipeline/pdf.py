@@ -22,9 +22,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..escape import html_text
-from ..fsutil import atomic_path
-from .errors import RenderError
+from ...escape import html_text
+from ...fsutil import atomic_path
+from ..errors import RenderError
 
 if TYPE_CHECKING:
     from playwright.sync_api import PdfMargins
@@ -105,7 +105,7 @@ def chromium_executable() -> str:
 
 def _board_name(board: str) -> str:
     try:
-        from .schedule import load_schedule
+        from ..content.schedule import load_schedule
 
         return load_schedule()[board].name
     except Exception:  # noqa: BLE001 - the header falls back to the board id

@@ -10,12 +10,12 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..ids import slug_problem
-from ..paths import SCHEDULE_FILE
+from ...ids import slug_problem
+from ...paths import SCHEDULE_FILE
 from .schedule import Board, load_schedule, text_problem
 from .sections import SECTIONS
 
-# Sections of an annex (briefing/sections.py), re-exported: params.SECTIONS is the usual name.
+# Sections of an annex (briefing/content/sections.py), re-exported: params.SECTIONS is the usual name.
 __all__ = ["SECTIONS", "BriefingParameters", "ParameterError", "validate_parameters"]
 
 # name -> (python type, description). `previous_manifest` is set by the publisher, not users.

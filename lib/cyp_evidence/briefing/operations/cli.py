@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..paths import SCHEDULE_FILE
+from ...paths import SCHEDULE_FILE
 
 
 def raw_parameters(args: argparse.Namespace) -> dict:
@@ -21,9 +21,9 @@ def raw_parameters(args: argparse.Namespace) -> dict:
 
 
 def render_command(args: argparse.Namespace, kernel=None) -> int:
-    """``kernel``: a :class:`~cyp_evidence.briefing.kernel.Kernel` the caller started early;
+    """``kernel``: a :class:`~cyp_evidence.briefing.pipeline.kernel.Kernel` the caller started early;
     this render owns it (it is shut down whatever happens)."""
-    from .render import render
+    from ..pipeline.render import render
 
     # errors propagate to cyp_evidence.cli.main, which maps each kind to its message and exit status
     result = render(

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from ..escape import html_text as esc
-from ..fsutil import write_text_atomic
-from ..paths import SCHEDULE_FILE
+from ...escape import html_text as esc
+from ...fsutil import write_text_atomic
+from ...paths import SCHEDULE_FILE
 from . import csp
 from . import publish as pub
 
@@ -163,7 +163,7 @@ def scan(out: Path) -> dict[str, dict[str, dict[str | None, list[Version]]]]:
 
 def _board_names(schedule_path: Path | None) -> dict[str, str]:
     try:
-        from .schedule import load_schedule
+        from ..content.schedule import load_schedule
 
         return {bid: b.name for bid, b in load_schedule(schedule_path or SCHEDULE_FILE).items()}
     except Exception:  # noqa: BLE001 - the index must not depend on a valid schedule

@@ -4,8 +4,8 @@ The annex makes no network request: no code cells or prompts, no require.js, Mat
 or widget manager (all of which nbconvert loads from CDNs), and ONE script in the head: the vega
 / vega-lite / vega-embed JavaScript from ``vl_convert.javascript_bundle`` and
 :data:`CHART_LOADER`, which draws every chart from the JSON data block that
-:func:`cyp_evidence.briefing.html.chart_html` writes after its div. A Content-Security-Policy
-(:mod:`cyp_evidence.briefing.csp`) allows that script alone (by its sha256), no eval, no network
+:func:`cyp_evidence.briefing.content.html.chart_html` writes after its div. A Content-Security-Policy
+(:mod:`cyp_evidence.briefing.pipeline.csp`) allows that script alone (by its sha256), no eval, no network
 and no remote resource, so even markup that reached the page could not run or fetch anything.
 Charts keep their tooltips and their ``description`` as aria-label.
 
@@ -16,11 +16,8 @@ WCAG 2.2 AA contrast, skip link to ``<main>``).
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
-import hashlib
-import json
 import os
 import re
 import threading
@@ -28,153 +25,17 @@ from pathlib import Path
 
 import nbformat
 
-from ..fsutil import write_text_atomic
+from ...fsutil import write_text_atomic
+from ..content.chartlibs import vega_bundle, vega_debug
+from ..content.marks import LAB_LIBRARIES_START, strip_lab_libraries
+from ..errors import ExportError
 from . import csp
-from .errors import RenderError
-from .labmarks import LAB_LIBRARIES_START, strip_lab_libraries
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 TEMPLATE_NAME = "annex"
 
 # BCP 47 tags as used in <html lang>: letters, digits and hyphens only (never markup).
 _LANG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
-
-
-class ExportError(RenderError):
-    """The notebook could not be exported to an offline annex (a RenderError: nothing is published)."""
-
-
-_VERSION_KEYS = ("VEGA_VERSION", "VEGALITE_VERSION", "VEGAEMBED_VERSION")
-
-
-@functools.lru_cache(maxsize=1)
-def altair_versions() -> dict[str, str]:
-    """altair's ``VEGA_VERSION``, ``VEGALITE_VERSION`` and ``VEGAEMBED_VERSION``, without
-    importing altair (about 0.6 s of CPU that the exporting process does not otherwise need):
-    read from a small file in :func:`cache_dir` keyed by the installed altair's version, written
-    (atomically) the first time by importing altair. A damaged or unreadable file is ignored."""
-    from importlib import metadata
-
-    path = cache_dir() / f"altair-versions-{re.sub(r'[^A-Za-z0-9.+-]', '_', metadata.version('altair'))}.json"
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(found, dict) and all(isinstance(found.get(k), str) and found[k] for k in _VERSION_KEYS):
-            return {k: found[k] for k in _VERSION_KEYS}
-    except (OSError, ValueError):
-        pass
-    import altair as alt
-
-    found = {k: getattr(alt, k) for k in _VERSION_KEYS}
-    with contextlib.suppress(OSError):
-        write_text_atomic(path, json.dumps(found, sort_keys=True) + "\n")
-    return found
-
-
-def _vegalite_minor() -> str:
-    major, minor = altair_versions()["VEGALITE_VERSION"].split(".")[:2]
-    return f"v{major}.{minor}"
-
-
-# bump when the wrapping below changes, so that cached bundles are rebuilt
-_BUNDLE_FORMAT = "1"
-
-
-def cache_dir() -> Path:
-    """Where built chart bundles are kept between processes: ``$CYP_EVIDENCE_CACHE``, else
-    ``$XDG_CACHE_HOME/cyp-evidence``, else ``~/.cache/cyp-evidence``."""
-    if os.environ.get("CYP_EVIDENCE_CACHE"):
-        return Path(os.environ["CYP_EVIDENCE_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "cyp-evidence"
-
-
-def _vl_convert_version() -> str:
-    from importlib import metadata
-
-    return metadata.version("vl-convert-python")
-
-
-def bundle_cache_path(vl_version: str | None = None) -> Path:
-    """The on-disk bundle for this Vega-Lite version and this exact vl-convert build."""
-    import vl_convert as vlc
-
-    vl_version = vl_version or _vegalite_minor()
-    key = f"{_vl_convert_version()}-{vlc.get_vega_version()}-{vlc.get_vega_embed_version()}-{vl_version}-f{_BUNDLE_FORMAT}"
-    return cache_dir() / f"vega-bundle-{re.sub(r'[^A-Za-z0-9.+-]', '_', key)}.js"
-
-
-def _build_bundle(vl_version: str) -> str:
-    import vl_convert as vlc
-
-    supported = {f"v{v}" for v in vlc.get_vegalite_versions()}
-    if vl_version not in supported:
-        raise ExportError(
-            f"vl-convert {_vl_convert_version()} cannot bundle Vega-Lite {vl_version} (it has {sorted(supported)})"
-        )
-    code = vlc.javascript_bundle(vl_version=vl_version)  # type: ignore[call-arg]  # stub: snippet is optional at run time
-    # The bundle declares top-level consts and functions (n, t, ...): keep them out of the
-    # page's global scope so they cannot collide with any other script; only the
-    # window.vegaEmbed / window.vega / window.vegaLite assignments escape the closure.
-    code = "(function(){\n" + code + "\n}).call(window);"
-    # never let the bundle close its own <script> element
-    return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE)
-
-
-def _read_cached(path: Path) -> str | None:
-    """A cached bundle, if it is intact (its first line is the sha256 of the rest)."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    digest, _, code = raw.partition("\n")
-    if not code or hashlib.sha256(code.encode("utf-8")).hexdigest() != digest:
-        return None
-    return code
-
-
-def _write_cached(path: Path, code: str) -> None:
-    """Best effort (an unwritable cache only costs the ~1.5 s rebuild next time); atomic."""
-    with contextlib.suppress(OSError):
-        write_text_atomic(path, hashlib.sha256(code.encode("utf-8")).hexdigest() + "\n" + code)
-
-
-@functools.lru_cache(maxsize=4)
-def _bundle(vl_version: str) -> str:
-    """vega + vega-lite + vega-embed as one classic script (about 0.9 MB). Building it takes
-    about 1.5 s, so it is cached in memory per process and on disk (:func:`bundle_cache_path`,
-    keyed by the vl-convert build and Vega-Lite version, checked by its sha256)."""
-    path = bundle_cache_path(vl_version)
-    code = _read_cached(path)
-    if code is None:
-        code = _build_bundle(vl_version)
-        _write_cached(path, code)
-    return code
-
-
-def vega_bundle() -> str:
-    """The inlined chart libraries for altair's Vega-Lite version, cached per process."""
-    return _bundle(_vegalite_minor())
-
-
-def vega_debug() -> str:
-    """``VEGA_DEBUG`` as altair's html renderer checks it (versions exactly as altair writes them)."""
-    import vl_convert as vlc
-
-    v = altair_versions()
-    # the bundle must really be the major versions altair asks for
-    if vlc.get_vega_version().split(".")[0] != v["VEGA_VERSION"].split(".")[0]:
-        raise ExportError(f"vl-convert bundles Vega {vlc.get_vega_version()}, altair expects Vega {v['VEGA_VERSION']}")
-    if vlc.get_vega_embed_version().split(".")[0] != v["VEGAEMBED_VERSION"].split(".")[0]:
-        raise ExportError(
-            f"vl-convert bundles vega-embed {vlc.get_vega_embed_version()}, altair expects {v['VEGAEMBED_VERSION']}"
-        )
-    return json.dumps(
-        {
-            "vega_version": v["VEGA_VERSION"],
-            "vegalite_version": v["VEGALITE_VERSION"],
-            "vegaembed_version": v["VEGAEMBED_VERSION"],
-        }
-    )
 
 
 # Draws every chart of the annex: each ``<script type="application/json" class="annex-chart-spec"
@@ -226,7 +87,7 @@ def _exporter():
     """One exporter per process: its Jinja templates compile once (about 0.3 s), not per annex."""
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    from ..thirdparty.nbconvert_export import QuickHTMLExporter, check_versions
+    from ...thirdparty.nbconvert_export import QuickHTMLExporter, check_versions
 
     check_versions()
 
@@ -287,7 +148,7 @@ def warm() -> None:
 
 def _without_lab_libraries(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """``nb`` without the chart libraries a notebook's first chart carries outside the annex
-    (:func:`cyp_evidence.briefing.html.lab_libraries`): the annex inlines them once in its head.
+    (:func:`cyp_evidence.briefing.content.html.lab_libraries`): the annex inlines them once in its head.
     A copy only when there is something to drop."""
 
     def has(output) -> bool:

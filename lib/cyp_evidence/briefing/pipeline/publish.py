@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -21,9 +20,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ..fsutil import OWNER_FILE, mark_owner, sweep_stale
-from ..ids import slug_problem
-from .errors import RenderError, UnsafePathError
+from ...fsutil import OWNER_FILE, mark_owner, sweep_stale
+from ...ids import slug_problem
+from ..checksums import sha256_file
+from ..errors import RenderError, UnsafePathError
 
 VERSION_DIR = re.compile(r"^v(\d+)$")
 BUILD_PREFIX = ".build-"
@@ -218,11 +218,6 @@ def _read_only(path: Path) -> None:
     path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
-# Where the annex's version number goes: markup that reads as plain words wherever the version is
-# not yet known (the notebook in JupyterLab, its stored outputs), replaced whole once it is.
-VERSION_PLACEHOLDER = '<span data-cyp-evidence-version="">draft (numbered when published)</span>'
-
-
 def publish(
     tmp: Path, mdir: Path, input_key: str, finalize: Callable[[Path, int], None] | None = None
 ) -> tuple[str, int, Path]:
@@ -270,30 +265,3 @@ def verify(out: Path) -> tuple[int, list[str]]:
                 continue
             problems += damage(p, manifest)
     return checked, problems
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 16), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-EVIDENCE_FILES = ("*.csv", "*.json")  # what the evidence checksum covers (everything read_package reads)
-
-
-def evidence_checksum(directory: Path | str) -> str:
-    """The checksum a manifest records for an evidence folder (``evidence_checksum``)."""
-    return sha256_tree(Path(directory), EVIDENCE_FILES)
-
-
-def sha256_tree(root: Path, patterns: tuple[str, ...]) -> str:
-    """One checksum over the relative paths and contents of matching files."""
-    h = hashlib.sha256()
-    files = sorted({p for pat in patterns for p in root.rglob(pat) if p.is_file() and "__pycache__" not in p.parts})
-    for p in files:
-        h.update(str(p.relative_to(root)).encode())
-        h.update(b"\0")
-        h.update(sha256_file(p).encode())
-    return h.hexdigest()

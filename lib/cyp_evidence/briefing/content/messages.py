@@ -42,8 +42,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..evidence.package import EvidencePackage, Problem
-from ..paths import SCHEDULE_FILE
+from ...evidence.package import EvidencePackage, Problem
+from ...paths import SCHEDULE_FILE
 
 MIN_MESSAGES, MAX_MESSAGES = 1, 8
 
@@ -247,7 +247,7 @@ def parse(path: Path | str) -> tuple[KeyMessages, list[Problem]]:
 
 def derived_ids(pkg: EvidencePackage) -> dict[str, object]:
     """Derived measures a message may refer to, by id (growth measures)."""
-    from .. import measures as m
+    from ... import measures as m
 
     return {d.id: d for d in m.growth_measures(pkg)}
 

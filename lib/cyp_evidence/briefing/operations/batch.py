@@ -51,9 +51,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from ..ids import slugify
-from ..paths import EVIDENCE_DIR, SCHEDULE_FILE
-from .publish import VARIANT_NAME
+from ...ids import slugify
+from ...paths import EVIDENCE_DIR, SCHEDULE_FILE
+from ..pipeline.publish import VARIANT_NAME
 
 VARIANT_KEYS = {"name", "themes", "focus", "title", "as_of"}
 
@@ -104,7 +104,7 @@ def per_vanguard(vanguards: list[str], common: dict | None = None) -> list[Varia
 
 def per_theme(common: dict | None = None) -> list[Variant]:
     """One variant per section theme (themes = [that theme])."""
-    from .params import SECTIONS
+    from ..content.params import SECTIONS
 
     common = {k: v for k, v in (common or {}).items() if k != "themes"}
     return [Variant(f"theme-{key}", {**common, "themes": [key]}) for key in SECTIONS]
@@ -176,7 +176,7 @@ def worker_kernel():
         _kernel.shutdown()
         _kernel = None
     if _kernel is None:
-        from .kernel import start_kernel
+        from ..pipeline.kernel import start_kernel
 
         _kernel = start_kernel()
         if _kernel is not None:
@@ -194,7 +194,7 @@ def warm() -> None:
     atexit.register(gc.freeze)
     try:
         worker_kernel()  # kernel.py imports only the standard library: the kernel boots first
-        from . import (
+        from ..pipeline import (
             export,
             render,  # noqa: F401  (polars, the evidence layer; papermill just below)
         )
@@ -208,8 +208,8 @@ def warm() -> None:
 def render_variant(job: dict) -> dict:
     """Render one variant (runs in a worker) in the worker's kernel. Never raises: returns a
     plain, picklable dict."""
+    from ..pipeline.render import render
     from .due import reason
-    from .render import render
 
     t0 = time.perf_counter()
     try:
@@ -283,14 +283,14 @@ def render_batch(
     ``initializer`` exist for tests."""
     from tqdm import tqdm
 
-    from ..evidence import EvidenceError
-    from ..evidence.cut import vanguard_names  # polars only: the parent never imports altair
-    from . import publish as pub
+    from ...evidence import EvidenceError
+    from ...evidence.cut import vanguard_names  # polars only: the parent never imports altair
+    from ..content.params import ParameterError, validate_parameters
+    from ..content.schedule import load_schedule
+    from ..pipeline import publish as pub
+    from ..pipeline.index import refresh
+    from ..pipeline.render import input_key, prepare, validated
     from .due import reason
-    from .index import refresh
-    from .params import ParameterError, validate_parameters
-    from .render import input_key, prepare, validated
-    from .schedule import load_schedule
 
     check_variants(variants)
     cluster: ModuleType | None = None

@@ -17,12 +17,12 @@ import altair as alt
 import polars as pl
 from altair.utils.schemapi import debug_mode
 
-from .. import __version__
-from .. import measures as m
-from ..charts import MAX_TITLE_WORDS, NOT_RECORDED, described, not_recorded, wrap_label
-from ..charts.builders import against_targets, category_bars, change_dots, period_columns, small_multiples, status_bars
-from ..evidence import EvidencePackage, load, vocab
-from ..evidence.cite import (
+from ... import __version__
+from ... import measures as m
+from ...charts import MAX_TITLE_WORDS, NOT_RECORDED, described, not_recorded, wrap_label
+from ...charts.builders import against_targets, category_bars, change_dots, period_columns, small_multiples, status_bars
+from ...evidence import EvidencePackage, load, vocab
+from ...evidence.cite import (
     cite_figure,
     cite_many,
     cite_recommendation,
@@ -32,15 +32,15 @@ from ..evidence.cite import (
     short_statement,
     source_label,
 )
-from ..evidence.cut import evidence_as_of, vanguard_names, vanguard_table_id
-from ..paths import EVIDENCE_DIR
+from ...evidence.cut import evidence_as_of, vanguard_names, vanguard_table_id
+from ...paths import EVIDENCE_DIR
+from ..checksums import evidence_checksum as checksum_of
+from ..errors import EvidenceChangedError
 from . import changes as ch
 from . import html as h
 from . import messages as msg
-from . import publish as pub
-from .errors import EvidenceChangedError
+from .marks import VERSION_PLACEHOLDER
 from .params import BriefingParameters
-from .publish import VERSION_PLACEHOLDER
 from .sections import BY_KEY, REGISTRY, SECTIONS
 
 FIGURE_COLUMNS = [
@@ -126,10 +126,10 @@ class Briefing:
         Called with ``board_name`` empty (by hand, in tests), the parameters are resolved here
         against the default schedule."""
         evidence = evidence_dir or str(EVIDENCE_DIR)
-        if evidence_checksum and pub.evidence_checksum(evidence) != evidence_checksum:
+        if evidence_checksum and checksum_of(evidence) != evidence_checksum:
             raise EvidenceChangedError(_changed(evidence))
         full = load(evidence)
-        if evidence_checksum and pub.evidence_checksum(evidence) != evidence_checksum:
+        if evidence_checksum and checksum_of(evidence) != evidence_checksum:
             raise EvidenceChangedError(_changed(evidence))
         if board_name and as_of and title:
             params = BriefingParameters(

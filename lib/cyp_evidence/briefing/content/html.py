@@ -12,10 +12,9 @@ from collections.abc import Iterable, Sequence
 import altair as alt
 import polars as pl
 
-from ..escape import html_text as esc
-from ..escape import script_json
-from .kernel import ANNEX_ENV
-from .labmarks import LAB_LIBRARIES_END, LAB_LIBRARIES_START, strip_lab_libraries
+from ...escape import html_text as esc
+from ...escape import script_json
+from .marks import ANNEX_ENV, LAB_LIBRARIES_END, LAB_LIBRARIES_START, strip_lab_libraries
 
 __all__ = [
     "esc",
@@ -78,13 +77,13 @@ CHART_SPEC_CLASS = "annex-chart-spec"
 # kernel carries them once, between these markers, guarded so that a page that already has
 # ``vegaEmbed`` keeps it, and every chart a small script that draws it (:func:`_lab_drawer`).
 # The annex does not need them: ``cyp-evidence render`` starts its kernel with
-# :data:`cyp_evidence.briefing.kernel.ANNEX_ENV` set, and the export drops any such block (:func:`strip_lab_libraries`).
+# :data:`cyp_evidence.briefing.content.marks.ANNEX_ENV` set, and the export drops any such block (:func:`strip_lab_libraries`).
 _lab_libraries_sent = False
 
 
 def lab_libraries() -> str:
     """The vega / vega-lite / vega-embed bundle (about 0.9 MB) as one guarded inline script."""
-    from .export import vega_bundle, vega_debug
+    from .chartlibs import vega_bundle, vega_debug
 
     vega_debug()  # checks that the bundle is the major versions altair writes specs for
     return (
@@ -130,7 +129,7 @@ def _lab_drawer(div_id: str) -> str:
 def chart_html(chart: alt.TopLevelMixin) -> str:
     """The chart as a ``<div id="altair-viz-...">`` and, after it, its Vega-Lite spec and embed
     options in a JSON data block (``<script type="application/json">``, never executed). The
-    annex's one script (inlined once with the chart libraries, :mod:`cyp_evidence.briefing.export`)
+    annex's one script (inlined once with the chart libraries, :mod:`cyp_evidence.briefing.pipeline.export`)
     draws every such chart with vega-embed when the page has loaded; a chart that fails shows
     ``div.error`` inside its div (as altair's own renderer does). The JSON is script-safe
     (:func:`~cyp_evidence.escape.script_json`): no evidence text can close the element. The

@@ -8,9 +8,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..ids import slug_problem
-from ..paths import SCHEDULE_FILE
-from ..text import bad_character
+from ...ids import slug_problem
+from ...paths import SCHEDULE_FILE
+from ...text import bad_character
 from .sections import SECTIONS
 
 BOARD_KEYS = {"name", "organisation", "defaults", "meetings"}

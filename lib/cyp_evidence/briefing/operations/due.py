@@ -7,7 +7,7 @@ would be produced after the board met, and a late render is an explicit decision
 (``[today - within, today)``) that have no version at all are listed as a ``note:`` on stderr
 so a missed run is noticed; they do not change the exit status.
 
-Each meeting in the window goes through :func:`cyp_evidence.briefing.render.render`, which
+Each meeting in the window goes through :func:`cyp_evidence.briefing.pipeline.render.render`, which
 re-checks the parameters and the evidence and publishes nothing when the latest version already
 has the same inputs ("up to date"). Running it twice therefore renders nothing the second time.
 One failing meeting does not stop the others; the exit status is 1 when any failed.
@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..paths import EVIDENCE_DIR, SCHEDULE_FILE
-from . import publish as pub
-from .messages import messages_path
-from .schedule import Meeting, load_schedule
+from ...paths import EVIDENCE_DIR, SCHEDULE_FILE
+from ..content.messages import messages_path
+from ..content.schedule import Meeting, load_schedule
+from ..pipeline import publish as pub
 
 DEFAULT_WITHIN = 14
 
@@ -95,10 +95,10 @@ def run_due(
 ) -> list[Outcome]:
     """Render what is due; one :class:`Outcome` (and one logged line) per meeting in the window.
     Raises ScheduleError when the schedule itself is broken (nothing can be decided)."""
-    from .index import refresh
+    from ..pipeline.index import refresh
 
     if render_fn is None:
-        from .render import render
+        from ..pipeline.render import render
 
         render_fn = render
 
