@@ -207,13 +207,15 @@ def test_funding_explorer(sample):
         f.chart_data.filter(pl.col("inputs") == "ltp-funding access-target")["why_this_count"][0]
         == "same source; related theme"
     )
-    d0, d1, s0, s1 = changes(f, basis="area")
-    assert d1.height == 0 and "close enough" in s1  # no count of areas relates to LTP funding
+    # no count of areas relates to LTP funding: the choice is not offered (no empty chart)
+    assert [b for _, b in f.controls["basis"].options] == ["child"] and f.controls["basis"].layout.display == "none"
     f.set(money="ffic-funding")
+    assert "area" in [b for _, b in f.controls["basis"].options]
+    f.set(basis="area")
     assert f.chart_data["inputs"].to_list() == ["ffic-funding vanguards-n"]
     assert f.chart_data["value"].to_list() == [pytest.approx(14e6 / 12, abs=0.01)]
     assert f.chart_data["why_this_count"][0] == "same programme (ffic); same source; related theme"
-    f.set(basis="child", money="spec-comm-funding", per_year=True)
+    f.set(money="spec-comm-funding", basis="child", per_year=True)
     assert set(f.chart_data["unit"]) == {"gbp_per_year"}
 
 

@@ -115,3 +115,72 @@ def test_colours_follow_the_category_not_the_filter(real):
     assert colour_of(o.chart().to_dict(), lga) == before
     o.set(kind="All", search="1 in 6")
     assert colour_of(o.chart().to_dict(), lga) == before
+
+
+def _reader_ids(pkg) -> set[str]:
+    """Every id a reader must never see in a title: figures, tables, sources, lists, issues."""
+    ids = set(pkg.figures["id"]) | set(pkg.tables["table_id"]) | set(pkg.sources["source_id"])
+    ids |= set(pkg.recommendations["id"]) | set(pkg.recommendations["set"]) | set(pkg.source_issues["id"])
+    return {i for i in ids if i}
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_every_chart_has_a_short_readers_title_and_a_subtitle_of_area_and_period(name, real):
+    """Item 5 of issue 14: each chart says what it shows (at most 15 words, no snake_case or
+    ids), its subtitle gives measure, area and period, and its accessible name is the title
+    (the description is shown once, as text, not also in the chart's label)."""
+    e = EXPLORERS[name](real)
+    ids, problems, seen = _reader_ids(real), [], 0
+    for state in combinations(e, list(e.controls)):
+        chart, text = e.figure()
+        where = f"{name} {state}"
+        problems += [f"{where}: {p}" for p in text.problems()]
+        problems += [f"{where}: id {w!r} in {text.title!r}" for w in text.title.replace(",", " ").split() if w in ids]
+        if not (text.area in text.subtitle and text.period in text.subtitle):
+            problems.append(f"{where}: subtitle {text.subtitle!r}")
+        spec = chart.to_dict(validate=False)
+        if spec.get("description") != text.title:
+            problems.append(f"{where}: the chart's label is {spec.get('description')!r}, not its title")
+        if text.description and text.description == text.title:
+            problems.append(f"{where}: the description repeats the title")
+        seen += 1
+    assert seen >= 1 and problems == [], problems[:5]
+
+
+def test_a_title_with_programmers_words_is_caught():
+    assert charts.text_problems("Referrals by ethnicity_group", "") != []
+    assert charts.text_problems("Status of si-ffic-4111-children-vs-referrals", "") != []
+    assert charts.text_problems("Status of the cfa-2014 list", "") != []
+    assert charts.text_problems(" ".join(["word"] * 16), "") != []
+    assert charts.text_problems("Admissions fell from 3,750 in 2020/21 to 2,700 in 2022/23", "England, 2020/21") == []
+    assert charts.ChartText("A title", "Number", "", "2024").problems() != []  # no area
+
+
+@pytest.mark.parametrize("which", ["real", "sample"])
+def test_every_money_choice_gives_a_chart(which, real):
+    """Item 9 of issue 14: the money view offers only choices that give bars (31 of its 52
+    combinations used to draw an empty chart), and hides a control left with one choice."""
+    e = ex.FundingExplorer(real if which == "real" else make_package())
+    empty, seen = [], 0
+    for state in combinations(e, list(e.controls)):
+        seen += 1
+        if state["money"] is not None and e.chart_data.height == 0:
+            empty.append(state)
+        for key, c in e.controls.items():
+            if c.layout.display != "none" and hasattr(c, "options"):
+                assert len(c.options) >= 2, f"{key} shown with {c.options} at {state}"
+    assert seen >= 2 and empty == [], empty[:5]
+
+
+def test_changing_the_money_resets_what_no_longer_applies(real):
+    e = ex.FundingExplorer(real)
+    dated = next((k for k, v in e.available.items() if k[2] and v), None)
+    undated = next((o[1] for o in e.controls["money"].options if not e.available.get((o[1], "child", True))), None)
+    assert dated is not None and undated is not None
+    e.set(money=dated[0])
+    e.set(basis=dated[1])
+    e.set(per_year=True)
+    assert e.chart_data.height > 0
+    e.set(money=undated)  # its period has no dates: 'per year' goes (and is unticked)
+    assert e.controls["per_year"].value is False and e.controls["per_year"].layout.display == "none"
+    assert e.chart_data.height > 0

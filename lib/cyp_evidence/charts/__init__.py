@@ -297,12 +297,144 @@ def wrapped_step(labels) -> alt.Step:
 
 
 def described(chart: alt.TopLevelMixin, alt_text: str) -> alt.TopLevelMixin:
-    """Attach the text alternative (it becomes the chart's aria-label)."""
+    """Attach the text alternative (it becomes the chart's aria-label until :func:`titled`
+    makes the title the chart's accessible name)."""
     return chart.properties(description=alt_text)
+
+
+# ---------------------------------------------------------------------------- titles
+MAX_TITLE_WORDS = 15
+_SNAKE = re.compile(r"\b[A-Za-z0-9]+_[A-Za-z0-9_]+\b")
+# ids and slugs: lowercase words joined by hyphens with a digit in them ("nhse19-ccgs",
+# "cfa-2014") or three or more parts ("si-ffic-4111-children")
+_SLUG = re.compile(r"(?<![\w-])(?:[a-z]+\d+[a-z0-9]*(?:-[a-z0-9]+)+|[a-z]+-\d{4}|[a-z0-9]+(?:-[a-z0-9]+){3,})(?![\w-])")
 
 
 def title_words(title: str) -> int:
     return len(title.split())
 
 
-MAX_TITLE_WORDS = 15
+def fit_title(*candidates: str) -> str:
+    """The first of ``candidates`` (longest and most telling first) of at most
+    :data:`MAX_TITLE_WORDS` words; the last one cut to that many words if none fits."""
+    for c in candidates:
+        if 0 < title_words(c) <= MAX_TITLE_WORDS:
+            return c
+    return " ".join(candidates[-1].split()[:MAX_TITLE_WORDS])
+
+
+def programmers_words(text: str) -> list[str]:
+    """snake_case names and ids or slugs in ``text`` (none belong in what a reader sees)."""
+    return [m.group(0) for m in _SNAKE.finditer(text)] + [m.group(0) for m in _SLUG.finditer(text)]
+
+
+@dataclass(frozen=True)
+class ChartText:
+    """What a chart says about itself, in the annex and the explorers alike: the title (what
+    it shows, at most :data:`MAX_TITLE_WORDS` words; it is the chart's accessible name), a
+    subtitle of measure, area and period, and the description (the text alternative, shown
+    once as text beside the chart, so a screen reader announces it once)."""
+
+    title: str
+    measure: str
+    area: str
+    period: str
+    description: str = ""
+
+    @property
+    def subtitle(self) -> str:
+        return ", ".join(p for p in (self.measure, self.area, self.period) if p)
+
+    def problems(self) -> list[str]:
+        return text_problems(self.title, self.subtitle) + [
+            f"the subtitle names no {what}: {self.subtitle!r}"
+            for what, v in (("area", self.area), ("period", self.period))
+            if not v
+        ]
+
+
+def text_problems(title: str, subtitle: str = "") -> list[str]:
+    """Why a chart's title or subtitle breaks the rules (empty if it keeps them): a title of
+    one to :data:`MAX_TITLE_WORDS` words, and no snake_case names or ids in either."""
+    out = []
+    n = title_words(title)
+    if not 0 < n <= MAX_TITLE_WORDS:
+        out.append(f"the title has {n} words (one to {MAX_TITLE_WORDS}): {title!r}")
+    for name, text in (("title", title), ("subtitle", subtitle)):
+        for w in programmers_words(text):
+            out.append(f"the {name} has a programmer's word {w!r}: {text!r}")
+    return out
+
+
+def titled(chart: alt.TopLevelMixin, title: str) -> alt.TopLevelMixin:
+    """The chart with its title as its accessible name (the aria-label of the drawn SVG); the
+    description goes beside the chart as text, announced once, not into the label as well."""
+    return chart.properties(description=title)
+
+
+def series_title(subject: str, first: dict, last: dict) -> str:
+    """The title of one measure over periods: which way it moved, from the first figure (as
+    printed, with its period) to the last ("Admissions fell from 3,750 in 2020/21 to 2,700 in
+    2022/23"); shorter if that is more than :data:`MAX_TITLE_WORDS` words."""
+    way = "rose" if last["value"] > first["value"] else "fell" if last["value"] < first["value"] else "did not change"
+    return fit_title(
+        f"{subject} {way} from {first['printed']} in {first['period']} to {last['printed']} in {last['period']}",
+        f"{subject} {way} between {first['period']} and {last['period']}",
+        f"{subject} {way}",
+    )
+
+
+def breakdown_title(dim: str, missing_pct: str | None, top: str | None, top_pct: str = "") -> str:
+    """The title of accepted referrals by one breakdown: how much is not recorded when that is
+    half or more (``missing_pct`` is a share printed without "%", None if all is recorded),
+    otherwise the largest group (``top``) and how much is not recorded."""
+    dim = dim[:1].upper() + dim[1:]
+    if missing_pct is not None and (top is None or float(missing_pct) >= 50):
+        return fit_title(f"{dim} is not recorded for {missing_pct}% of accepted referrals")
+    low = dim[:1].lower() + dim[1:]
+    tail = f"; {missing_pct}% not recorded" if missing_pct is not None else ""
+    return fit_title(
+        f"Largest {low} group of accepted referrals: {top} ({top_pct}){tail}",
+        f"Largest {low} group: {top} ({top_pct}){tail}",
+        f"Accepted referrals by {low}{tail}",
+    )
+
+
+def status_title(not_reported: int, total: int) -> str:
+    """The title of recommendations and commitments by status: what most of them show."""
+    if total == 0:
+        return "No recommendations or commitments match these choices"
+    if not_reported * 2 > total:
+        return f"Nothing is reported in these sources for {not_reported} of {total} recommendations and commitments"
+    return f"Progress is reported for {total - not_reported} of {total} recommendations and commitments"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def area_phrase(areas: Iterable[str | None]) -> str:
+    """The area(s) of the figures drawn, for a subtitle: one, two or three by name, more as
+    the commonest and how many others; "area not stated" when none is stated."""
+    counts: dict[str, int] = {}
+    for a in areas:
+        if a and a.strip().lower() not in ("not stated", ""):
+            name = "the world" if a.strip().lower() == "world" else a.strip()
+            counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        return "area not stated"
+    named = sorted(counts, key=lambda a: -counts[a])
+    if len(named) <= 3:
+        return _join(named)
+    return f"{named[0]} and {len(named) - 1} other areas"
+
+
+def period_phrase(periods: Iterable[str | None]) -> str:
+    """The period(s) of the figures drawn, for a subtitle, in the order given (earliest first):
+    one, two or three by name, more as the first to the last; "period not stated" if none is."""
+    named = list(dict.fromkeys(p.strip() for p in periods if p and p.strip().lower() not in ("not stated", "")))
+    if not named:
+        return "period not stated"
+    if len(named) <= 3:
+        return _join(named)
+    return f"{named[0]} to {named[-1]} ({len(named)} periods)"

@@ -32,7 +32,7 @@ import ipywidgets as widgets
 import polars as pl
 from altair.utils.schemapi import debug_mode
 
-from .. import charts  # noqa: F401  (registers and enables the project theme)
+from .. import charts  # registers and enables the project theme
 from ..escape import html_text
 from ..evidence import EvidencePackage, load
 from ..evidence.cite import source_label
@@ -154,6 +154,22 @@ def citation_html(pkg: EvidencePackage, citations: list[str], open_up_to: int = 
     return f"<details style='font-size:13px'><summary><b>{head}</b> (click to list them)</summary>{body}</details>"
 
 
+def heading_html(text: charts.ChartText) -> str:
+    """The chart's title and subtitle above it (as the annex's figure caption gives them)."""
+    return (
+        f"<h4 style='margin:8px 0 0;font-size:15px'>{esc(text.title)}</h4>"
+        f"<p style='margin:0 0 4px;font-size:13px'>{esc(text.subtitle)}</p>"
+    )
+
+
+def description_html(text: charts.ChartText) -> str:
+    """The chart's description as text under it: what a screen reader announces, once (the
+    chart's own label is its title)."""
+    if not text.description:
+        return ""
+    return f"<details style='font-size:12px'><summary>Description of the chart</summary><p>{esc(text.description)}</p></details>"
+
+
 class ExplorerWidget(widgets.VBox):
     """The explorer's UI. Its plain-text form is short and fixed (it is what a notebook stores
     as the cell's text output, and what nbval compares), whatever the evidence holds."""
@@ -198,6 +214,11 @@ class Explorer:
     def build_chart(self, data: pl.DataFrame) -> alt.TopLevelMixin:
         raise NotImplementedError
 
+    def heading(self, data: pl.DataFrame) -> tuple[str, str, str, str]:
+        """The chart's title (what it shows, in at most 15 words) and the measure, area and
+        period its subtitle gives, for the current choices."""
+        raise NotImplementedError
+
     @property
     def citations(self) -> list[str]:
         raise NotImplementedError
@@ -228,8 +249,20 @@ class Explorer:
     def chart_data(self) -> pl.DataFrame:
         return self._data
 
+    def figure(self) -> tuple[alt.TopLevelMixin, charts.ChartText]:
+        """The chart for the current choices and what it says about itself (title, subtitle,
+        description): the title is the chart's accessible name, as in the annex
+        (:func:`charts.titled`); the description is shown once, as text under the chart."""
+        built = self.build_chart(self._data)
+        desc = getattr(built, "description", "")
+        text = charts.ChartText(*self.heading(self._data), description=desc if isinstance(desc, str) else "")
+        return charts.titled(built, text.title), text
+
     def chart(self) -> alt.TopLevelMixin:
-        return self.build_chart(self._data)
+        return self.figure()[0]
+
+    def chart_text(self) -> charts.ChartText:
+        return self.figure()[1]
 
     def state(self) -> dict:
         return {k: c.value for k, c in self.controls.items()}
@@ -265,9 +298,10 @@ class Explorer:
     def _redraw(self) -> None:
         """Send the current chart to the widget (see the module docstring)."""
         with debug_mode(False):  # no validation of each altair object as it is built
-            chart = self.chart()
+            chart, text = self.figure()
             spec = checked_spec(chart)
         jupyterchart.set_spec(self._jchart, chart, spec)
+        self._heading.value, self._described.value = heading_html(text), description_html(text)
 
     def csv_path(self) -> Path:
         """outputs/explore/<explorer>--<control values>.csv (one file per set of choices)."""
@@ -295,13 +329,21 @@ class Explorer:
             data = download.csv_bytes(table)
             detail = f"{table.height} row{'s' if table.height != 1 else ''} with their sources"
         elif what == "svg":
-            data, detail = download.chart_svg(checked_spec(self.chart())), "the chart as drawn"
+            data, detail = download.chart_svg(self._titled_spec()), "the chart as drawn, with its title"
         elif what == "png":
-            data, detail = download.chart_png(checked_spec(self.chart())), "the chart as drawn"
+            data, detail = download.chart_png(self._titled_spec()), "the chart as drawn, with its title"
         else:
             raise ValueError(f"download: unknown kind {what!r} (choose csv, svg or png)")
         filename = f"{stem}.{what}"
         return filename, data, f"Downloaded {filename} ({detail}) to your browser's downloads folder."
+
+    def _titled_spec(self) -> dict:
+        """The chart's spec with its title and subtitle drawn on it (a downloaded picture
+        travels without the page around it)."""
+        chart, text = self.figure()
+        spec = checked_spec(chart)
+        spec["title"] = {"text": text.title, "subtitle": text.subtitle, "anchor": "start"}
+        return spec
 
     def _citation_html(self) -> str:
         return citation_html(self.pkg, self.citations)
@@ -314,7 +356,10 @@ class Explorer:
 
     def _build_widget(self) -> ExplorerWidget:
         enable_offline()
-        self._jchart = alt.JupyterChart(self.chart(), embed_options={"renderer": "svg", "actions": False})  # type: ignore[arg-type]  # any top-level chart (altair's hint names one class)
+        chart, text = self.figure()
+        self._jchart = alt.JupyterChart(chart, embed_options={"renderer": "svg", "actions": False})  # type: ignore[arg-type]  # any top-level chart (altair's hint names one class)
+        self._heading = widgets.HTML(heading_html(text))
+        self._described = widgets.HTML(description_html(text))
         _VALID_SHAPES.add(spec_shape(self._jchart.spec))  # altair has just validated it
         self._cite = widgets.HTML(self._citation_html())
         self._notes = widgets.HTML(self.notes())
@@ -346,10 +391,12 @@ class Explorer:
             children=[
                 widgets.HTML(f"<h3 style='margin:4px 0'>{esc(self.title)}</h3>"),
                 controls,
+                self._heading,
                 widgets.HBox(
                     [self._jchart, self._definition],
                     layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
                 ),
+                self._described,
                 self._cite,
                 self._notes,
                 widgets.HBox(

@@ -10,7 +10,7 @@ import altair as alt
 import ipywidgets as widgets
 import polars as pl
 
-from .. import measures
+from .. import charts, measures
 from ..charts import explore as ch
 from ..charts.builders import change_dots
 from .base import Explorer, esc
@@ -109,6 +109,30 @@ class DemandGrowthExplorer(Explorer):
             description=f"Dot chart of {'yearly' if per_year else 'total'} percentage change, one panel per period, "
             f"coloured by group (need and demand, workforce, access, inpatient care): {items}",
         )
+
+    def _input_areas(self, data: pl.DataFrame) -> str:
+        ids = {i for v in data["inputs"].drop_nulls().to_list() for i in v.split()}
+        return charts.area_phrase(self.pkg.figures.filter(pl.col("id").is_in(list(ids)))["geography"])
+
+    def heading(self, data):
+        per_year = self.controls["basis"].value == PER_YEAR
+        groups = [g for g in self.controls["groups"].options if g in set(data["group"])] if data.height else []
+        topic = charts._join([g.lower() for g in groups]) if groups else "the groups chosen"
+        periods = data["period"].unique(maintain_order=True).to_list() if data.height else []
+        period = (
+            charts.period_phrase(periods) if len(periods) <= 3 else f"{len(periods)} different periods, one panel each"
+        )
+        if data.height == 0:
+            return "No change matches these choices", "Percentage change", "area not stated", period
+        if per_year:
+            title = charts.fit_title(
+                f"Yearly growth in {topic}, compound over each period", "Yearly growth, compound over each period"
+            )
+            measure = "Change a year, compound (%), worked out from printed figures"
+        else:
+            title = charts.fit_title(f"Growth in {topic}, each over its own period", "Growth, each over its own period")
+            measure = "Percentage change over the period stated, printed or derived"
+        return title, measure, self._input_areas(data), period
 
     @property
     def citations(self) -> list[str]:
@@ -229,6 +253,29 @@ class CommitmentExplorer(Explorer):
             description=f"Timeline of commitment target dates and reporting dates with the chosen date {at:%-d %B %Y} marked: {items}",
         )
 
+    def heading(self, data):
+        at = self.controls["at"].value or latest_publication(self.pkg)
+        p = self.progress()
+        ids = {i for col in ("target_ids", "reported_ids") for v in p[col].drop_nulls().to_list() for i in v.split()}
+        area = charts.area_phrase(self.pkg.figures.filter(pl.col("id").is_in(list(ids)))["geography"])
+        period = f"status at {at:%-d %B %Y}"
+        if self.controls["view"].value == SHARE:
+            title = (
+                "Reported progress as a share of each Long Term Plan target"
+                if data.height
+                else "No Long Term Plan target has a share reached that can be worked out"
+            )
+            return title, "Reported figure as a share of the target (%)", area, period
+        dates = data["date"].drop_nulls().sort().to_list() if data.height else []
+        if dates:
+            period += f"; dates {dates[0]:%B %Y} to {dates[-1]:%B %Y}"
+        return (
+            "Long Term Plan commitments: when each is due and when progress was reported",
+            "Target dates and reporting dates",
+            area,
+            period,
+        )
+
     @property
     def citations(self) -> list[str]:
         return _split_citations(self.progress()["citation"])
@@ -266,23 +313,41 @@ class FundingExplorer(Explorer):
     name = "money"
     title = "Money per child or per area"
 
+    BASES = (("Per child or young person", "child"), ("Per area or organisation", "area"))
+
+    def _yields(self) -> dict[tuple[str, str, bool], bool]:
+        """Which (money, basis, per year) choices give a chart with at least one bar: a related
+        count for the basis and, per year, a money period with start and end dates."""
+        money = measures.money_figures(self.pkg)
+        out = {}
+        for r in money.iter_rows(named=True):
+            dated = bool(r["period_start"] and r["period_end"])
+            for _, basis in self.BASES:
+                some = measures.denominator_candidates(self.pkg, r["id"], basis).height > 0
+                out[(r["id"], basis, False)] = some
+                out[(r["id"], basis, True)] = some and dated
+        return out
+
     def _controls(self):
         money = measures.money_figures(self.pkg)
+        self.available = self._yields()
+        # only money that can be divided by something is offered
+        money = money.filter(
+            pl.col("id").map_elements(
+                lambda i: any(v for k, v in self.available.items() if k[0] == i), return_dtype=pl.Boolean
+            )
+        )
         opts = [(f"{r['label']}: {r['printed']} ({r['period']})", r["id"]) for r in money.iter_rows(named=True)] or [
             ("(no money figures yet)", None)
         ]
         # start on the money with the most related counts of children (ties: first printed)
         related = {i: measures.denominator_candidates(self.pkg, i, "child").height for _, i in opts if i is not None}
         start = max(related, key=lambda i: related[i]) if related else None
-        return {
+        c = {
             "money": widgets.Dropdown(
                 options=opts, value=start, description="Money", layout=widgets.Layout(width="620px")
             ),
-            "basis": widgets.ToggleButtons(
-                options=[("Per child or young person", "child"), ("Per area or organisation", "area")],
-                value="child",
-                description="Divide by",
-            ),
+            "basis": widgets.ToggleButtons(options=list(self.BASES), value="child", description="Divide by"),
             "per_year": widgets.Checkbox(
                 value=False,
                 description="Per year (where the money's period has dates)",
@@ -290,6 +355,29 @@ class FundingExplorer(Explorer):
                 layout=widgets.Layout(width="auto"),
             ),
         }
+        self._fill(c, "money")
+        return c
+
+    def _fill(self, c: dict, changed: str) -> None:
+        """Offer only the choices that give a chart: the bases with a related count for the
+        money chosen, and 'per year' only where the money's period has dates; a control left
+        with a single choice is hidden (the title and subtitle still say what is shown)."""
+        money = c["money"].value
+        if changed == "money":
+            bases = [(n, b) for n, b in self.BASES if self.available.get((money, b, False))] or [self.BASES[0]]
+            old = c["basis"].value
+            c["basis"].options = bases
+            c["basis"].value = old if old in [b for _, b in bases] else bases[0][1]
+            c["basis"].layout.display = None if len(bases) > 1 else "none"
+        per_year = bool(self.available.get((money, c["basis"].value, True)))
+        if not per_year:
+            c["per_year"].value = False
+        c["per_year"].disabled = not per_year
+        c["per_year"].layout.display = None if per_year else "none"
+
+    def _sync_options(self, changed: str) -> None:
+        if changed in ("money", "basis"):
+            self._fill(self.controls, changed)
 
     def candidates(self) -> pl.DataFrame:
         c = self.state()
@@ -349,6 +437,23 @@ class FundingExplorer(Explorer):
             ],
             description=f"Bar chart of the chosen money figure divided {per}by each count: {items}",
         )
+
+    def heading(self, data):
+        c = self.state()
+        basis = "child or young person" if c["basis"] == "child" else "area or organisation"
+        per = " a year" if c["per_year"] else ""
+        if c["money"] is None:
+            return "No money figures in the evidence base", "£ per unit", "area not stated", "period not stated"
+        f = self.pkg.figures.filter(pl.col("id") == c["money"]).row(0, named=True)
+        n = data.height
+        pounds = measures.money(measures.in_pounds(f["value"], f["unit"]))
+        counts = f"{n} related count{'s' if n != 1 else ''}"
+        title = charts.fit_title(
+            f"{f['label']} ({pounds}) per {basis}{per}: {counts}",
+            f"{pounds} per {basis}{per}: {counts}",
+        )
+        measure = f"£{per} per {basis} (indicative): {f['printed']} ({pounds}) divided by each count"
+        return title, measure, charts.area_phrase([f["geography"]]), charts.period_phrase([f["period"]])
 
     @property
     def citations(self) -> list[str]:

@@ -6,7 +6,7 @@ import altair as alt
 import ipywidgets as widgets
 import polars as pl
 
-from .. import measures
+from .. import charts, measures
 from ..charts import explore as ch
 from ..charts.builders import change_dots, level_bars, period_columns
 from ..evidence import vocab
@@ -68,6 +68,8 @@ FIGURE_COLUMNS = [
 
 
 ACRONYMS = {"Send": "SEND"}
+# a theme as a title names it ("Numbers in inpatient care")
+TOPICS = {"inpatient": "inpatient care", "send": "SEND", "programmes": "programmes", "governance": "governance"}
 
 
 def pretty(name: str) -> str:
@@ -178,6 +180,29 @@ class OverviewExplorer(Explorer):
             ],
             description=desc,
         )
+
+    def heading(self, data):
+        n = int(data["figures"].sum()) if data.height else 0
+        m = self.matches()
+        search = self.state()["search"].strip()
+        what = "match the search" if search else "in the evidence base"
+        title = f"No figures {what}" if n == 0 else f"{n} figure{'s' if n != 1 else ''} {what}, by theme and source"
+        years = sorted(
+            {
+                r["published"].year
+                for r in self.pkg.sources.iter_rows(named=True)
+                if r["source_id"] in set(m["source_id"])
+            }
+        )
+        period = (
+            "no sources"
+            if not years
+            else f"sources published in {years[0]}"
+            if len(years) == 1
+            else f"sources published {years[0]} to {years[-1]}"
+        )
+        measure = "Number of figures" + (f" matching “{search}”" if search else "")
+        return title, measure, charts.area_phrase(m["geography"]), period
 
     @property
     def citations(self) -> list[str]:
@@ -380,6 +405,47 @@ class ThemeExplorer(Explorer):
             tooltip=tooltip,
             description=f"Bar chart of figures in {title}, largest first, targets as ticks: {items}",
         )
+
+    def heading(self, data):
+        c = self.controls
+        key = c["axis"].value
+        kind = axis_title(key).split(" (")[0] if key else "Figures"
+        theme = c["theme"].value
+        topic = charts._join([TOPICS.get(t, pretty(t).lower()) for t in ([theme] if theme != ALL else self.themes)])
+        drawn = data.filter(pl.col("drawn").is_not_null()).sort("period_end", nulls_last=True)
+        area = charts.area_phrase(drawn["geography"])
+        period = charts.period_phrase(drawn["period"])
+        if drawn["period"].n_unique() > 3:  # many periods: the years they span
+            years = sorted(
+                d.year
+                for col in ("period_start", "period_end")
+                if col in drawn.columns
+                for d in drawn[col].drop_nulls()
+            )
+            period = f"{drawn['period'].n_unique()} periods" + (f", {years[0]} to {years[-1]}" if years else "")
+        measure = axis_title(key) if key else "Figures"
+        if drawn.height == 0:
+            return "No figures with a single value match these choices", measure, area, period
+        n = drawn.height
+        label = drawn["label"][0]
+        if drawn["quantity"][0] == "change":
+            title = charts.fit_title(
+                f"Changes in {topic}, each over its own period", "Changes, each over its own period"
+            )
+        elif self._dated(data):
+            dated = drawn.filter(pl.col("period_end").is_not_null())
+            first, last = dated.row(0, named=True), dated.row(-1, named=True)
+            title = charts.series_title(label[:1].upper() + label[1:], first, last)
+            measure = f"{label} ({measure.lower()}), as printed"
+        elif c["measure"].value != ALL:
+            title = charts.fit_title(f"{label}: {n} figure{'s' if n != 1 else ''}, largest first", label)
+            measure = f"{label} ({measure.lower()})"
+        else:
+            title = charts.fit_title(
+                f"{kind} in {topic}: {n} figure{'s' if n != 1 else ''}, largest first",
+                f"{kind}: {n} figure{'s' if n != 1 else ''}, largest first",
+            )
+        return title, measure, area, period
 
     @property
     def citations(self) -> list[str]:

@@ -6,7 +6,7 @@ import altair as alt
 import ipywidgets as widgets
 import polars as pl
 
-from .. import measures
+from .. import charts, measures
 from ..charts import concat
 from ..charts import explore as ch
 from ..charts.builders import status_bars
@@ -106,6 +106,17 @@ class RecommendationExplorer(Explorer):
             concat("v", bars, line).resolve_scale(color="independent"),
             f"Recommendations by status at {at:%-d %B %Y}: {summary}. Below, due dates on a timeline.",
         )
+
+    def heading(self, data):
+        at = self.controls["at"].value or latest_publication(self.pkg)
+        tracked = data.filter(pl.col("kind_of_item").is_in(list(measures.TRACKED_KINDS)))
+        none = tracked.filter(pl.col("status").str.ends_with(measures.NOT_REPORTED)).height
+        title = charts.status_title(none, tracked.height)
+        lists = tracked["list"].unique().to_list()
+        measure = "Number of recommendations and commitments by status" + (
+            f", {lists[0]}" if len(lists) == 1 else f", {len(lists)} lists" if lists else ""
+        )
+        return title, measure, "England", f"made and reported by {at:%-d %B %Y}"
 
     @property
     def citations(self) -> list[str]:
@@ -219,6 +230,24 @@ class SourceIssueExplorer(Explorer):
             ],
             description=f"Bar chart of recorded source issues by kind and source: {items}",
         )
+
+    def heading(self, data):
+        n = int(data["issues"].sum()) if data.height else 0
+        srcs = self.issues()["source_id"].unique().to_list()
+        years = sorted(r["published"].year for r in self.pkg.sources.iter_rows(named=True) if r["source_id"] in srcs)
+        title = (
+            f"{n} issue{'s' if n != 1 else ''} recorded in the sources as printed, by kind and source"
+            if n
+            else "No issues recorded for these choices"
+        )
+        period = (
+            f"sources published {years[0]} to {years[-1]}"
+            if len(set(years)) > 1
+            else f"sources published in {years[0]}"
+            if years
+            else "no sources"
+        )
+        return title, "Number of issues recorded", "the areas each source covers", period
 
     def _ref_citation(self, ref: str) -> str:
         if ref in set(self.pkg.figures["id"]):

@@ -10,7 +10,7 @@ import altair as alt
 import ipywidgets as widgets
 import polars as pl
 
-from .. import measures
+from .. import charts, measures
 from ..charts import NOT_RECORDED, is_missing
 from ..charts import explore as ch
 from ..charts.builders import small_multiples
@@ -298,6 +298,49 @@ class VanguardExplorer(Explorer):
             if cols
             else ch.empty("No cells.")
         )
+
+    def heading(self, data):
+        tid = self.table_id
+        if tid is None or data.height == 0:
+            return (
+                "No vanguard referral tables match these choices",
+                "Accepted referrals",
+                "area not stated",
+                "period not stated",
+            )
+        t = self.tables.filter(pl.col("table_id") == tid).row(0, named=True)
+        dim = t["row_dimension"]
+        share = self.controls["measure"].value == SHARE
+        quarters = [q for q in self.quarters(tid) if q in set(data["column"])]
+        cols = quarters or data["column"].unique(maintain_order=True).to_list()
+        period = f"{cols[0]} to {cols[-1]}" if quarters and len(cols) > 1 else charts.period_phrase(cols)
+        if quarters:
+            period += " (UK financial years)"
+        if tid == self.vanguard_table:
+            n = len(self.controls["vanguards"].value)
+            area = (
+                f"{n} of the {len(self.vanguards)} vanguards in England"
+                if n < len(self.vanguards)
+                else f"the {n} vanguards in England"
+            )
+            title = charts.fit_title(
+                f"Accepted referrals to {'each vanguard' if n > 1 else 'the vanguard chosen'}, quarter by quarter"
+            )
+        else:
+            area = f"all {len(self.vanguards)} vanguards in England" if self.vanguards else "the vanguards in England"
+            by_row = data.group_by("category").agg(pl.col("count").sum()).sort("count", descending=True)
+            total = float(by_row["count"].sum())
+            missing = by_row.filter(pl.col("category") == NOT_RECORDED)
+            known = by_row.filter(~pl.col("category").is_in([NOT_RECORDED, OTHER]))
+            pct = lambda v: measures.fmt_share(v / total * 100) if total else "0"  # noqa: E731
+            title = charts.breakdown_title(
+                dim,
+                pct(missing["count"][0]) if missing.height else None,
+                known["category"][0] if known.height else None,
+                pct(known["count"][0]) + "%" if known.height else "",
+            )
+        measure = ("Share of each quarter's accepted referrals (%)" if share else "Accepted referrals") + f" by {dim}"
+        return title, measure, area, period
 
     @property
     def citations(self) -> list[str]:

@@ -19,7 +19,7 @@ from altair.utils.schemapi import debug_mode
 
 from ... import __version__
 from ... import measures as m
-from ...charts import MAX_TITLE_WORDS, NOT_RECORDED, described, not_recorded, wrap_label
+from ...charts import NOT_RECORDED, breakdown_title, described, not_recorded, series_title, status_title, wrap_label
 from ...charts.builders import against_targets, category_bars, change_dots, period_columns, small_multiples, status_bars
 from ...evidence import EvidencePackage, load, vocab
 from ...evidence.cite import (
@@ -579,12 +579,7 @@ class Briefing:
         subject = counted.split(" (")[0].split(",")[0]
         subject = subject[:1].upper() + subject[1:]
         first, last = series.row(0, named=True), series.row(-1, named=True)
-        way = (
-            "rose" if last["value"] > first["value"] else "fell" if last["value"] < first["value"] else "did not change"
-        )
-        title = f"{subject} {way} from {first['printed']} in {first['period']} to {last['printed']} in {last['period']}"
-        if len(title.split()) > MAX_TITLE_WORDS:
-            title = f"{subject} {way} between {first['period']} and {last['period']}"
+        title = series_title(subject, first, last)
         alt_text = f"Column chart of {_lower(label)} by period, earliest first: " + "; ".join(
             f"{r['period']}: {r['printed']}" for r in series.iter_rows(named=True)
         )
@@ -789,13 +784,14 @@ class Briefing:
         missing = drawn.filter(pl.col("row") == NOT_RECORDED)
         dim = t["row_dimension"]
         total = m.fmt(shares["denominator"][0])
-        if missing.height and missing["share"][0] >= 50:
-            title = f"{dim.capitalize()} is not recorded for {m.fmt_share(missing['share'][0])}% of accepted referrals"
-        else:
-            top = drawn.filter(pl.col("row") != NOT_RECORDED).sort("value", descending=True).row(0, named=True)
-            title = f"Largest {dim} group of accepted referrals: {top['row']} ({top['share_text']})"
-            if missing.height:
-                title += f"; {m.fmt_share(missing['share'][0])}% not recorded"
+        known = drawn.filter(pl.col("row") != NOT_RECORDED).sort("value", descending=True)
+        top = known.row(0, named=True) if known.height else None
+        title = breakdown_title(
+            dim,
+            m.fmt_share(missing["share"][0]) if missing.height else None,
+            top["row"] if top else None,
+            top["share_text"] if top else "",
+        )
         cite = cite_table(self.pkg, t["table_id"])
         alt_text = (
             f"Bar chart of accepted referrals by {dim}, all vanguards, all quarters together, largest first, "
@@ -891,11 +887,7 @@ class Briefing:
         lists = status["list"].unique(maintain_order=True).to_list()
         none = int(status.filter(pl.col("status").str.ends_with(m.NOT_REPORTED))["count"].sum())
         total = int(status["count"].sum())
-        title = (
-            f"Nothing is reported in these sources for {none} of {total} recommendations and commitments"
-            if none * 2 > total
-            else f"Progress is reported for {total - none} of {total} recommendations and commitments"
-        )
+        title = status_title(none, total)
         subtitle = (
             f"Number by status at the meeting date, {self.params.meeting_date:%-d %B %Y}; "
             f"{len(lists)} lists, as the sources published by the evidence cut-off report them"

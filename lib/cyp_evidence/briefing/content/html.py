@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 import altair as alt
 import polars as pl
 
+from ...charts import titled
 from ...escape import html_text as esc
 from ...escape import script_json
 from .marks import ANNEX_ENV, LAB_LIBRARIES_END, LAB_LIBRARIES_START, strip_lab_libraries
@@ -177,7 +178,7 @@ def figure(
         f'<figcaption id="{fid}-caption"><span id="{fid}-title"><span class="exhibit-number">Figure {number}.</span> {esc(caption)}</span>'
         f"{sub}"
         f'<span class="source">Source: {sources}</span></figcaption>'
-        f'<div class="chart">{chart_html(chart.properties(description=caption))}</div>'
+        f'<div class="chart">{chart_html(titled(chart, caption))}</div>'
         f'<p class="alt-text"><span class="visually-labelled">Description:</span> {esc(alt_text)}</p>'
         # the data behind the chart, one click away (a board paper leads with the chart and its
         # description; the numbers stay in the page for anyone who opens them)
