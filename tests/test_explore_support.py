@@ -508,7 +508,7 @@ SOURCE_ISSUES = [
 ]
 
 
-VOCABULARY = ("themes", "units", "recommendation_sets")
+VOCABULARY = ("themes", "units", "quantities", "recommendation_sets")
 
 
 def make_package(**overrides) -> EvidencePackage:

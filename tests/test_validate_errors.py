@@ -199,16 +199,17 @@ def test_the_vocabulary_registers_are_checked_and_every_word_used_is_in_them(evi
     """Themes, units and register lists are registers of the package (schema-checked, listed in
     datapackage.json); a figure's theme or unit, an item's list and its nature must be in them."""
     names = {r["name"] for r in json.loads((evidence_copy / "datapackage.json").read_text())["resources"]}
-    assert {"themes", "units", "recommendation-sets"} <= names
-    _append(evidence_copy, [{**GOOD, "id": "t-bad-theme", "theme": "no_such_theme"}])
+    assert {"themes", "units", "quantities", "recommendation-sets"} <= names
+    _append(evidence_copy, [{**GOOD, "id": "t-bad-theme", "theme": "no_such_theme", "quantity": "mood"}])
     recs = evidence_copy / "recommendations" / "educ-committee-2016-lac.csv"
     text = recs.read_text()
     line = _line_of(recs, "ec16-para-69-")
     recs.write_text(text.replace(",education-committee-2016,recommendation,", ",no-such-list,pledge,", 1))
     units = evidence_copy / "units.csv"
-    units.write_text(units.read_text() + "count,Number again\n")
+    units.write_text(units.read_text() + "count,Number again,a count,a number\n")
     got = "\n".join(map(str, validate(evidence_copy, sources_dir).errors))
     assert "(id=t-bad-theme) field 'theme': refers to unknown theme 'no_such_theme'" in got
+    assert "(id=t-bad-theme) field 'quantity': refers to unknown quantity 'mood'" in got
     assert (
         f"educ-committee-2016-lac.csv:{line} (id=ec16-para-69-revise-statutory-guidance) field 'set': refers to unknown recommendation set 'no-such-list'"
         in got

@@ -741,15 +741,7 @@ def share_of_target(pkg: EvidencePackage, reported_id: str, target_id: str) -> D
     return Derived(value=value, formula=formula, caveats="; ".join(caveats), **base)
 
 
-_UNIT_WORDS = {
-    "count": "a number",
-    "proportion": "a share",
-    "GBP": "money",
-    "weeks": "a time in weeks",
-    "days": "a time in days",
-    "months": "a time in months",
-    "years": "a time in years",
-}
+_UNIT_WORDS = vocab.unit_nouns()  # evidence/units.csv
 
 
 def _kind_words(row: dict) -> str:

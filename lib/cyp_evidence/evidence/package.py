@@ -34,6 +34,7 @@ TABLES = (
     "statements",
     "themes",
     "units",
+    "quantities",
     "recommendation_sets",
 )
 
@@ -364,8 +365,10 @@ def _names(value: object) -> list[str]:
 
 
 def _thing(table: str) -> str:
-    """What one row of a logical table is, in words ('figures' -> 'figure', 'table_cells' -> 'table cell')."""
-    return table.removesuffix("s").replace("_", " ")
+    """What one row of a logical table is, in words ('figures' -> 'figure', 'table_cells' -> 'table
+    cell', 'quantities' -> 'quantity')."""
+    one = table[:-3] + "y" if table.endswith("ies") else table.removesuffix("s")
+    return one.replace("_", " ")
 
 
 def _declared_keys(pkg: EvidencePackage, schema_files: dict[str, str]) -> tuple[list, list[Problem]]:

@@ -1,6 +1,7 @@
 """The vocabulary registers of the data package, as look-ups: readers' names of the register
-lists (``recommendation_sets.csv``), the growth group of each theme (``themes.csv``) and the
-axis title of each unit (``units.csv``). The words live in ``evidence/``, beside the data that
+lists (``recommendation_sets.csv``), the growth group of each theme (``themes.csv``), the words
+for each unit (``units.csv``: axis title, definition, noun) and the axis title of each kind of
+quantity (``quantities.csv``). The words live in ``evidence/``, beside the data that
 uses them, with a schema each; ``validate`` checks them and every reference to them (foreign
 keys). Nothing here holds a word of its own.
 
@@ -57,3 +58,19 @@ def growth_groups(pkg: EvidencePackage | None = None) -> dict[str, str]:
 def unit_titles(pkg: EvidencePackage | None = None) -> dict[str, str]:
     """The chart-axis title of each unit: ``{'count': 'Number', 'GBP': '£', ...}``."""
     return lookup("units", "unit", "axis_title", pkg)
+
+
+def unit_definitions(pkg: EvidencePackage | None = None) -> dict[str, str]:
+    """The unit in a definition panel's words: ``{'count': 'a count', 'GBP': '£ (pounds)', ...}``."""
+    return lookup("units", "unit", "definition", pkg)
+
+
+def unit_nouns(pkg: EvidencePackage | None = None) -> dict[str, str]:
+    """What a figure in the unit is, for a reason: ``{'count': 'a number', 'proportion': 'a share', ...}``
+    (units without one are left out)."""
+    return lookup("units", "unit", "noun", pkg)
+
+
+def quantity_titles(pkg: EvidencePackage | None = None) -> dict[str, str]:
+    """What an axis of each kind of quantity shows: ``{'level': 'Numbers', 'share': 'Shares', ...}``."""
+    return lookup("quantities", "quantity", "axis_title", pkg)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from ..escape import html_text as esc
-from ..evidence import EvidencePackage
+from ..evidence import EvidencePackage, vocab
 from ..evidence.cite import row_by, source_label
 
 MAX_MEASURES = 6
@@ -116,19 +116,7 @@ def _kind(r: dict) -> str:
     return f"{words}; {q.replace('_', ' ')}" if q else words
 
 
-UNIT_WORDS = {
-    "count": "a count",
-    "GBP": "£ (pounds)",
-    "proportion": "a proportion (0.2 is 20%)",
-    "percentage_points": "percentage points",
-    "rate": "a rate",
-    "times": "times (a multiplier)",
-    "rank": "a rank",
-    "days": "days",
-    "weeks": "weeks",
-    "months": "months",
-    "years": "years",
-}
+UNIT_WORDS = vocab.unit_definitions()  # evidence/units.csv
 
 
 def _unit(r: dict) -> str:

@@ -15,18 +15,7 @@ from .base import ALL, Explorer, esc
 
 UNIT_TITLES = vocab.unit_titles()  # evidence/units.csv
 # What one value axis shows: a kind of quantity in a unit, in readers' words.
-QUANTITY_TITLES = {
-    "level": "Numbers",
-    "share": "Shares",
-    "change": "Changes",
-    "rate": "Rates",
-    "multiplier": "Times as likely",
-    "rank": "Ranks",
-    "target": "Targets",
-    "threshold": "Thresholds",
-    "duration": "Lengths of time",
-    "money": "Money",
-}
+QUANTITY_TITLES = vocab.quantity_titles()  # evidence/quantities.csv
 
 
 def axis_key(row: dict) -> str:
