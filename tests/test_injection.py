@@ -32,8 +32,22 @@ from cyp_evidence.paths import ROOT
 pytestmark = pytest.mark.browser
 
 # columns that other rows point at (ids, foreign keys, file names) or that the code matches on
-# exactly; every other string column is free text and gets a payload
-KEY_COLUMNS = {"file", "refs", "detects", "measure", "key", "input_ids", "number"}
+# exactly (the annex picks growth groups by name); every other string column is free text and
+# gets a payload. The columns of the foreign keys declared in the schemas count as keys too.
+KEY_COLUMNS = {"file", "refs", "detects", "measure", "key", "input_ids", "number", "growth_group"}
+
+
+def _declared_keys(schemas: dict, table: str) -> set[str]:
+    """The columns of ``table`` that a foreign key declared in the schemas uses or points at."""
+    keys = set()
+    for name, schema in schemas.items():
+        for fk in schema.get("foreignKeys") or []:
+            if name == table:
+                keys.update(fk["fields"])
+            for ref in [fk["reference"], *fk.get("alternatives", [])]:
+                if (ref.get("resource") or name) == table:
+                    keys.update(ref["fields"])
+    return keys
 
 
 def _is_key(column: str) -> bool:
@@ -58,11 +72,13 @@ def poison(pkg) -> list[str]:
     places = []
     for name, frame in pkg.frames.items():
         schema = {f["name"]: f for f in pkg.schemas[name]["fields"]}
+        declared = _declared_keys(pkg.schemas, name)
         cols = [
             c
             for c in frame.columns
             if frame.schema[c] == pl.String
             and not _is_key(c)
+            and c not in declared
             and "enum" not in (schema.get(c, {}).get("constraints") or {})
         ]
         if not cols:
