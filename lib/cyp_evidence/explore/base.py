@@ -36,6 +36,7 @@ from .. import charts  # registers and enables the project theme
 from ..escape import html_text
 from ..evidence import EvidencePackage, load
 from ..evidence.cite import source_label
+from ..htmltable import INLINE, frame_table
 from ..ids import slugify
 from ..paths import OUTPUTS_DIR
 from ..thirdparty import jupyterchart
@@ -63,25 +64,14 @@ esc = html_text
 
 
 def html_table(df: pl.DataFrame, caption: str, max_rows: int = MAX_TABLE_ROWS) -> str:
-    """An accessible HTML table (caption, column headers) of at most ``max_rows`` rows."""
-    head = "".join(f'<th scope="col" style="text-align:left;padding:2px 8px">{esc(c)}</th>' for c in df.columns)
-    rows = []
-    for r in df.head(max_rows).iter_rows():
-        rows.append(
-            "<tr>"
-            + "".join(f'<td style="padding:2px 8px;vertical-align:top;max-width:32em">{esc(v)}</td>' for v in r)
-            + "</tr>"
-        )
+    """The figures behind a chart as an accessible table (inline styles: no stylesheet of ours
+    applies in JupyterLab) of at most ``max_rows`` rows, saying when some are left out."""
     more = (
         f"<p>Showing the first {max_rows} of {df.height} rows; the CSV has them all.</p>"
         if df.height > max_rows
         else ""
     )
-    return (
-        f'<div style="max-height:420px;overflow:auto" role="region" tabindex="0" aria-label="{esc(caption)}">'
-        f'<table style="border-collapse:collapse;font-size:12px"><caption style="text-align:left;font-weight:bold">{esc(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{more}"
-    )
+    return frame_table(df.head(max_rows), caption, styles=INLINE) + more
 
 
 # Shapes of spec already validated against the Vega-Lite schema (see ``spec_shape``).

@@ -33,6 +33,7 @@ from ...evidence.cite import (
     source_label,
 )
 from ...evidence.cut import evidence_as_of, vanguard_names, vanguard_table_id
+from ...htmltable import frame_table
 from ...paths import EVIDENCE_DIR
 from ..checksums import evidence_checksum as checksum_of
 from ..errors import EvidenceChangedError
@@ -399,7 +400,7 @@ class Briefing:
         )
         n = self._next_figure()
         cites = sorted({c for cs in totals["citations"] for c in cs.split("; ")})
-        table = h.table(
+        table = frame_table(
             growth.sort("group", "period", "unit"),
             f"Data for figure {n}, with the rate a year where the dates are known",
             [
@@ -555,7 +556,7 @@ class Briefing:
             else f"Reported coverage against {len(tops)} commitments with a share target"
         )
         cites = cite_many(self.pkg, [i for ids in data["ids"] for i in ids.split()])
-        table = h.table(
+        table = frame_table(
             data.with_columns(pl.col("row").str.replace_all("\n", " ")),
             f"Data for figure {n}",
             [("row", "Commitment"), ("label", "Figure (as printed)"), ("kind", "Kind")],
@@ -597,7 +598,7 @@ class Briefing:
             description=alt_text,
         )
         n = self._next_figure()
-        table = h.table(
+        table = frame_table(
             series,
             f"Data for figure {n}",
             [("period", "Period"), ("printed", "As printed"), ("label", "Measure"), ("citation", "Source")],
@@ -735,7 +736,7 @@ class Briefing:
                 title,
                 alt_text,
                 [citation],
-                h.table(wide, f"Data for figure {n}", cols),
+                frame_table(wide, f"Data for figure {n}", cols),
                 subtitle=f"Accepted referrals by quarter, {who}, {first} to {last} (UK financial years)",
             )
         )
@@ -818,7 +819,7 @@ class Briefing:
             title,
             alt_text,
             [cite],
-            h.table(
+            frame_table(
                 shares.sort(pl.col("row") == NOT_RECORDED, pl.col("value"), descending=[False, True]),
                 f"Data for figure {n}",
                 [
@@ -905,7 +906,7 @@ class Briefing:
             title,
             alt_text,
             cites,
-            h.table(status, f"Data for figure {n}", [("list", "List"), ("status", "Status"), ("count", "Number")]),
+            frame_table(status, f"Data for figure {n}", [("list", "List"), ("status", "Status"), ("count", "Number")]),
             subtitle=subtitle,
         )
 
@@ -1062,7 +1063,7 @@ class Briefing:
                     df = df.with_columns(
                         pl.col("id").replace_strict({i: n for n, i in enumerate(ids)}, default=0).alias("_order")
                     ).sort("_order")
-                    figures = '<h3 id="figures-to-quote">Figures to quote</h3>' + h.table(
+                    figures = '<h3 id="figures-to-quote">Figures to quote</h3>' + frame_table(
                         df, "Figures to quote, as printed", FIGURE_COLUMNS[:3] + [FIGURE_COLUMNS[4]]
                     )
         return (
@@ -1248,7 +1249,7 @@ class Briefing:
                 "<p>Where the sources disagree with themselves or each other, this annex shows the figures exactly as printed. "
                 f"{issues.height} recorded discrepancies touch figures shown here.</p>"
                 f"<details><summary>The {issues.height} discrepancies: what the source prints and how we read it</summary>"
-                + h.table(
+                + frame_table(
                     issues,
                     "Source issues affecting figures in this annex",
                     [
@@ -1276,7 +1277,7 @@ class Briefing:
             f'<section id="sources" class="appendix" aria-labelledby="sources-title"><h2 id="sources-title">{h.esc(dict(APPENDICES)["sources"])}</h2>'
             "<p>Citations in this annex give the source's key and where in it, in the source's own terms "
             "(for example B24 item 3, para 1, or B24 Annex 1 slides, pp. 20-22, using the agenda pack's page numbers).</p>"
-            + h.table(
+            + frame_table(
                 src,
                 "Source documents published on or before the cut-off date",
                 [

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import altair as alt
 import polars as pl
@@ -15,11 +15,11 @@ import polars as pl
 from ...charts import titled
 from ...escape import html_text as esc
 from ...escape import script_json
+from ...htmltable import frame_table
 from .marks import ANNEX_ENV, LAB_LIBRARIES_END, LAB_LIBRARIES_START, strip_lab_libraries
 
 __all__ = [
     "esc",
-    "table",
     "chart_html",
     "figure",
     "exhibit_table",
@@ -29,35 +29,6 @@ __all__ = [
     "lab_libraries",
     "strip_lab_libraries",
 ]
-
-
-def table(
-    df: pl.DataFrame,
-    caption: str,
-    columns: Sequence[tuple[str, str]] | None = None,
-    *,
-    table_id: str | None = None,
-    numeric: Iterable[str] = (),
-) -> str:
-    """An accessible data table: <caption>, column headers with scope, first column as row header."""
-    columns = list(columns or [(c, c) for c in df.columns])
-    numeric = set(numeric)
-    head = "".join(f'<th scope="col">{esc(label)}</th>' for _, label in columns)
-    body = []
-    for row in df.iter_rows(named=True):
-        cells = []
-        for i, (col, _) in enumerate(columns):
-            cls = ' class="num"' if col in numeric else ""
-            tag = 'th scope="row"' if i == 0 else "td"
-            close = "th" if i == 0 else "td"
-            cells.append(f"<{tag}{cls}>{esc(row[col])}</{close}>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    tid = f' id="{esc(table_id)}"' if table_id else ""
-    return (
-        f'<div class="table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0">'
-        f"<table{tid}><caption>{esc(caption)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table></div>"
-    )
 
 
 # Annex charts are not validated against the Vega-Lite schema while an annex is built (about
@@ -190,6 +161,6 @@ def exhibit_table(number: int, df: pl.DataFrame, caption: str, columns, citation
     sources = source_line(citations)
     return (
         f'<section class="exhibit table-exhibit" aria-label="Table {number}">'
-        f"{table(df, f'Table {number}. {caption}', columns, table_id=f'table-{number}', numeric=numeric)}"
+        f"{frame_table(df, f'Table {number}. {caption}', columns, table_id=f'table-{number}', numeric=numeric)}"
         f'<p class="source">Source: {sources}</p></section>'
     )

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from ...escape import html_text as esc
 from ...fsutil import write_text_atomic
+from ...htmltable import Markup, html_table
 from ...paths import SCHEDULE_FILE
 from . import csp
 from . import publish as pub
@@ -213,43 +214,34 @@ ul.files a, th a { display: inline-block; min-height: 24px; line-height: 24px; }
 
 def _files_cell(out: Path, v: Version) -> str:
     if not v.files:
-        return "<td>none</td>"
+        return "none"
     items = "".join(f'<li><a href="{_href(out, v.path / name)}">{esc(label)}</a></li>' for name, label in v.files)
-    return f'<td><ul class="files">{items}</ul></td>'
+    return Markup(f'<ul class="files">{items}</ul>')
 
 
-def _version_row(out: Path, v: Version, latest: bool, *, with_variant: bool) -> str:
+def _version_row(out: Path, v: Version, latest: bool, *, with_variant: bool) -> list[str]:
     title = v.params.get("title") or ""
     name = f"Version {v.number}" + (" (latest)" if latest else "")
     link = (
-        f'<a href="{_href(out, v.path / "annex.html")}">{esc(name)}</a>'
+        Markup(f'<a href="{_href(out, v.path / "annex.html")}">{esc(name)}</a>')
         if (v.path / "annex.html").is_file()
-        else esc(name)
+        else name
     )
-    if with_variant:
-        cells = [f'<th scope="row">{esc(v.variant)}</th>', f"<td>{link}</td>"]
-    else:
-        cells = [f'<th scope="row">{link}</th>']
-    cells.append(f"<td>{esc(_long_date(v.as_of)) if v.as_of else 'not recorded'}</td>")
-    cells.append(f"<td>{esc(v.changes.text())}</td>")
-    cells.append(f'<td>{esc(title)}<br><span class="muted">{esc(v.scope())}</span></td>')
-    cells.append(f"<td>{esc(v.rendered) or 'not recorded'}</td>")
-    cells.append(_files_cell(out, v))
-    return "<tr>" + "".join(cells) + "</tr>"
+    return [
+        *([v.variant, link] if with_variant else [link]),
+        _long_date(v.as_of) if v.as_of else "not recorded",
+        v.changes.text(),
+        Markup(f'{esc(title)}<br><span class="muted">{esc(v.scope())}</span>'),
+        v.rendered or "not recorded",
+        _files_cell(out, v),
+    ]
 
 
-HEAD = (
-    '<th scope="col">Evidence cut-off</th><th scope="col">What changed</th>'
-    '<th scope="col">Title and scope</th><th scope="col">Rendered (UTC)</th><th scope="col">Files</th>'
-)
+COLUMNS = ["Evidence cut-off", "What changed", "Title and scope", "Rendered (UTC)", "Files"]
 
 
-def _table(caption: str, first_cols: list[str], rows: list[str]) -> str:
-    head = "".join(f'<th scope="col">{esc(c)}</th>' for c in first_cols) + HEAD
-    return (
-        f'<div class="table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0"><table><caption>{esc(caption)}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-    )
+def _table(caption: str, first_cols: list[str], rows: list[list[str]]) -> str:
+    return html_table(caption, first_cols + COLUMNS, rows)
 
 
 def render_index(out: Path, *, schedule_path: Path | None = None, now: dt.datetime | None = None) -> str:
