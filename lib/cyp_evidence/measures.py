@@ -590,9 +590,21 @@ def status_at(due: dt.date | None, has_progress: bool, at: dt.date, met_early: b
     return f"{timing}: {PROGRESS if has_progress else NOT_REPORTED}"
 
 
+_PUBLISHED: dict[int, tuple[pl.DataFrame, dict[str, dt.date]]] = {}
+
+
 def published(pkg: EvidencePackage) -> dict[str, dt.date]:
-    """Publication date of every source (the date its items and progress are known from)."""
-    return dict(pkg.sources.select("source_id", "published").iter_rows())
+    """Publication date of every source (the date its items and progress are known from).
+    Asked for a few hundred times per annex: kept for the very ``sources`` frame it was read
+    from (a package whose sources frame is another object reads its own); a copy each call."""
+    sources = pkg.sources
+    hit = _PUBLISHED.get(id(sources))
+    if hit is None or hit[0] is not sources:
+        if len(_PUBLISHED) > 32:
+            _PUBLISHED.clear()
+        hit = (sources, dict(sources.select("source_id", "published").iter_rows()))
+        _PUBLISHED[id(sources)] = hit
+    return dict(hit[1])
 
 
 def item_kind(rec: dict) -> str:
