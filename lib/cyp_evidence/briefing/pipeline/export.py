@@ -42,8 +42,89 @@ _LANG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 # data-chart="ID">`` (html.chart_html) holds {"spec": ..., "embed": ...} for the div ID. vega
 # interprets expressions (``ast: true``) because the policy refuses eval; a chart that fails
 # shows a div.error in its place (which pdf.py and the browser tests look for).
+# Narrow screens (a phone, 320 CSS px, 200% zoom): a chart wider than its column would be scaled
+# down to fit, its text to 4 or 5 px. Instead, where the chart may not fit, it is first drawn off
+# screen at the column's width and, while it is too wide, laid out narrower (``narrower``): fewer
+# panels per row, a narrower plot, long category labels wrapped onto more lines; then drawn in
+# its place at that size, text at its own size. A chart that fits is drawn once, as specified.
 CHART_LOADER = """(function () {
   "use strict";
+  var LABEL_CHARS = 22, MIN_PLOT = 120, ROOM = 420, PASSES = 3;
+  function views(s, f) {
+    if (!s || typeof s !== "object") return;
+    f(s);
+    ["layer", "hconcat", "vconcat", "concat"].forEach(function (k) { (s[k] || []).forEach(function (v) { views(v, f); }); });
+    if (s.spec) views(s.spec, f);
+  }
+  function declared(s) {
+    var w = 0;
+    views(s, function (v) { if (typeof v.width === "number") w = Math.max(w, v.width); });
+    return w * (s.columns || 1);
+  }
+  function wrap(text, n) {
+    var lines = [], cur = "";
+    String(text).replace(/\\n/g, " ").split(" ").forEach(function (word) {
+      if (cur && (cur + " " + word).length > n) { lines.push(cur); cur = word; } else { cur = cur ? cur + " " + word : word; }
+    });
+    lines.push(cur);
+    return lines.join("\\n");
+  }
+  function narrower(spec, over) {
+    var s = JSON.parse(JSON.stringify(spec));
+    if (s.facet && s.columns > 1) { s.columns = Math.max(1, Math.floor(s.columns * (1 - over))); return s; }
+    var fields = {};
+    views(s, function (v) {
+      var y = v.encoding && v.encoding.y;
+      if (y && y.type === "nominal" && y.field && y.axis && (y.axis.labelLimit > 150 || y.axis.labelLimit === 0)) {
+        fields[y.field] = true;
+        y.axis.labelExpr = "split(datum.value, '\\\\n')";
+        y.axis.labelLimit = 0;
+        if (Array.isArray(y.sort)) y.sort = y.sort.map(function (t) { return wrap(t, LABEL_CHARS); });
+        if (y.scale && Array.isArray(y.scale.domain)) y.scale.domain = y.scale.domain.map(function (t) { return wrap(t, LABEL_CHARS); });
+      }
+    });
+    var lines = 1;
+    var tables = Object.keys(s.datasets || {}).map(function (k) { return s.datasets[k]; });
+    views(s, function (v) { if (v.data && Array.isArray(v.data.values)) tables.push(v.data.values); });
+    tables.forEach(function (rows) {
+      rows.forEach(function (r) {
+        Object.keys(fields).forEach(function (f) {
+          if (typeof r[f] === "string") { r[f] = wrap(r[f], LABEL_CHARS); lines = Math.max(lines, r[f].split("\\n").length); }
+        });
+      });
+    });
+    views(s, function (v) {
+      var legend = v.encoding && v.encoding.color && v.encoding.color.legend;
+      if (legend && legend.orient === "top") legend.columns = 1; // one entry a line, not one wide row
+      if (typeof v.width === "number") v.width = Math.max(MIN_PLOT, Math.round(v.width * (1 - over)));
+      if (lines > 1 && v.height && typeof v.height.step === "number") v.height.step = Math.max(v.height.step, 14 * lines + 8);
+    });
+    return s;
+  }
+  function width(el) {
+    // the drawn width before any CSS scaling (the svg's own width attribute)
+    var svg = el.querySelector("svg, canvas");
+    return svg ? parseFloat(svg.getAttribute("width")) || svg.getBoundingClientRect().width : 0;
+  }
+  function fit(spec, opts, room) {
+    // the spec laid out for ``room`` CSS px: drawn off screen, measured, narrowed while too wide
+    var probe = document.createElement("div");
+    probe.setAttribute("aria-hidden", "true");
+    probe.style.cssText = "position:absolute;left:-99999px;top:0;visibility:hidden;width:" + room + "px";
+    document.body.appendChild(probe);
+    function pass(s, n) {
+      return window.vegaEmbed(probe, s, opts).then(function (res) {
+        var w = width(probe);
+        res.finalize();
+        if (w <= room || n >= PASSES) return s;
+        return pass(narrower(s, Math.min(0.6, (w - room) / w)), n + 1);
+      });
+    }
+    return pass(spec, 0).then(
+      function (s) { probe.remove(); return s; },
+      function () { probe.remove(); return spec; }
+    );
+  }
   function draw() {
     var blocks = document.querySelectorAll('script.annex-chart-spec[type="application/json"]');
     Array.prototype.forEach.call(blocks, function (block) {
@@ -57,7 +138,10 @@ CHART_LOADER = """(function () {
       }
       try {
         var chart = JSON.parse(block.textContent);
-        window.vegaEmbed(el, chart.spec, Object.assign({}, chart.embed, { ast: true })).catch(fail);
+        var opts = Object.assign({}, chart.embed, { ast: true });
+        var room = el.clientWidth;
+        var laid = room && declared(chart.spec) + ROOM > room ? fit(chart.spec, opts, room) : Promise.resolve(chart.spec);
+        laid.then(function (spec) { return window.vegaEmbed(el, spec, opts); }).catch(fail);
       } catch (err) {
         fail(err);
       }
