@@ -371,8 +371,10 @@ def text_problems(title: str, subtitle: str = "") -> list[str]:
 
 def titled(chart: alt.TopLevelMixin, title: str) -> alt.TopLevelMixin:
     """The chart with its title as its accessible name (the aria-label of the drawn SVG); the
-    description goes beside the chart as text, announced once, not into the label as well."""
-    return chart.properties(description=title)
+    description goes beside the chart as text, announced once, not into the label as well.
+    Set on the chart itself (as :func:`described`): no deep copy of the whole chart."""
+    chart.description = title  # type: ignore[attr-defined]  # a chart property, set as altair allows
+    return chart
 
 
 def series_title(subject: str, first: dict, last: dict) -> str:
