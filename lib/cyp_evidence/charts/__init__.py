@@ -301,7 +301,7 @@ def described(chart: alt.TopLevelMixin, alt_text: str) -> alt.TopLevelMixin:
     makes the title the chart's accessible name). Set on the chart itself:
     ``chart.properties(...)`` deep-copies the whole chart (for a layer chart, every layer twice),
     which was most of the time spent building an annex's charts; the spec is the same."""
-    chart.description = alt_text
+    chart.description = alt_text  # type: ignore[attr-defined]  # a chart property, set as altair allows
     return chart
 
 
