@@ -65,7 +65,7 @@ def test_papermill_finds_the_engine_through_its_entry_point():
 
 
 PRIVATE_UPSTREAM = re.compile(
-    r"\._(trait_values|vl_selections|init_resources|nb_metadata|engines|handle_kernel_info_reply)\b"
+    r"\._(trait_values|vl_selections|esm|is_offline|init_resources|nb_metadata|engines|handle_kernel_info_reply)\b"
 )
 
 
@@ -78,3 +78,32 @@ def test_no_module_outside_thirdparty_uses_the_fenced_private_names():
             if PRIVATE_UPSTREAM.search(line):
                 offenders.append(f"{path.relative_to(PACKAGE_DIR)}:{n}: {line.strip()}")
     assert not offenders, offenders
+
+
+def test_jupyterchart_offline_module_is_cached_on_disk_and_rebuilt_when_damaged(monkeypatch, tmp_path):
+    """The explorers' chart module (about 1.5 s to bundle) is built once, cached, read back the
+    same in the next kernel, and rebuilt when the cached file is damaged."""
+    import altair as alt
+
+    jc = alt.JupyterChart
+    saved = (jc._esm, jc._is_offline)
+    monkeypatch.setenv("CYP_EVIDENCE_CACHE", str(tmp_path))
+    try:
+        jc._esm, jc._is_offline = alt.jupyter.jupyter_chart.load_js_src(), False
+        jupyterchart.enable_offline()
+        built = jc._esm
+        path = jupyterchart.esm_cache_path()
+        assert jc._is_offline and path.parent == tmp_path and path.exists()
+        # bundled: no import from a CDN is left, altair's render function is exported
+        assert "esm.sh" not in built and "export{__default as default}" in built
+
+        jc._esm, jc._is_offline = "", False
+        jupyterchart.enable_offline()  # the next kernel: read from the cache
+        assert jc._is_offline and jc._esm == built
+
+        path.write_text(path.read_text(encoding="utf-8")[:-100], encoding="utf-8")  # damaged
+        jc._esm, jc._is_offline = alt.jupyter.jupyter_chart.load_js_src(), False
+        jupyterchart.enable_offline()
+        assert jc._esm == built
+    finally:
+        jc._esm, jc._is_offline = saved

@@ -7,6 +7,7 @@ A reader sees the old file or the new one, never a half-written one; on any fail
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -39,6 +40,25 @@ def write_text_atomic(path: str | os.PathLike, text: str, mode: int = 0o644) -> 
             fh.flush()
             os.fsync(fh.fileno())
     return Path(path)
+
+
+def write_checked(path: str | os.PathLike, text: str) -> None:
+    """Best effort, for caches (an unwritable cache only costs a rebuild): write ``text``
+    atomically, its sha256 on the first line so that :func:`read_checked` can tell a damaged file."""
+    with contextlib.suppress(OSError):
+        write_text_atomic(path, hashlib.sha256(text.encode("utf-8")).hexdigest() + "\n" + text)
+
+
+def read_checked(path: str | os.PathLike) -> str | None:
+    """What :func:`write_checked` wrote, if the file is there and intact; else None."""
+    try:
+        raw = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    digest, _, text = raw.partition("\n")
+    if not text or hashlib.sha256(text.encode("utf-8")).hexdigest() != digest:
+        return None
+    return text
 
 
 # --- private working folders (build folders, kernel IPC folders) and their owners -----------

@@ -18,3 +18,12 @@ def default_sources_dir() -> Path:
     """Source texts: $CYP_EVIDENCE_SOURCES, else ../shared/seeds beside the checkout."""
     env = os.environ.get("CYP_EVIDENCE_SOURCES")
     return Path(env) if env else ROOT.parent / "shared" / "seeds"
+
+
+def cache_dir() -> Path:
+    """Where built chart bundles are kept between processes: ``$CYP_EVIDENCE_CACHE``, else
+    ``$XDG_CACHE_HOME/cyp-evidence``, else ``~/.cache/cyp-evidence``."""
+    if os.environ.get("CYP_EVIDENCE_CACHE"):
+        return Path(os.environ["CYP_EVIDENCE_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cyp-evidence"

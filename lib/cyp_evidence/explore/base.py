@@ -54,7 +54,7 @@ def enable_offline() -> None:
     global _offline
     if not _offline:
         jupyterchart.check_versions()
-        alt.JupyterChart.enable_offline(True)
+        jupyterchart.enable_offline()  # JupyterChart's offline module, cached on disk
         alt.renderers.enable("jupyter", offline=True)
         _offline = True
 

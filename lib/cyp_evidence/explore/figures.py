@@ -280,11 +280,16 @@ class ThemeExplorer(Explorer):
                 opts = [(axis_title(a), a) for a in axes] or [("(none)", None)]
             values = [o[1] if isinstance(o, tuple) else o for o in opts]
             old = c[key].value
-            c[key].options = opts
-            c[key].value = values[0] if reset or old not in values else old
+            if list(c[key].options) != opts:  # unchanged options: nothing to send to the browser
+                c[key].options = opts
+            value = values[0] if reset or old not in values else old
+            if c[key].value != value:
+                c[key].value = value
             # "All" and one other choice, or a single choice, is no choice: hide the control
             choices = [v for v in values if v not in (ALL, None)]
-            c[key].layout.display = "none" if len(choices) <= 1 and key != "axis" else None
+            display = "none" if len(choices) <= 1 and key != "axis" else None
+            if c[key].layout.display != display:
+                c[key].layout.display = display
 
     def _sync_options(self, changed: str) -> None:
         self._fill(self.controls, changed)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
-import os
 import re
 from pathlib import Path
 
-from ...fsutil import write_text_atomic
+from ... import paths
+from ...fsutil import read_checked, write_checked, write_text_atomic
 from ..errors import ExportError
 
 _VERSION_KEYS = ("VEGA_VERSION", "VEGALITE_VERSION", "VEGAEMBED_VERSION")
@@ -54,12 +53,8 @@ _BUNDLE_FORMAT = "1"
 
 
 def cache_dir() -> Path:
-    """Where built chart bundles are kept between processes: ``$CYP_EVIDENCE_CACHE``, else
-    ``$XDG_CACHE_HOME/cyp-evidence``, else ``~/.cache/cyp-evidence``."""
-    if os.environ.get("CYP_EVIDENCE_CACHE"):
-        return Path(os.environ["CYP_EVIDENCE_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "cyp-evidence"
+    """Where built chart bundles are kept between processes (:func:`cyp_evidence.paths.cache_dir`)."""
+    return paths.cache_dir()
 
 
 def _vl_convert_version() -> str:
@@ -96,20 +91,12 @@ def _build_bundle(vl_version: str) -> str:
 
 def _read_cached(path: Path) -> str | None:
     """A cached bundle, if it is intact (its first line is the sha256 of the rest)."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    digest, _, code = raw.partition("\n")
-    if not code or hashlib.sha256(code.encode("utf-8")).hexdigest() != digest:
-        return None
-    return code
+    return read_checked(path)
 
 
 def _write_cached(path: Path, code: str) -> None:
     """Best effort (an unwritable cache only costs the ~1.5 s rebuild next time); atomic."""
-    with contextlib.suppress(OSError):
-        write_text_atomic(path, hashlib.sha256(code.encode("utf-8")).hexdigest() + "\n" + code)
+    write_checked(path, code)
 
 
 @functools.lru_cache(maxsize=4)
