@@ -74,7 +74,8 @@ def test_catalogue_lists_every_explorer_notebook_and_they_link_back():
     assert "Run All Cells" in "".join(start["cells"][0]["source"])  # the first cell says how to run it
     for e in catalogue.CATALOGUE:
         assert f"]({e.notebook})" in text and e.question in text
-    assert "](../outputs/index.html)" in text
+    # a root path: JupyterLab leaves it a plain link, so the annex opens in a browser tab (no "Trust HTML")
+    assert "](/files/outputs/index.html)" in text
     for name in on_disk + [catalogue.START_PAGE, "briefing.ipynb"]:
         nb = json.loads((NOTEBOOKS_DIR / name).read_text(encoding="utf-8"))
         if name.startswith("explore_"):
@@ -132,3 +133,55 @@ def test_definitions_for_source_tables_and_commitments(pkg):
     assert "Accepted referrals by vanguard and quarter" in html and "What is counted" in html and "B24" in html
     c = CommitmentExplorer(pkg)
     assert "What is counted" in c.definition() and definitions.figure_ids(pkg, c.table)
+
+
+def test_the_recommendations_tracker_has_a_definition_panel(pkg):
+    from cyp_evidence.explore import RecommendationExplorer
+
+    t = RecommendationExplorer(pkg)
+    t.controls["set"].value = "lenehan-review-2017"
+    html = t.definition()
+    for words in ("What is counted", "Status", "Not reported in these sources", "does not mean that nothing was done"):
+        assert words in html, words
+    assert "Lenehan review (2017)" in html and "DH17" in html  # the list shown and its document
+    assert "Source issues" in html and "Typing error in the source" in html  # si-dh17-rec-07 touches an item
+    assert "_" not in re.sub(r"<[^>]+>", "", html)  # no snake_case reaches the reader
+    t.controls["status"].value = "Met early (the source says so)"
+    if t.chart_data.height == 0:
+        assert t.definition() == ""
+
+
+def test_the_source_issues_view_has_a_definition_panel_in_readers_words(pkg):
+    from cyp_evidence.explore import SourceIssueExplorer
+
+    s = SourceIssueExplorer(pkg)
+    assert ("Two sources disagree", "cross_document") in list(s.controls["kind"].options)
+    assert all(not re.search(r"[a-z]_[a-z]", str(o[0])) for o in s.controls["issue"].options)
+    s.controls["issue"].value = "si-lga-prevalence-age-band-not-stated"
+    html = s.definition()
+    assert "Kind of issue" in html and "Ambiguous wording" in html and "more than one reading" in html
+    # the definition of the measure the issue touches, as beside the other charts
+    assert "What is counted" in html and "Unit and kind" in html and "B24" in html
+    spec = s.chart().to_dict()
+    assert '"field": "kind_text"' in json.dumps(spec)  # bars labelled in words (the rows keep the register's kind)
+    assert (
+        "internal_inconsistency" not in spec["description"]
+        and "The source disagrees with itself" in spec["description"]
+    )
+
+
+def test_explorer_controls_use_readers_words_and_whole_labels(pkg):
+    from cyp_evidence.explore import OverviewExplorer, ThemeExplorer
+
+    e = ThemeExplorer(pkg, themes=("prevalence", "demand", "outcomes"), title="Prevalence")
+    kind = e.controls["kind"]
+    assert ("Reported", "observed") in list(kind.options) and ("Estimated", "estimate") in list(kind.options)
+    assert len(kind.tooltips) == len(kind.options) and any("survey" in t for t in kind.tooltips)
+    assert all(c.style.description_width == "initial" for c in e.controls.values())  # "Kind of figure" not cut
+    e.controls["kind"].value = "estimate"
+    spec = json.dumps(e.chart().to_dict())
+    assert '"field": "kind_label"' in spec and "(estimated)" in spec and "(estimate)" not in spec
+    assert ("Targets", "target") in list(OverviewExplorer(pkg).controls["kind"].options)
+    # the definition panel's unit and kind in words: no internal names, shares as percentages
+    html = definitions.definition_html(pkg, ["lga24-cp-prevalence-2022"])
+    assert "a share (shown as a percentage); reported (observed); a share" in html and "0.2 is 20" not in html

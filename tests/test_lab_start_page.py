@@ -70,6 +70,20 @@ def test_start_page_explorer_downloads_and_search_offline(offline_chromium, tmp_
             assert "Run All Cells" in first
             assert page.locator(f"{PANEL} .jp-InputArea-editor:visible").count() == 0  # code folded away
 
+            # the published annexes open in a browser tab, straight from the server (no "Trust HTML")
+            (lab.root / "outputs").mkdir()
+            (lab.root / "outputs" / "index.html").write_text(
+                "<!doctype html><title>Published annexes</title><h1>Published annexes</h1>", encoding="utf-8"
+            )
+            annexes = page.locator(f"{PANEL} .jp-MarkdownOutput a", has_text="index of published annexes")
+            with context.expect_page() as tab:
+                annexes.click()
+            tab.value.wait_for_load_state()
+            assert urlparse(tab.value.url).path == "/files/outputs/index.html"
+            assert tab.value.locator("h1").inner_text() == "Published annexes"
+            tab.value.close()
+            assert page.locator(".jp-Dialog").count() == 0  # no trust prompt in Lab
+
             # search: the two prevalence figures first
             wait_for(lambda: lab.kernel_ready(1), 90, "the start page's kernel", 0.1)
             run_all(page)
@@ -124,6 +138,8 @@ def test_start_page_explorer_downloads_and_search_offline(offline_chromium, tmp_
             assert d.value.suggested_filename.endswith(".svg") and svg.lstrip().startswith(b"<svg")
             assert not list(lab.root.glob("**/*.csv")) and not list(lab.root.glob("**/*.svg"))  # nothing on the server
 
+            # make lab's settings (lab/, as lab_driver uses them): no news or update pop-up
+            assert page.locator(".jp-Notification-Toast, .Toastify__toast").filter(has_text="news").count() == 0
             (tmp_path / "lab-timings.json").write_text(json.dumps(timings.as_dict(), indent=1))
             assert outside == [], f"requests that tried to leave 127.0.0.1: {outside}"
             probe = page.evaluate(

@@ -59,6 +59,22 @@ def progress_class(status: str) -> str:
 
 # Readers' names of the register lists (evidence/recommendation_sets.csv).
 LIST_NAMES = vocab.list_names()
+# Readers' words for each kind of source issue (the source_issues register's ``kind``).
+ISSUE_KINDS = {
+    "total_mismatch": "Printed total does not add up",
+    "percentage_mismatch": "Percentage does not follow from its printed inputs",
+    "internal_inconsistency": "The source disagrees with itself",
+    "cross_document": "Two sources disagree",
+    "ambiguity": "Ambiguous wording",
+    "typo": "Typing error in the source",
+}
+
+
+def issue_kind(kind: str | None) -> str:
+    """'Printed total does not add up' for ``total_mismatch`` (any other kind: its words)."""
+    return ISSUE_KINDS.get(str(kind), str(kind or "").replace("_", " "))
+
+
 # Only recommendations and commitments are tracked (get a status); findings, proposals and
 # duties in law (the register's ``nature`` column says which an item is) are shown as what they are.
 TRACKED_KINDS = ("commitment", "recommendation")
@@ -264,7 +280,8 @@ def percent_change(pkg: EvidencePackage, earlier_id: str, later_id: str, group: 
     value = (vb - va) / va * 100
     caveats = []
     if a["unit"] != b["unit"]:
-        caveats.append(f"units differ ({a['unit']}, {b['unit']})")
+        titles = vocab.unit_titles(pkg)  # readers' names of the units
+        caveats.append(f"units differ ({titles.get(a['unit'], a['unit'])}, {titles.get(b['unit'], b['unit'])})")
     if a["geography"] != b["geography"] or a["population"] != b["population"]:
         caveats.append("geography or population differs between the two figures")
     return Derived(

@@ -191,6 +191,8 @@ class Explorer:
             c.observe(self._changed, names="value")
             if isinstance(c, widgets.ToggleButtons):
                 c.style.button_width = "auto"
+            if getattr(c, "description", "") and hasattr(c.style, "description_width"):
+                c.style.description_width = "initial"  # the whole label ("Kind of figure"), never cut
         self._data = self.compute()
 
     # ---------------------------------------------------------------- to override

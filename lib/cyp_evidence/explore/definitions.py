@@ -14,6 +14,7 @@ import polars as pl
 from ..escape import html_text as esc
 from ..evidence import EvidencePackage, vocab
 from ..evidence.cite import row_by, source_label
+from ..measures import issue_kind
 
 MAX_MEASURES = 6
 _ID = re.compile(r"[a-z0-9][a-z0-9-]+")
@@ -23,6 +24,44 @@ KIND_WORDS = {
     "allocation": "money allocated or promised",
     "target": "a target",
 }
+# the kind of a figure as a control's choice, and what each choice means (its tooltip)
+KIND_LABELS = {"observed": "Reported", "estimate": "Estimated", "allocation": "Money allocated", "target": "Targets"}
+KIND_TOOLTIPS = {
+    "observed": "Figures the source reports as counted or measured",
+    "estimate": "Figures the source says are estimated (for example from a survey)",
+    "allocation": "Money allocated or promised, not money shown to be spent",
+    "target": "Targets and ambitions, not achievements",
+}
+# what a figure is a quantity of, in readers' words (the definition panel's "Unit and kind")
+QUANTITY_WORDS = {
+    "level": "a level",
+    "share": "a share",
+    "change": "a change",
+    "rate": "a rate",
+    "multiplier": "a multiplier",
+    "rank": "a rank",
+    "target": "a target",
+    "threshold": "a threshold",
+    "duration": "a length of time",
+    "money": "an amount of money",
+}
+
+
+def kind_label(kind: str | None) -> str:
+    """'Reported', 'Estimated', 'Money allocated', 'Targets' (the kind as a reader's word)."""
+    return KIND_LABELS.get(str(kind), str(kind or "").replace("_", " ").capitalize())
+
+
+def kind_tooltips(values: Iterable[str], all_value: str) -> list[str]:
+    """What each kind choice means, in the order of ``values`` (for a toggle's tooltips)."""
+    return ["Figures of every kind" if v == all_value else KIND_TOOLTIPS.get(v, kind_label(v)) for v in values]
+
+
+def kind_options(kinds: Iterable[str], all_label: str, all_value: str) -> list[tuple[str, str]]:
+    """Control options for the kinds of figure: ``[("All", ALL), ("Reported", "observed"), ...]``."""
+    return [(all_label, all_value)] + [(kind_label(k), k) for k in kinds]
+
+
 # fields whose difference between two figures of one measure changes what is compared
 DEFINITION_FIELDS = (
     ("label", "label"),
@@ -88,7 +127,7 @@ def source_table_html(pkg: EvidencePackage, table_id: str) -> str:
     if issues:
         parts.append(
             "<div style='margin:2px 0'><b>Source issues:</b> <ul style='margin:0;padding-left:1.2em'>"
-            + "".join(f"<li>{esc(str(i['kind']).replace('_', ' '))}: {esc(i['description'])}</li>" for i in issues)
+            + "".join(f"<li>{esc(issue_kind(i['kind']))}: {esc(i['description'])}</li>" for i in issues)
             + "</ul></div>"
         )
     return "".join(parts)
@@ -113,7 +152,7 @@ def _period(r: dict) -> str:
 def _kind(r: dict) -> str:
     words = KIND_WORDS.get(r["kind"], r["kind"])
     q = r.get("quantity")
-    return f"{words}; {q.replace('_', ' ')}" if q else words
+    return f"{words}; {QUANTITY_WORDS.get(q, q.replace('_', ' '))}" if q else words
 
 
 UNIT_WORDS = vocab.unit_definitions()  # evidence/units.csv
@@ -168,7 +207,7 @@ def measure_html(pkg: EvidencePackage, measure: str, shown: list[str]) -> str:
     if issues:
         parts.append(
             "<div style='margin:2px 0'><b>Source issues:</b> <ul style='margin:0;padding-left:1.2em'>"
-            + "".join(f"<li>{esc(str(i['kind']).replace('_', ' '))}: {esc(i['description'])}</li>" for i in issues)
+            + "".join(f"<li>{esc(issue_kind(i['kind']))}: {esc(i['description'])}</li>" for i in issues)
             + "</ul></div>"
         )
     if len(rows) > 1:
@@ -229,3 +268,107 @@ def definition_html(
         "<section aria-label='Definition' style='font-size:12px;line-height:1.35'>"
         f"<h3 style='margin:0;font-size:14px'>Definition</h3>{blocks}{more}</section>"
     )
+
+
+# ---------------------------------------------------------------------------- the registers
+# What each part of a recommendation's status means (the tracker's definition panel).
+STATUS_WORDS = (
+    ("Met early", "a source published by the chosen date says the item was met before its due date."),
+    ("Not yet due", "its due date, as the source prints it, is after the chosen date."),
+    ("Due date passed", "its due date is on or before the chosen date."),
+    ("No due date", "the source gives none."),
+    (
+        "Progress reported",
+        "a source published by the chosen date quotes progress, or the recorded response says an action was "
+        "taken. Progress is not the same as met.",
+    ),
+    (
+        "Not reported in these sources",
+        "none of the sources in this evidence base, published by the chosen date, reports progress; it does "
+        "not mean that nothing was done.",
+    ),
+)
+# What each kind of source issue means (the source-issues view's definition panel).
+ISSUE_KIND_MEANING = {
+    "total_mismatch": "the parts of a printed table do not add up to the total the source prints.",
+    "percentage_mismatch": "a printed percentage does not follow from the printed figures it is based on.",
+    "internal_inconsistency": "the document gives two different values or dates for the same thing.",
+    "cross_document": "two documents print different values or descriptions for the same thing.",
+    "ambiguity": "the wording allows more than one reading (of a period, a base or what is counted).",
+    "typo": "an evident typing error in the document.",
+}
+
+
+def _section(blocks: str) -> str:
+    return (
+        "<section aria-label='Definition' style='font-size:12px;line-height:1.35'>"
+        f"<h3 style='margin:0;font-size:14px'>Definition</h3>{blocks}</section>"
+    )
+
+
+def _list(title: str, items: Iterable[str]) -> str:
+    body = "".join(f"<li>{x}</li>" for x in items)
+    return f"<div style='margin:2px 0'><b>{esc(title)}:</b> <ul style='margin:0;padding-left:1.2em'>{body}</ul></div>"
+
+
+def _source_items(pkg: EvidencePackage, rows: Iterable[dict]) -> list[str]:
+    out: dict[str, None] = {}
+    for r in rows:
+        cite, doc = short_citation(pkg, r["source_id"], None)
+        out.setdefault(f"<span title='{esc(doc)}'>{esc(cite)} <span style='color:#3D3D3D'>({esc(doc)})</span></span>")
+    return list(out)
+
+
+def tracker_html(
+    pkg: EvidencePackage, items: pl.DataFrame, list_names: dict[str, str], tracked: Iterable[str], at: str
+) -> str:
+    """The recommendations tracker's panel: what is listed and counted, what each status means,
+    the lists shown with their documents, and the source issues that touch the items shown."""
+    if items.height == 0:
+        return ""
+    tracked = tuple(tracked)
+    recs = pkg.recommendations.filter(pl.col("id").is_in(items["id"].to_list()))
+    rows = list(recs.iter_rows(named=True))
+    lists = list(dict.fromkeys(r["set"] for r in rows))
+    counted = sum(1 for r in rows if r["nature"] in tracked)
+    parts = [
+        "<p style='margin:2px 0'><b>What is counted:</b> "
+        f"the {esc(' and '.join(t + 's' for t in tracked))} made by {esc(at)} ({counted} of the {len(rows)} items listed); "
+        "findings, proposals and duties in law are listed as what they are, with no status.</p>",
+        _list("Status", (f"<b>{esc(name)}</b>: {esc(meaning)}" for name, meaning in STATUS_WORDS)),
+        _list(
+            "Lists shown" if len(lists) > 1 else "List shown",
+            (
+                f"{esc(list_names.get(s, s))}: " + "; ".join(_source_items(pkg, [r for r in rows if r["set"] == s]))
+                for s in lists
+            ),
+        ),
+    ]
+    issues = issues_touching(pkg, [r["id"] for r in rows])
+    if issues:
+        parts.append(_list("Source issues", (f"{esc(issue_kind(i['kind']))}: {esc(i['description'])}" for i in issues)))
+    return _section("".join(parts))
+
+
+def source_issue_html(pkg: EvidencePackage, issue_id: str | None) -> str:
+    """The source-issues view's panel for one issue: what its kind means, the document, and the
+    definition of every measure and source table it touches (as beside the other charts)."""
+    if issue_id is None:
+        return ""
+    issue = row_by(pkg.source_issues, "id", issue_id)
+    if issue is None:
+        return ""
+    refs = str(issue["refs"] or "").split()
+    figure_refs = [r for r in refs if r in set(pkg.figures["id"].to_list())]
+    table_refs = [r for r in refs if r in set(pkg.tables["table_id"].to_list())]
+    kind = issue["kind"]
+    parts = [
+        f"<p style='margin:2px 0'><b>Kind of issue:</b> {esc(issue_kind(kind))}: "
+        f"{esc(ISSUE_KIND_MEANING.get(kind, 'as described.'))} The evidence keeps every figure as printed.</p>",
+        _list("Source", _source_items(pkg, [issue])),
+    ]
+    figs = pkg.figures.filter(pl.col("id").is_in(figure_refs))
+    measures = list(dict.fromkeys(figs["measure"].to_list()))
+    parts += [source_table_html(pkg, t) for t in table_refs[:MAX_MEASURES]]
+    parts += [measure_html(pkg, m, figure_refs) for m in measures[:MAX_MEASURES]]
+    return _section("".join(parts))

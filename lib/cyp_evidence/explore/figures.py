@@ -12,6 +12,7 @@ from ..charts.builders import change_dots, level_bars, period_columns
 from ..evidence import vocab
 from ..evidence.cite import cite_figure, cite_many, source_label
 from .base import ALL, Explorer, esc
+from .definitions import kind_label, kind_options, kind_tooltips
 
 UNIT_TITLES = vocab.unit_titles()  # evidence/units.csv
 # What one value axis shows: a kind of quantity in a unit, in readers' words.
@@ -106,7 +107,9 @@ class OverviewExplorer(Explorer):
             "source": widgets.Dropdown(
                 options=sources, value=ALL, description="Source", layout=widgets.Layout(width="420px")
             ),
-            "kind": widgets.Dropdown(options=[ALL] + self.pkg.enum("figures", "kind"), value=ALL, description="Kind"),
+            "kind": widgets.Dropdown(
+                options=kind_options(self.pkg.enum("figures", "kind"), ALL, ALL), value=ALL, description="Kind"
+            ),
         }
 
     def matches(self) -> pl.DataFrame:
@@ -235,7 +238,7 @@ class ThemeExplorer(Explorer):
             ),
             "measure": widgets.Dropdown(description="Measure", layout=widgets.Layout(width="520px")),
             "kind": widgets.ToggleButtons(
-                options=[ALL] + [k for k in self.pkg.enum("figures", "kind") if k in set(figs["kind"])],
+                options=kind_options([k for k in self.pkg.enum("figures", "kind") if k in set(figs["kind"])], ALL, ALL),
                 value=ALL,
                 description="Kind",
             ),
@@ -274,7 +277,7 @@ class ThemeExplorer(Explorer):
                     (f"{r['label']} ({r['len']})", r["measure"]) for r in counts.iter_rows(named=True)
                 ]
             elif key == "kind":
-                opts = [ALL] + [k for k in self.pkg.enum("figures", "kind") if k in set(figs["kind"])]
+                opts = kind_options([k for k in self.pkg.enum("figures", "kind") if k in set(figs["kind"])], ALL, ALL)
             else:
                 axes = figs.group_by("axis").len().sort("len", "axis", descending=[True, False])["axis"].to_list()
                 opts = [(axis_title(a), a) for a in axes] or [("(none)", None)]
@@ -290,6 +293,10 @@ class ThemeExplorer(Explorer):
             display = "none" if len(choices) <= 1 and key != "axis" else None
             if c[key].layout.display != display:
                 c[key].layout.display = display
+            if key == "kind":  # each choice says what it means
+                tips = kind_tooltips(values, ALL)
+                if list(c[key].tooltips) != tips:
+                    c[key].tooltips = tips
 
     def _sync_options(self, changed: str) -> None:
         self._fill(self.controls, changed)
@@ -339,8 +346,9 @@ class ThemeExplorer(Explorer):
                 "geography",
                 "source_id",
             )
-            .with_columns(  # the tooltip names the document each mark comes from
-                pl.col("source_id").replace_strict(source_document(self.pkg), default=None).alias("document")
+            .with_columns(  # the tooltip names the document each mark comes from, and the kind in words
+                pl.col("source_id").replace_strict(source_document(self.pkg), default=None).alias("document"),
+                pl.col("kind").map_elements(kind_label, return_dtype=pl.String).alias("kind_label"),
             )
             .sort("kind", "drawn", descending=[False, True], nulls_last=True)
         )
@@ -362,10 +370,12 @@ class ThemeExplorer(Explorer):
             alt.Tooltip("printed:N", title="As printed"),
             alt.Tooltip("as_at:N", title="Period (how current)"),
             alt.Tooltip("geography:N", title="Area"),
-            alt.Tooltip("kind:N", title="Kind"),
+            alt.Tooltip("kind_label:N", title="Kind"),
             alt.Tooltip("document:N", title="Source"),
         ]
-        items = "; ".join(f"{r['bar']}: {r['printed']} ({r['kind']})" for r in data.head(20).iter_rows(named=True))
+        items = "; ".join(
+            f"{r['bar']}: {r['printed']} ({kind_label(r['kind']).lower()})" for r in data.head(20).iter_rows(named=True)
+        )
         if data["quantity"][0] == "change":
             return change_dots(
                 data.with_columns(pl.lit("Change").alias("group")),

@@ -11,6 +11,7 @@ from ..charts import concat
 from ..charts import explore as ch
 from ..charts.builders import status_bars
 from ..evidence.cite import cite_figure, cite_recommendation, cite_table, source_label
+from . import definitions
 from .base import ALL, Explorer, esc
 from .derived import latest_publication
 from .figures import source_short
@@ -139,6 +140,14 @@ class RecommendationExplorer(Explorer):
             "citation",
         )
 
+    def definition(self) -> str:
+        """What is counted, what each status means, the lists and their documents, and the
+        source issues that touch the items shown."""
+        at = self.controls["at"].value or latest_publication(self.pkg)
+        return definitions.tracker_html(
+            self.pkg, self._data, measures.LIST_NAMES, measures.TRACKED_KINDS, f"{at:%-d %B %Y}"
+        )
+
     def notes(self) -> str:
         return (
             "<p style='font-size:12px'>Status is read from the sources published by the chosen date only: the due date, "
@@ -164,7 +173,10 @@ class SourceIssueExplorer(Explorer):
         srcs = self.pkg.source_issues["source_id"].unique().sort().to_list()
         c = {
             "kind": widgets.Dropdown(
-                options=[ALL] + self.pkg.enum("source_issues", "kind"), value=ALL, description="Kind"
+                options=[(ALL, ALL)] + [(measures.issue_kind(k), k) for k in self.pkg.enum("source_issues", "kind")],
+                value=ALL,
+                description="Kind of issue",
+                layout=widgets.Layout(width="520px"),
             ),
             "source": widgets.Dropdown(
                 options=[(ALL, ALL)] + [(names.get(s, s), s) for s in srcs],
@@ -188,9 +200,9 @@ class SourceIssueExplorer(Explorer):
 
     def _fill(self, c) -> None:
         i = self.issues(c)
-        opts = [(f"{r['kind']}: {r['description'][:90]}", r["id"]) for r in i.iter_rows(named=True)] or [
-            ("(none)", None)
-        ]
+        opts = [
+            (f"{measures.issue_kind(r['kind'])}: {r['description'][:90]}", r["id"]) for r in i.iter_rows(named=True)
+        ] or [("(none)", None)]
         old = c["issue"].value
         c["issue"].options = opts
         c["issue"].value = old if old in [o[1] for o in opts] else opts[0][1]
@@ -207,6 +219,7 @@ class SourceIssueExplorer(Explorer):
             .agg(pl.len().alias("issues"))
             .with_columns(
                 pl.col("source_id").replace_strict(names, default=pl.col("source_id")).alias("source"),
+                pl.col("kind").map_elements(measures.issue_kind, return_dtype=pl.String).alias("kind_text"),
                 pl.lit("level").alias("quantity"),
                 pl.lit("count").alias("unit"),
             )
@@ -214,17 +227,17 @@ class SourceIssueExplorer(Explorer):
         )
 
     def build_chart(self, data):
-        items = "; ".join(f"{r['kind']} ({r['source']}): {r['issues']}" for r in data.iter_rows(named=True))
+        items = "; ".join(f"{r['kind_text']} ({r['source']}): {r['issues']}" for r in data.iter_rows(named=True))
         return ch.bars(
             data,
-            category="kind",
+            category="kind_text",
             value="issues",
             value_title="Issues recorded",
             color="source",
             color_title="Source",
             color_domain=list(source_short(self.pkg).values()),
             tooltip=[
-                alt.Tooltip("kind:N", title="Kind"),
+                alt.Tooltip("kind_text:N", title="Kind of issue"),
                 alt.Tooltip("source:N", title="Source"),
                 alt.Tooltip("issues:Q", title="Issues"),
             ],
@@ -295,9 +308,14 @@ class SourceIssueExplorer(Explorer):
             else:
                 refs.append(f"<li><code>{esc(ref)}</code></li>")
         return (
-            f"<div style='font-size:13px'><p><b>{esc(r['kind'])}</b>: {esc(r['description'])}</p><p><b>Our reading:</b> {esc(r['explanation'])}</p>"
+            f"<div style='font-size:13px'><p><b>{esc(measures.issue_kind(r['kind']))}</b>: {esc(r['description'])}</p><p><b>Our reading:</b> {esc(r['explanation'])}</p>"
             f"<ul>{''.join(refs)}</ul></div>"
         )
+
+    def definition(self) -> str:
+        """What the chosen issue's kind means, its document, and the definitions of the
+        measures and source tables it touches."""
+        return definitions.source_issue_html(self.pkg, self.controls["issue"].value)
 
     def detections(self) -> pl.DataFrame:
         rows = [

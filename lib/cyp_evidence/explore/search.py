@@ -23,6 +23,7 @@ import polars as pl
 from ..escape import html_text as esc
 from ..evidence import EvidencePackage
 from ..evidence.cite import row_by, source_label
+from ..measures import issue_kind
 from . import catalogue
 
 KINDS = ("Figure", "Table cell", "Recommendation", "Source issue")
@@ -158,7 +159,7 @@ class SearchIndex:
                     "Source issue",
                     r["description"],
                     "",
-                    str(r["kind"]).replace("_", " "),
+                    issue_kind(r["kind"]),
                     r["source_id"],
                     "",
                     issues_in,

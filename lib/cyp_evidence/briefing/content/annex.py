@@ -1363,11 +1363,4 @@ APPENDICES = (
     ("sources", "Appendix C. Sources"),
     ("provenance", "Appendix D. Parameters and provenance"),
 )
-ISSUE_KINDS = {
-    "total_mismatch": "Printed total does not add up",
-    "percentage_mismatch": "Percentage does not follow from its printed inputs",
-    "internal_inconsistency": "The source disagrees with itself",
-    "cross_document": "Two sources disagree",
-    "ambiguity": "Ambiguous wording",
-    "typo": "Typing error in the source",
-}
+ISSUE_KINDS = m.ISSUE_KINDS  # readers' words for each kind of source issue
