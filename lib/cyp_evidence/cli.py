@@ -144,7 +144,7 @@ def _cmd_sources_add(args: argparse.Namespace) -> int:
         added = add_source(new, evidence_dir=args.evidence, sources_dir=args.sources)
     except RegisterError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     size = f"{added.pages} page(s)" if added.pages is not None else f"{added.lines} line(s)"
     print(
         f"added {added.key} ({added.source_id}): {added.format}, {size}; text of record {added.text_path}; "
@@ -178,7 +178,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             n = add_figure_rows(source_id, args.add, evidence_dir=args.evidence, sources_dir=args.sources)
         except RegisterError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         except EvidenceError as exc:
             print(f"error: the completed rows were not added (the figures file is unchanged).\n{exc}", file=sys.stderr)
             return 1
@@ -349,7 +349,7 @@ def _cmd_render_batch(args: argparse.Namespace) -> int:
         )
     except (batch.VariantsError, ScheduleError, ValueError) as exc:  # ParameterError, SchedulerError: ValueErrors
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except ClusterError as exc:  # --scheduler: the scheduler cannot be reached or has no worker
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -436,6 +436,26 @@ def build_parser() -> argparse.ArgumentParser:
             help="evidence data package folder (default: %(default)s)",
         )
 
+    def meeting_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--board", required=True, help="board id, e.g. lga-cyp-board")
+        p.add_argument("--meeting", required=True, metavar="YYYY-MM-DD", help="meeting date")
+
+    def out_args(p: argparse.ArgumentParser, *, pdf: str = "", schedule: bool = True) -> None:
+        """--out (the published briefings), --pdf when ``pdf`` says what it writes, --schedule."""
+        p.add_argument(
+            "--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)"
+        )
+        if pdf:
+            p.add_argument("--pdf", action="store_true", help=pdf)
+        if schedule:
+            p.add_argument(
+                "--schedule",
+                type=Path,
+                default=SCHEDULE_FILE,
+                metavar="FILE",
+                help="boards and meetings (default: %(default)s)",
+            )
+
     p = sub.add_parser("validate", help="check the evidence base against the source texts")
     evidence_args(p)
     p.add_argument(
@@ -517,21 +537,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_figures)
 
     p = sub.add_parser("render", help="render a versioned board briefing annex")
-    p.add_argument("--board", required=True, help="board id, e.g. lga-cyp-board")
-    p.add_argument("--meeting", required=True, metavar="YYYY-MM-DD", help="meeting date")
+    meeting_args(p)
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="evidence cut-off date (default: the meeting date)")
     p.add_argument("--theme", action="append", metavar="T", help="include only this section theme (repeatable)")
     p.add_argument("--focus", metavar="VANGUARD", help="focus on one vanguard (default: all)")
     p.add_argument("--title", help="annex title")
-    p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
-    p.add_argument("--pdf", action="store_true", help="also write annex.pdf")
-    p.add_argument(
-        "--schedule",
-        type=Path,
-        default=SCHEDULE_FILE,
-        metavar="FILE",
-        help="boards and meetings (default: %(default)s)",
-    )
+    out_args(p, pdf="also write annex.pdf")
     p.set_defaults(func=_cmd_render)
 
     p = sub.add_parser(
@@ -547,15 +558,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--within", type=int, default=14, metavar="DAYS", help="look ahead this many days (default: %(default)s)"
     )
-    p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
-    p.add_argument("--pdf", action="store_true", help="also write annex.pdf for each new version")
-    p.add_argument(
-        "--schedule",
-        type=Path,
-        default=SCHEDULE_FILE,
-        metavar="FILE",
-        help="boards and meetings (default: %(default)s)",
-    )
+    out_args(p, pdf="also write annex.pdf for each new version")
     p.set_defaults(func=_cmd_run_due)
 
     p = sub.add_parser(
@@ -565,8 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
         "<out>/briefings/<board>/<meeting>/variants/<variant>/v<N>/. A failing variant does not stop the others; "
         "exit status 1 when any failed.",
     )
-    p.add_argument("--board", required=True, help="board id, e.g. lga-cyp-board")
-    p.add_argument("--meeting", required=True, metavar="YYYY-MM-DD", help="meeting date")
+    meeting_args(p)
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument(
         "--per", choices=["vanguard", "theme"], help="one variant per vanguard (focus) or per section theme"
@@ -591,27 +593,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="render on a Dask distributed cluster: its scheduler's address (tcp://host:8786), or 'local' for "
         "a local cluster of --workers processes; publishing stays on this machine (see docs/operations.md)",
     )
-    p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
-    p.add_argument("--pdf", action="store_true", help="also write annex.pdf for each new version")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (it is drawn on stderr)")
-    p.add_argument(
-        "--schedule",
-        type=Path,
-        default=SCHEDULE_FILE,
-        metavar="FILE",
-        help="boards and meetings (default: %(default)s)",
-    )
+    out_args(p, pdf="also write annex.pdf for each new version")
     p.set_defaults(func=_cmd_render_batch)
 
     p = sub.add_parser("index", help="rebuild <out>/index.html from the published manifests")
-    p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
-    p.add_argument(
-        "--schedule",
-        type=Path,
-        default=SCHEDULE_FILE,
-        metavar="FILE",
-        help="boards and meetings (default: %(default)s)",
-    )
+    out_args(p)
     p.set_defaults(func=_cmd_index)
 
     p = sub.add_parser(
@@ -620,7 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check every published version under <out>/briefings against its manifest.json: lists every "
         "missing, changed or unreadable annex.html / annex.pdf and every unreadable manifest; exit status 1 if any.",
     )
-    p.add_argument("--out", type=Path, default=OUTPUTS_DIR, metavar="DIR", help="output folder (default: %(default)s)")
+    out_args(p, schedule=False)
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser(
