@@ -67,7 +67,11 @@ OWNER_FILE = ".owner"
 
 def mark_owner(folder: Path) -> None:
     """Record this process as the owner of ``folder`` (so a later sweep knows it is in use)."""
-    (Path(folder) / OWNER_FILE).write_text(f"{os.getpid()}\n", encoding="utf-8")
+    # Written aside and renamed into place, so a concurrent sweep never reads a half-written
+    # (empty) owner file and takes a live build for a dead one.
+    tmp = Path(folder) / f"{OWNER_FILE}.{os.getpid()}.tmp"
+    tmp.write_text(f"{os.getpid()}\n", encoding="utf-8")
+    os.replace(tmp, Path(folder) / OWNER_FILE)
 
 
 def _owner_alive(folder: Path) -> bool:
