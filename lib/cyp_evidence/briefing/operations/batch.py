@@ -172,15 +172,9 @@ def worker_kernel():
     died (so a failing variant never leaves its state to the next one); None if no kernel can
     start (``render()`` then starts its own and reports why)."""
     global _kernel
-    if _kernel is not None and (_kernel.failed or not _kernel.alive()):
-        _kernel.shutdown()
-        _kernel = None
-    if _kernel is None:
-        from ..pipeline.kernel import start_kernel
+    from ..pipeline.kernel import reuse_or_start
 
-        _kernel = start_kernel()
-        if _kernel is not None:
-            atexit.register(_kernel.shutdown)
+    _kernel = reuse_or_start(_kernel)
     return _kernel
 
 

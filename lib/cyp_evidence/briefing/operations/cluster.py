@@ -273,19 +273,13 @@ class Warm(WorkerPlugin):
 def _kernel() -> Iterator[Kernel | None]:
     """A kernel for one variant: an idle one of this process, else a new one; put back after
     the render unless a notebook failed in it or it died (then it is shut down)."""
-    from ..pipeline.kernel import KERNEL_TIMEOUT, start_kernel
+    from ..pipeline.kernel import KERNEL_TIMEOUT, reuse_or_start
 
     if _warming:
         _warm_done.wait(KERNEL_TIMEOUT)
     with _lock:
         k = _idle.pop() if _idle else None
-    if k is not None and (k.failed or not k.alive()):
-        k.shutdown()
-        k = None
-    if k is None:
-        k = start_kernel()
-        if k is not None:
-            atexit.register(k.shutdown)
+    k = reuse_or_start(k)
     try:
         yield k
     finally:

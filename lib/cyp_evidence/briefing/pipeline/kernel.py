@@ -184,6 +184,21 @@ def start_kernel() -> Kernel | None:
         return None
 
 
+def reuse_or_start(kernel: Kernel | None) -> Kernel | None:
+    """``kernel`` if it can run another notebook; else (none yet, a notebook failed in it, or
+    it died) a new one, shut down at exit. None if no kernel can start here."""
+    if kernel is not None and (kernel.failed or not kernel.alive()):
+        kernel.shutdown()
+        kernel = None
+    if kernel is None:
+        import atexit
+
+        kernel = start_kernel()
+        if kernel is not None:
+            atexit.register(kernel.shutdown)
+    return kernel
+
+
 def _papermill_engine() -> str:
     """The name of our papermill engine (``thirdparty/papermill_engine.py``), which papermill
     loads through its ``papermill.engine`` entry point. If the package's metadata is missing
