@@ -203,7 +203,7 @@ def render_variant(job: dict) -> dict:
     """Render one variant (runs in a worker) in the worker's kernel. Never raises: returns a
     plain, picklable dict."""
     from ..pipeline.render import render
-    from .due import reason
+    from .due import failed_result
 
     t0 = time.perf_counter()
     try:
@@ -225,13 +225,7 @@ def render_variant(job: dict) -> dict:
             "seconds": time.perf_counter() - t0,
         }
     except Exception as exc:  # noqa: BLE001 - one variant never stops the others
-        return {
-            "name": job["name"],
-            "status": "failed",
-            "reason": reason(exc),
-            "detail": str(exc),
-            "seconds": time.perf_counter() - t0,
-        }
+        return failed_result(job["name"], exc, t0=t0)
     finally:
         if _kernel is not None and _kernel.failed:
             worker_kernel()  # replace it now: the new one boots while this result goes back
@@ -284,7 +278,7 @@ def render_batch(
     from ..pipeline import publish as pub
     from ..pipeline.index import refresh
     from ..pipeline.render import input_key, prepare, validated
-    from .due import reason
+    from .due import failed_result, reason
 
     check_variants(variants)
     cluster: ModuleType | None = None
@@ -341,14 +335,14 @@ def render_batch(
                 return
             except Exception as exc:  # noqa: BLE001 - e.g. a result that could not be pickled
                 why = cluster.lost(exc) if cluster is not None else None  # KilledWorker: died on every try
-                res = {"name": job["name"], "status": "failed", "reason": why or reason(exc), "detail": str(exc)}
+                res = failed_result(job["name"], exc, why=why)
             if res["status"] == "built" and cluster is not None:  # built on a worker: publish here
                 params, key = checked[job["name"]]
                 try:
                     status, n, path = cluster.publish_built(res, params, out, key=key, pdf=pdf)
                     res = {**res, "status": status, "version": n, "path": str(path / "annex.html")}
                 except Exception as exc:  # noqa: BLE001 - one variant never stops the others
-                    res = {"name": job["name"], "status": "failed", "reason": reason(exc), "detail": str(exc)}
+                    res = failed_result(job["name"], exc)
             emit(
                 VariantOutcome(
                     res["name"],

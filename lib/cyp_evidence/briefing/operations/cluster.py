@@ -331,7 +331,7 @@ def build_variant(job: dict) -> dict:
     manifest (picklable). Never raises: a failure is a result."""
     from ..checksums import EVIDENCE_FILES, sha256_tree
     from ..pipeline.render import build, input_key, prepare
-    from .due import reason
+    from .due import failed_result
 
     t0 = time.perf_counter()
     started = dt.datetime.now(dt.UTC)
@@ -385,10 +385,4 @@ def build_variant(job: dict) -> dict:
             "seconds": time.perf_counter() - t0,
         }
     except Exception as exc:  # noqa: BLE001 - one variant never stops the others
-        return {
-            "name": job["name"],
-            "status": "failed",
-            "reason": reason(exc),
-            "detail": str(exc),
-            "seconds": time.perf_counter() - t0,
-        }
+        return failed_result(job["name"], exc, t0=t0)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,15 @@ def reason(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or "(no message)"
     text = f"{type(exc).__name__}: {text}"
     return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
+
+
+def failed_result(name: str, exc: BaseException, *, why: str | None = None, t0: float | None = None) -> dict:
+    """A variant's result when its render failed: its name, the one-line reason (``why``, or
+    the exception's), the full message, and the seconds since ``t0`` when given."""
+    res: dict[str, object] = {"name": name, "status": "failed", "reason": why or reason(exc), "detail": str(exc)}
+    if t0 is not None:
+        res["seconds"] = time.perf_counter() - t0
+    return res
 
 
 def run_due(
