@@ -134,3 +134,102 @@ def test_every_annex_chart_has_one_kind_per_axis_and_safe_colours(annex_charts):
 def test_every_annex_chart_title_is_short(annex_charts):
     for title, _ in annex_charts:
         assert 0 < charts.title_words(title) <= charts.MAX_TITLE_WORDS, title
+
+
+def _series(**extra):
+    return frame(
+        measure=["admissions"] * 3,
+        period=["2021/22", "2020/21", "2022/23"],
+        period_end=["2022-03-31", "2021-03-31", "2023-03-31"],
+        value=[2600, 3750, 2700],
+        printed=["2,600", "3,750", "2,700"],
+        quantity=["level"] * 3,
+        unit=["count"] * 3,
+        kind=["observed"] * 3,
+        **extra,
+    )
+
+
+def test_check_spec_catches_periods_out_of_time_order_and_measures_sharing_an_axis():
+    """Issue 14: a measure over periods runs left to right in period order; two measures (even
+    both counts) never share one axis."""
+    import altair as alt
+
+    rows = _series()
+    axis = charts.Axis("level", "count")
+    # the inpatient explorer's old default: horizontal bars, largest first
+    by_size = charts.with_axes(alt.Chart(rows).mark_bar().encode(y=alt.Y("period:N", sort="-x"), x="value:Q"), x=axis)
+    assert any("top to bottom" in p for p in charts.check_spec(by_size.to_dict()))
+    # columns, but sorted by value or in the wrong order
+    by_value = charts.with_axes(alt.Chart(rows).mark_bar().encode(x=alt.X("period:N", sort="-y"), y="value:Q"), y=axis)
+    assert any("sorted by value" in p for p in charts.check_spec(by_value.to_dict()))
+    wrong = charts.with_axes(
+        alt.Chart(rows).mark_bar().encode(x=alt.X("period:N", sort=["2021/22", "2020/21", "2022/23"]), y="value:Q"),
+        y=axis,
+    )
+    assert any("out of time order" in p for p in charts.check_spec(wrong.to_dict()))
+    right = charts.with_axes(
+        alt.Chart(rows).mark_bar().encode(x=alt.X("period:N", sort=["2020/21", "2021/22", "2022/23"]), y="value:Q"),
+        y=axis,
+    )
+    assert charts.check_spec(right.to_dict()) == []
+    # admissions beside service lines on one count axis
+    two = pl.concat([rows, _series().head(1).with_columns(measure=pl.lit("service lines"), period_end=pl.lit(None))])
+    shared = charts.with_axes(
+        alt.Chart(two).mark_bar().encode(x=alt.X("period:N", sort=["2020/21", "2021/22", "2022/23"]), y="value:Q"),
+        y=axis,
+    )
+    assert any("2 different measures on one axis" in p for p in charts.check_spec(shared.to_dict()))
+    # a facet by measure with a shared value axis is still one axis
+    facet_shared = charts.with_axes(
+        alt.Chart(two)
+        .mark_bar()
+        .encode(x=alt.X("period:N", sort=["2020/21", "2021/22", "2022/23"]), y="value:Q")
+        .facet("measure:N"),
+        y=axis,
+    )
+    assert any("different measures on one axis" in p for p in charts.check_spec(facet_shared.to_dict()))
+
+
+def test_measure_panels_give_each_measure_its_own_axis_in_time_order():
+    two = pl.concat(
+        [
+            _series(),
+            frame(
+                measure=["lines"],
+                period=["not stated"],
+                period_end=[None],
+                value=[8],
+                printed=["eight"],
+                quantity=["level"],
+                unit=["count"],
+                kind=["observed"],
+            ).with_columns(pl.col("period_end").cast(pl.String)),
+        ]
+    ).with_columns(pl.col("measure").alias("name"))
+    chart = builders.measure_panels(
+        two,
+        panel="name",
+        column="period",
+        column_order=["2020/21", "2021/22", "2022/23", "not stated"],
+        value="value",
+        label="printed",
+        value_title="Numbers",
+        tooltip=[],
+        description="d",
+    )
+    spec = chart.to_dict()
+    assert charts.check_spec(spec) == []
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    # the same chart with one value axis for both is refused by the check
+    spec["resolve"]["scale"]["y"] = "shared"
+    assert any("2 different measures on one axis" in p for p in charts.check_spec(spec))
+
+
+def test_long_labels_are_split_into_lines_never_cut():
+    text = "Percentage of referrals with no (NULL) data on whether a young person's advocate was assigned"
+    lines = charts.label_lines(text, 30)
+    assert len(lines) > 1 and all(len(line) <= 30 for line in lines)
+    assert " ".join(lines) == text  # every word kept, in order
+    assert charts.label_lines("Supercalifragilistic", 5) == ["Supercalifragilistic"]  # a long word is not cut
+    assert charts.wrap_label(text, 30) == "\n".join(lines)

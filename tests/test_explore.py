@@ -142,11 +142,11 @@ def test_theme_explorer_measure_unit_and_time(sample):
     measures_ = [o[1] for o in t.controls["measure"].options]
     assert measures_ == ["All", "average_length_of_stay_ld_autism", "cyp_admissions"]
     assert all("[" not in o[0] and "_" not in o[0] for o in t.controls["measure"].options)  # readers' words
-    d0, d1, s0, s1 = changes(t, measure="cyp_admissions")
+    _, d1, _, _ = changes(t, measure="cyp_admissions")
     assert set(d1["id"]) == {"admissions-2020-21", "admissions-2022-23", "admissions-2021-22"}
     # a dated series is drawn as columns, periods left to right in time order
-    x = t.chart().to_dict()["layer"][0]["encoding"]["x"]
-    assert x["field"] == "period" and x["sort"] == ["2020/21", "2021/22", "2022/23"] and s0 != s1
+    x = t.chart().to_dict()["spec"]["layer"][0]["encoding"]["x"]
+    assert x["field"] == "column" and x["sort"] == ["2020/21", "2021/22", "2022/23"]
     t.set(measure="average_length_of_stay_ld_autism")
     assert t.controls["axis"].value.startswith("duration|months")
     assert t.chart_data["printed"].to_list() == ["almost 8 and a half months"]

@@ -158,7 +158,8 @@ def _views(spec: dict) -> Iterable[dict]:
 def check_spec(spec: dict, where: str = "chart") -> list[str]:
     """Problems with one chart's Vega-Lite spec (empty if none): every quantitative position
     axis is declared in usermeta; the rows drawn carry one kind of quantity (bar marks never
-    draw targets) and the declared unit; colours pass :func:`colour_problems`."""
+    draw targets) and the declared unit; each measure has an axis of its own, its periods left to
+    right in time order (:func:`measure_problems`); colours pass :func:`colour_problems`."""
     problems = []
     meta = (spec.get("usermeta") or {}).get(META, {}).get("axes")
     datasets = spec.get("datasets", {})
@@ -192,7 +193,124 @@ def check_spec(spec: dict, where: str = "chart") -> list[str]:
             and (kinds & set(MARKER_QUANTITIES) or any(r.get("kind") == "target" for r in rows))
         ):
             problems.append(f"{where}: targets drawn as bars (draw them as markers or rules)")
+    problems += measure_problems(spec, where)
     problems += [f"{where}: {p}" for p in colour_problems(spec_colours(spec))]
+    return problems
+
+
+# ---------------------------------------------------------------------------- measures and periods
+# Relative changes (a measure against itself, in per cent) are one kind of quantity whatever
+# changed, so changes of different measures may share an axis (``change_dots``, one panel per
+# period); any other two measures are different quantities, even when both are counts.
+RELATIVE_CHANGE = {("change", "proportion"), ("change", "percent")}
+
+
+def _rows(view: dict, datasets: dict, inherited: list[dict]) -> list[dict]:
+    name = (view.get("data") or {}).get("name")
+    return datasets.get(name, []) if name else inherited
+
+
+def _leaf_views(view: dict, datasets: dict, rows: list[dict]) -> Iterable[tuple[dict, list[dict]]]:
+    """The views of one layered chart with the rows each draws."""
+    rows = _rows(view, datasets, rows)
+    yield view, rows
+    for child in view.get("layer", []) or []:
+        yield from _leaf_views(child, datasets, rows)
+
+
+def _position_order(enc: dict, rows: list[dict]) -> list | None:
+    """The left-to-right (or top-to-bottom) order of a discrete position channel's values, or
+    None when it is sorted by something other than a fixed list or the values themselves."""
+    field = enc["field"]
+    domain = (enc.get("scale") or {}).get("domain")
+    if isinstance(domain, list):
+        return domain
+    sort = enc.get("sort", "ascending")
+    if isinstance(sort, list):
+        return sort
+    values = list(dict.fromkeys(r.get(field) for r in rows))
+    if sort is None:
+        return values
+    if sort in ("ascending", "descending"):
+        return sorted(values, key=str, reverse=sort == "descending")
+    return None  # by a value ("-x", an encoding or field sort): not by time
+
+
+def measure_problems(spec: dict, where: str = "chart") -> list[str]:
+    """Problems with how a chart draws measures (rows with a ``measure`` field), empty if none:
+    two different measures on one value axis (relative changes aside: :data:`RELATIVE_CHANGE`),
+    and one measure's periods (rows with a ``period_end``) anywhere but left to right in time
+    order. A facet whose panels each hold one measure, with an independent value scale, gives
+    every measure its own axis; concatenated charts have axes of their own."""
+    datasets = spec.get("datasets", {})
+    problems: list[str] = []
+
+    def unit(s: dict, rows: list[dict], panel: list[str] | None = None) -> None:
+        rows = _rows(s, datasets, rows)
+        for part in ("hconcat", "vconcat", "concat"):
+            if part in s:
+                for child in s[part]:
+                    unit(child, rows)
+                return
+        if isinstance(s.get("facet"), dict) and isinstance(s.get("spec"), dict):
+            f = s["facet"]
+            fields = [f["field"]] if "field" in f else [f[k]["field"] for k in ("row", "column") if k in f]
+            inner = list(_leaf_views(s["spec"], datasets, rows))
+            value = {
+                ch
+                for v, _ in inner
+                for ch, e in (v.get("encoding") or {}).items()
+                if ch in ("x", "y") and isinstance(e, dict) and e.get("type") == "quantitative"
+            }
+            scales = (s.get("resolve") or {}).get("scale") or {}
+            independent = bool(value) and all(scales.get(ch) == "independent" for ch in value)
+            unit(s["spec"], rows, fields if independent else None)
+            return
+        views = list(_leaf_views(s, datasets, rows))
+
+        def key(r: dict) -> tuple:
+            return tuple(str(r.get(f)) for f in panel) if panel else ()
+
+        drawn = {id(r): r for _, rs in views for r in rs if "measure" in r}.values()
+        groups: dict[tuple, set] = {}
+        for r in drawn:
+            if (r.get("quantity"), r.get("unit")) not in RELATIVE_CHANGE:
+                groups.setdefault(key(r), set()).add(str(r["measure"]))
+        for measures in groups.values():
+            if len(measures) > 1:
+                names = ", ".join(sorted(measures)[:4]) + (" ..." if len(measures) > 4 else "")
+                problems.append(f"{where}: {len(measures)} different measures on one axis ({names})")
+        for v, rs in views:
+            enc = v.get("encoding") or {}
+            series: dict[tuple, list[dict]] = {}
+            for r in rs:
+                if "measure" in r and r.get("period_end") and r.get("quantity") != "change":
+                    series.setdefault((*key(r), str(r["measure"])), []).append(r)
+            for (*_, measure), srs in series.items():
+                if len({r["period_end"] for r in srs}) < 2:
+                    continue
+                y, x = enc.get("y") or {}, enc.get("x") or {}
+                if y.get("type") in ("nominal", "ordinal") and len({r.get(y.get("field")) for r in srs}) > 1:
+                    problems.append(f"{where}: the periods of {measure} run top to bottom, not left to right")
+                    continue
+                if x.get("type") not in ("nominal", "ordinal") or "field" not in x:
+                    continue
+                order = _position_order(x, rs)
+                if order is None:
+                    problems.append(f"{where}: the periods of {measure} are sorted by value, not by time")
+                    continue
+                place = {val: i for i, val in enumerate(order)}
+                ranked = sorted(srs, key=lambda r: str(r["period_end"]))
+                for a, b in zip(ranked, ranked[1:], strict=False):
+                    pa, pb = place.get(a.get(x["field"])), place.get(b.get(x["field"]))
+                    if a["period_end"] != b["period_end"] and (pa is None or pb is None or pa >= pb):
+                        problems.append(
+                            f"{where}: the periods of {measure} are out of time order "
+                            f"({a.get(x['field'])!r} is not left of {b.get(x['field'])!r})"
+                        )
+                        break
+
+    unit(spec, [])
     return problems
 
 
@@ -277,12 +395,18 @@ def not_recorded(df: pl.DataFrame, column: str) -> pl.DataFrame:
 
 
 # ---------------------------------------------------------------------------- labels
-def wrap_label(text: str, width: int = 48) -> str:
-    """A long category label broken into lines of at most ``width`` characters (joined by
-    newlines), for :func:`wrapped_axis`: nothing is cut off, as it would be at a label limit."""
+def label_lines(text: str, width: int = 48) -> list[str]:
+    """A label as lines of at most ``width`` characters, broken between words (a word longer
+    than ``width`` is a line of its own, never cut): every word is kept, in order."""
     import textwrap
 
-    return "\n".join(textwrap.wrap(text, width=width, break_long_words=False)) or text
+    return textwrap.wrap(str(text), width=width, break_long_words=False) or [str(text)]
+
+
+def wrap_label(text: str, width: int = 48) -> str:
+    """A long category label broken into lines (:func:`label_lines`, joined by newlines), for
+    :func:`wrapped_axis`: nothing is cut off, as it would be at a label limit."""
+    return "\n".join(label_lines(text, width))
 
 
 def wrapped_axis(**kwargs) -> alt.Axis:

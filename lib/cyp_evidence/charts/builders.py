@@ -136,6 +136,79 @@ def period_columns(
     return described(with_axes(chart, y=axis), description)
 
 
+def measure_panels(
+    df: pl.DataFrame,
+    *,
+    panel: str,
+    column: str,
+    column_order: list[str],
+    value: str,
+    label: str,
+    value_title: str,
+    tooltip: list,
+    description: str,
+    columns: int = 3,
+) -> alt.TopLevelMixin:
+    """Several measures of one kind and unit: one small column chart per measure (``panel``
+    names it, as the panel's heading), each with its own value axis titled ``value_title``, so
+    no two measures share an axis; in each, its figures left to right in ``column_order``
+    (earliest period first), labelled as printed; rows of kind target are black ticks, never
+    columns. Headings and column labels are wrapped onto lines, never cut off."""
+    axis = _axis(df, "measure panels", value)
+    panels = list(dict.fromkeys(df[panel].to_list()))
+    heads = {p: wrap_label(p, 30) for p in panels}
+    ticks = {c: wrap_label(c, 14) for c in column_order}
+    data = df.with_columns(
+        pl.col(panel).replace_strict(heads, return_dtype=pl.String),
+        pl.col(column).replace_strict(ticks, default=pl.col(column), return_dtype=pl.String),
+    )
+    if "kind" not in data.columns:
+        data = data.with_columns(pl.lit("").alias("kind"))
+    x = alt.X(
+        f"{column}:N",
+        sort=[ticks[c] for c in column_order],
+        title=None,
+        axis=wrapped_axis(labelAngle=0),
+    )
+    # shares: every panel from 0 to 100%, so a panel's height reads as the share it shows
+    scale = alt.Scale(domain=[0, 1]) if axis.unit == "proportion" and axis.quantity == "share" else alt.Undefined
+    y = alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=_fmt(axis.unit)), scale=scale, stack=None)
+    base = alt.Chart().encode(x=x, y=y, tooltip=tooltip)
+    reported = base.transform_filter("datum.kind !== 'target'")
+    targets = base.transform_filter("datum.kind === 'target'")
+    lines = max(str(t).count("\n") + 1 for t in heads.values())
+    layer = alt.layer(
+        reported.mark_bar(color=PALETTE[0], width={"band": 0.6}),
+        reported.mark_text(baseline="bottom", dy=-4, color=TEXT, fontSize=12).encode(text=alt.Text(f"{label}:N")),
+        targets.mark_tick(color=TEXT, thickness=3, size=40),
+        targets.mark_text(baseline="bottom", dy=-6, color=TEXT, fontSize=12).encode(text=alt.Text(f"{label}:N")),
+        data=data,
+        width=170,
+        height=150,
+    )
+    chart = layer.facet(
+        facet=alt.Facet(
+            f"{panel}:N",
+            sort=[heads[p] for p in panels],
+            title=None,
+            header=alt.Header(
+                labelExpr="split(datum.label, '\\n')",
+                labelLimit=0,
+                labelFontSize=12,
+                labelFontWeight="bold",
+                labelAlign="left",
+                labelAnchor="start",
+                labelBaseline="top",
+                labelPadding=6,
+                labelLineHeight=15,
+            ),
+        ),
+        columns=min(columns, len(panels)),
+        spacing={"row": 12 + 15 * (lines - 1), "column": 24},
+    ).resolve_scale(x="independent", y="independent")
+    return described(with_axes(chart, y=axis), description)
+
+
 def level_bars(
     df: pl.DataFrame,
     *,
@@ -371,6 +444,7 @@ def small_multiples(
 
 __all__ = [
     "against_targets",
+    "measure_panels",
     "level_bars",
     "category_bars",
     "change_dots",

@@ -8,7 +8,7 @@ import polars as pl
 
 from .. import charts, measures
 from ..charts import explore as ch
-from ..charts.builders import change_dots, level_bars, period_columns
+from ..charts.builders import change_dots, measure_panels
 from ..evidence import vocab
 from ..evidence.cite import cite_figure, cite_many, source_label
 from .base import ALL, Explorer, esc
@@ -39,6 +39,38 @@ def axis_title(key: str) -> str:
     if unit in ("count", "rank", "times"):
         return name
     return f"{name} ({UNIT_TITLES.get(unit, unit).lower()})"
+
+
+def column_keys(rows) -> list[str]:
+    """One label per figure for its column within its measure: the period; where a measure has
+    two figures for one period, the area too (if the areas differ) and then where in the
+    source each is printed; a number where even that is the same (one figure printed twice)."""
+    rows = list(rows)
+    keys = [str(r["period"]) for r in rows]
+    for extra in ("geography", "locator"):
+        seen: dict[tuple, int] = {}
+        for r, k in zip(rows, keys, strict=True):
+            seen[(r["measure"], k)] = seen.get((r["measure"], k), 0) + 1
+        keys = [
+            f"{k}, {r[extra]}" if seen[(r["measure"], k)] > 1 and r.get(extra) else k
+            for r, k in zip(rows, keys, strict=True)
+        ]
+    out: list[str] = []
+    count: dict[tuple, int] = {}
+    for r, k in zip(rows, keys, strict=True):
+        count[(r["measure"], k)] = count.get((r["measure"], k), 0) + 1
+        out.append(k if count[(r["measure"], k)] == 1 else f"{k} ({count[(r['measure'], k)]})")
+    return out
+
+
+def measure_names(figs: pl.DataFrame) -> dict[str, str]:
+    """A heading per measure: its figures' label (the shortest, where they differ)."""
+    return {m: min(g["label"].to_list(), key=len) for (m,), g in figs.group_by("measure", maintain_order=True)}
+
+
+def period_order(data: pl.DataFrame) -> list[str]:
+    """The columns of every measure, earliest period first (undated last)."""
+    return data.sort("period_end", nulls_last=True, maintain_order=True)["column"].unique(maintain_order=True).to_list()
 
 
 FIGURE_COLUMNS = [
@@ -306,7 +338,8 @@ class ThemeExplorer(Explorer):
         figs = self._filtered(c, "end")
         if c["axis"].value is None:
             figs = figs.head(0)
-        # the same label can appear for several periods or places: say which on the bar
+        # the same label can appear for several periods or places: say which (and, for the same
+        # figure printed twice, where in its source) in the description
         figs = figs.with_columns(
             pl.concat_str(
                 [pl.col("label"), pl.lit(" ("), pl.col("period"), pl.lit(", "), pl.col("geography"), pl.lit(")")]
@@ -315,7 +348,7 @@ class ThemeExplorer(Explorer):
         dup = figs["bar"].is_duplicated()
         figs = figs.with_columns(
             pl.when(dup)
-            .then(pl.concat_str([pl.col("bar"), pl.lit(" ["), pl.col("id"), pl.lit("]")]))
+            .then(pl.concat_str([pl.col("bar"), pl.lit(", "), pl.col("locator")]))
             .otherwise(pl.col("bar"))
             .alias("bar")
         )
@@ -328,34 +361,50 @@ class ThemeExplorer(Explorer):
                 "as_at", [measures.currency_note(self.pkg, r, at) for r in figs.iter_rows(named=True)], dtype=pl.String
             )
         )
-        return (
-            figs.select(
-                "id",
-                "bar",
-                "label",
-                "measure",
-                "value",
-                "drawn",
-                "printed",
-                "quantity",
-                "unit",
-                "kind",
-                "period",
-                "period_end",
-                "as_at",
-                "geography",
-                "source_id",
-            )
-            .with_columns(  # the tooltip names the document each mark comes from, and the kind in words
-                pl.col("source_id").replace_strict(source_document(self.pkg), default=None).alias("document"),
-                pl.col("kind").map_elements(kind_label, return_dtype=pl.String).alias("kind_label"),
-            )
-            .sort("kind", "drawn", descending=[False, True], nulls_last=True)
+        # each measure is drawn on its own: the measures with most figures first, each measure's
+        # figures earliest period first (undated ones after), one column per figure
+        size = figs.group_by("measure").agg(pl.len().alias("n"), pl.col("label").min().alias("first_label"))
+        figs = figs.join(size, on="measure", how="left").sort(
+            "n",
+            "first_label",
+            "measure",
+            "period_end",
+            "period_start",
+            "label",
+            descending=[True, False, False, False, False, False],
+            nulls_last=True,
+        )
+        figs = figs.with_columns(
+            pl.Series("column", column_keys(figs.iter_rows(named=True)), dtype=pl.String),
+            pl.col("measure").replace_strict(measure_names(figs), default=None).alias("measure_name"),
+        )
+        return figs.select(
+            "id",
+            "bar",
+            "label",
+            "measure",
+            "measure_name",
+            "column",
+            "value",
+            "drawn",
+            "printed",
+            "quantity",
+            "unit",
+            "kind",
+            "period",
+            "period_end",
+            "as_at",
+            "geography",
+            "source_id",
+        ).with_columns(  # the tooltip names the document each mark comes from, and the kind in words
+            pl.col("source_id").replace_strict(source_document(self.pkg), default=None).alias("document"),
+            pl.col("kind").map_elements(kind_label, return_dtype=pl.String).alias("kind_label"),
         )
 
     def _dated(self, data: pl.DataFrame) -> bool:
+        """One measure with figures for two or more periods (a series: its title says which way it moved)."""
         return (
-            self.controls["measure"].value != ALL
+            data["measure"].n_unique() == 1
             and data.filter(pl.col("period_end").is_not_null())["period_end"].n_unique() >= 2
         )
 
@@ -376,7 +425,7 @@ class ThemeExplorer(Explorer):
         items = "; ".join(
             f"{r['bar']}: {r['printed']} ({kind_label(r['kind']).lower()})" for r in data.head(20).iter_rows(named=True)
         )
-        if data["quantity"][0] == "change":
+        if (data["quantity"][0], data["unit"][0]) in charts.RELATIVE_CHANGE:
             return change_dots(
                 data.with_columns(pl.lit("Change").alias("group")),
                 measure="label",
@@ -389,25 +438,22 @@ class ThemeExplorer(Explorer):
                 tooltip=tooltip,
                 description=f"Dot chart of changes, one panel per period ({title}): {items}",
             )
-        if self._dated(data):
-            dated = data.filter(pl.col("period_end").is_not_null()).sort("period_end")
-            return period_columns(
-                dated,
-                period="period",
-                value="drawn",
-                label="printed",
-                value_title=title,
-                tooltip=tooltip,
-                description=f"Column chart of {data['label'][0]} by period, earliest first ({title}); targets as ticks: {items}",
-            )
-        return level_bars(
+        n = data["measure"].n_unique()
+        what = (
+            f"Column chart of {data['label'][0]}, earliest period first"
+            if n == 1
+            else f"Column charts of {n} measures, one each with its own axis, earliest period first"
+        )
+        return measure_panels(
             data,
-            category="bar",
+            panel="measure_name",
+            column="column",
+            column_order=period_order(data),
             value="drawn",
             label="printed",
             value_title=title,
             tooltip=tooltip,
-            description=f"Bar chart of figures in {title}, largest first, targets as ticks: {items}",
+            description=f"{what} ({title}); targets as ticks: {items}",
         )
 
     def heading(self, data):
@@ -432,22 +478,23 @@ class ThemeExplorer(Explorer):
             return "No figures with a single value match these choices", measure, area, period
         n = drawn.height
         label = drawn["label"][0]
-        if drawn["quantity"][0] == "change":
+        m = drawn["measure"].n_unique()
+        if (drawn["quantity"][0], drawn["unit"][0]) in charts.RELATIVE_CHANGE:
             title = charts.fit_title(
                 f"Changes in {topic}, each over its own period", "Changes, each over its own period"
             )
-        elif self._dated(data):
+        elif self._dated(drawn):
             dated = drawn.filter(pl.col("period_end").is_not_null())
             first, last = dated.row(0, named=True), dated.row(-1, named=True)
             title = charts.series_title(label[:1].upper() + label[1:], first, last)
             measure = f"{label} ({measure.lower()}), as printed"
-        elif c["measure"].value != ALL:
-            title = charts.fit_title(f"{label}: {n} figure{'s' if n != 1 else ''}, largest first", label)
+        elif m == 1:
+            title = charts.fit_title(f"{label}: {n} figure{'s' if n != 1 else ''}", label)
             measure = f"{label} ({measure.lower()})"
         else:
             title = charts.fit_title(
-                f"{kind} in {topic}: {n} figure{'s' if n != 1 else ''}, largest first",
-                f"{kind}: {n} figure{'s' if n != 1 else ''}, largest first",
+                f"{kind} in {topic}: {m} measures, each on its own axis",
+                f"{kind}: {m} measures, each on its own axis",
             )
         return title, measure, area, period
 
