@@ -24,19 +24,23 @@ $(STAMP): requirements.lock pyproject.toml
 	@$(PY) -m pip check
 	@touch $@
 
-env: $(STAMP) ## Create the project-local environment (.venv) from the pinned lock file
+# PYTHONDONTWRITEBYTECODE=1 (set on these machines) would otherwise leave the editable package's
+# own modules uncompiled, recompiled in every process that imports them (the CLI and every
+# kernel: about 0.15 s each); the dependencies are compiled at install (UV_COMPILE_BYTECODE)
+env: $(STAMP) ## Create the project-local environment (.venv) from the pinned lock file; byte-compile lib/
+	@$(PY) -m compileall -q lib
 
 chromium: ## Install Debian's Chromium (browser tests) and strace (the PDF no-network test) when missing
 	@{ command -v chromium && command -v strace; } >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium strace >/dev/null; }
 	@command -v chromium >/dev/null 2>&1 && command -v strace >/dev/null 2>&1
 
-briefing: $(STAMP) ## Render the default board briefing (LGA CYP Board, 12 March 2024) into outputs/
+briefing: env ## Render the default board briefing (LGA CYP Board, 12 March 2024) into outputs/
 	$(VENV)/bin/cyp-evidence render --board $(BOARD) --meeting $(MEETING) --out $(OUT)
 
-test: $(STAMP) chromium ## Run every test: unit, evidence, nbval over notebooks/, browser
+test: env chromium ## Run every test: unit, evidence, nbval over notebooks/, browser
 	$(PY) -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval-sanitize.cfg -p no:cacheprovider
 
-test-fast: $(STAMP) ## Unit tests only (no notebooks, no browser)
+test-fast: env ## Unit tests only (no notebooks, no browser)
 	$(PY) -m pytest tests -m "not browser and not slow" -p no:cacheprovider
 
 lint: $(STAMP) ## Lint and format check (ruff), type check of lib/ (mypy) and the import contracts (import-linter)
@@ -49,7 +53,7 @@ format: $(STAMP) ## Apply ruff's fixes and formatting to the tree
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-validate: $(STAMP) ## Validate the evidence base against the source texts
+validate: env ## Validate the evidence base against the source texts
 	$(VENV)/bin/cyp-evidence validate
 
 dictionary: $(STAMP) ## Regenerate docs/data-dictionary.md (every field, every derived measure)
@@ -58,12 +62,12 @@ dictionary: $(STAMP) ## Regenerate docs/data-dictionary.md (every field, every d
 frozen: $(STAMP) ## Regenerate the backtests' frozen copies (tests/data/frozen_*.csv) after an intended change
 	$(VENV)/bin/python tests/data/freeze.py
 
-notebooks: $(STAMP) ## Re-execute every notebook in place (stored outputs that nbval compares)
+notebooks: env ## Re-execute every notebook in place (stored outputs that nbval compares)
 	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.store_widget_state=False --ExecutePreprocessor.record_timing=False \
 	  notebooks/00_start_here.ipynb notebooks/briefing.ipynb notebooks/explore_*.ipynb
 
-bench: $(STAMP) chromium ## Run the benchmarks (prints ratios against a floor measured in the same run)
+bench: env chromium ## Run the benchmarks (prints ratios against a floor measured in the same run)
 	$(PY) benchmarks/bench.py
 
 # JupyterLab serves the project folder (so the published annexes under outputs/ can be opened)
@@ -71,7 +75,7 @@ bench: $(STAMP) chromium ## Run the benchmarks (prints ratios against a floor me
 # (containers, CI machines) needs --allow-root, given only then. lab/ adds the project's Lab
 # settings to the user's own (JUPYTER_CONFIG_PATH): no news or update pop-up, no build check.
 LAB_START := notebooks/00_start_here.ipynb
-lab: $(STAMP) ## Open JupyterLab on the start page (127.0.0.1 only, with a token)
+lab: env ## Open JupyterLab on the start page (127.0.0.1 only, with a token)
 	JUPYTER_CONFIG_PATH="$(CURDIR)/lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/$(LAB_START) --LabApp.news_url= \
