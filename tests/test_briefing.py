@@ -314,6 +314,65 @@ def test_kernel_begin_resets_namespace_and_count_and_moves_into_the_build_folder
     assert k.km is None
 
 
+def test_kernel_process_starts_before_jupyter_client_is_imported_and_is_adopted(tmp_path):
+    """The render's kernel boots while the command imports jupyter_client: the process is
+    started first (standard library only) and the kernel manager then owns that same process."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, subprocess, sys\n"
+        "seen = []\n"
+        "real = subprocess.Popen.__init__\n"
+        "def spy(self, args, *a, **k):\n"
+        "    seen.append(['jupyter_client' in sys.modules, list(args)[:3]])\n"
+        "    real(self, args, *a, **k)\n"
+        "subprocess.Popen.__init__ = spy\n"
+        "from cyp_evidence.briefing.pipeline.kernel import Kernel\n"
+        "k = Kernel(warm=False)\n"
+        "pid = k.evaluate_json(\"__import__('json').dumps(__import__('os').getpid())\")\n"
+        "print(json.dumps([seen, k.km.provisioner.process.pid, pid]))\n"
+        "k.shutdown()\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    seen, managed, answered = json.loads(out.stdout.strip().splitlines()[-1])
+    kernels = [s for s in seen if s[1][1:] == ["-m", "ipykernel_launcher"]]
+    assert kernels == [[False, [sys.executable, "-m", "ipykernel_launcher"]]]  # one, before jupyter_client
+    assert managed == answered  # the manager's process is the one that answers
+
+
+def test_kernel_launched_early_is_replaced_when_the_manager_would_start_another(monkeypatch):
+    """If the kernel spec's command or environment is not what was launched, the early process
+    is stopped and the manager starts its own, which then runs the notebook."""
+    import os
+
+    from cyp_evidence.briefing.pipeline import kernel as kernel_mod
+    from cyp_evidence.thirdparty import early_kernel
+
+    early = []
+    real = early_kernel.launch
+
+    def launch(*a, **k):
+        launched = real(*a, **k)
+        launched.env = {**launched.env, "CYP_EVIDENCE_TEST_MISMATCH": "1"}  # not what the manager gives
+        early.append(launched)
+        return launched
+
+    monkeypatch.setattr(kernel_mod.early_kernel, "launch", launch)
+    with kernel_mod.Kernel(warm=False) as k:
+        [launched] = early
+        assert not launched.adopted and launched.process.poll() is not None  # stopped and reaped
+        pid = k.evaluate_json("__import__('json').dumps(__import__('os').getpid())")
+        assert pid == k.km.provisioner.process.pid != launched.process.pid
+    assert k.km is None
+    try:
+        os.kill(pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive
+
+
 def test_validation_is_reused_only_while_the_bytes_are_the_same(evidence_copy, monkeypatch):
     import cyp_evidence.briefing.pipeline.render as R
 

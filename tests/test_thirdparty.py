@@ -11,9 +11,9 @@ import pytest
 
 from cyp_evidence import thirdparty
 from cyp_evidence.paths import PACKAGE_DIR
-from cyp_evidence.thirdparty import jupyterchart, nbconvert_export, papermill_engine
+from cyp_evidence.thirdparty import early_kernel, jupyterchart, nbconvert_export, papermill_engine
 
-ADAPTERS = [papermill_engine, nbconvert_export, jupyterchart]
+ADAPTERS = [papermill_engine, nbconvert_export, jupyterchart, early_kernel]
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda m: m.__name__.rsplit(".", 1)[1])
@@ -65,7 +65,7 @@ def test_papermill_finds_the_engine_through_its_entry_point():
 
 
 PRIVATE_UPSTREAM = re.compile(
-    r"\._(trait_values|vl_selections|esm|is_offline|init_resources|nb_metadata|engines|handle_kernel_info_reply)\b"
+    r"\._(trait_values|vl_selections|esm|is_offline|init_resources|nb_metadata|engines|handle_kernel_info_reply|scrub_kwargs|finalize_env)\b"
 )
 
 
