@@ -233,3 +233,21 @@ def test_long_labels_are_split_into_lines_never_cut():
     assert " ".join(lines) == text  # every word kept, in order
     assert charts.label_lines("Supercalifragilistic", 5) == ["Supercalifragilistic"]  # a long word is not cut
     assert charts.wrap_label(text, 30) == "\n".join(lines)
+
+
+def test_a_label_cut_off_at_its_limit_is_caught():
+    import altair as alt
+
+    rows = frame(
+        m=["Percentage of referrals with no (NULL) data on whether a young person's advocate was assigned"],
+        v=[0.36],
+        quantity=["share"],
+        unit=["proportion"],
+    )
+    cut = alt.Chart(rows).mark_bar().encode(y=alt.Y("m:N", axis=alt.Axis(labelLimit=300)), x="v:Q").to_dict()
+    assert any("cut off at 300px" in p for p in charts.label_problems(cut))
+    default = alt.Chart(rows).mark_bar().encode(y="m:N", x="v:Q").to_dict()  # Vega's default limit: 180px
+    assert any("cut off at 180px" in p for p in charts.label_problems(default))
+    lines = alt.Chart(rows.with_columns(pl.col("m").map_elements(lambda t: charts.wrap_label(t, 30))))
+    wrapped = lines.mark_bar().encode(y=alt.Y("m:N", axis=charts.wrapped_axis()), x="v:Q").to_dict()
+    assert charts.label_problems(wrapped) == []

@@ -115,7 +115,8 @@ def test_vanguard_table_and_csv(sample, tmp_path):
     path = v.save_csv()
     assert path.parent == tmp_path and path.name.startswith("vanguards--vanguard--")
     back = pl.read_csv(path)
-    assert back.height == t.height and back["citation"].null_count() == 0
+    assert back.columns[:2] == ["Vanguard", "Quarter"] and "Source" in back.columns  # readers' headers
+    assert back.height == t.height and back["Source"].null_count() == 0
 
 
 # ---------------------------------------------------------------- overview and themes

@@ -76,6 +76,7 @@ def test_every_combination_of_controls_draws_an_honest_chart(name, which, real):
     for state in combinations(e, list(e.controls)):
         spec = e.chart().to_dict(validate=False)
         problems += charts.check_spec(spec, f"{name} {state}")
+        problems += charts.label_problems(spec, f"{name} {state}")  # no label cut off with "…"
         rows = [r for rs in spec.get("datasets", {}).values() for r in rs]
         if isinstance(e, ex.ThemeExplorer) and not any("message" in r for r in rows):
             # the rows name their measure and period, so check_spec sees which measures share an
@@ -189,3 +190,27 @@ def test_changing_the_money_resets_what_no_longer_applies(real):
     e.set(money=undated)  # its period has no dates: 'per year' goes (and is unticked)
     assert e.controls["per_year"].value is False and e.controls["per_year"].layout.display == "none"
     assert e.chart_data.height > 0
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_tables_use_readers_headers_and_words(name, real, tmp_path):
+    """The table under the chart and the CSV: "Figure", "As printed", "Period", "Source", not
+    "label", "printed", "period", "citation"; ids only in a reference column, last."""
+    from cyp_evidence.explore import tables
+
+    e = EXPLORERS[name](real)
+    e.outdir = tmp_path
+    t = e.reader_table
+    assert t.height == e.table.height and tables.unreadable_headers(t) == [], t.columns
+    refs = [c for c in t.columns if "(references)" in c or c == "Reference (for citing)"]
+    assert t.columns[len(t.columns) - len(refs) :] == refs  # references after what a reader reads
+    html = e._table_block()
+    for raw in e.table.columns:
+        assert f">{raw}</th>" not in html or raw in t.columns, f"{name}: header {raw!r} shown as it is"
+    codes = {"observed", "estimate", "allocation", "waiting_times", "total_mismatch", "proportion"}
+    for col in ("Kind", "Theme", "Kind of issue", "Unit"):
+        if col in t.columns:
+            assert not set(t[col].drop_nulls()) & codes, (name, col)
+    import polars as pl
+
+    assert pl.read_csv(e.save_csv()).columns == t.columns  # the CSV has the same headers

@@ -314,6 +314,62 @@ def measure_problems(spec: dict, where: str = "chart") -> list[str]:
     return problems
 
 
+# ---------------------------------------------------------------------------- labels cut off
+# Vega cuts a label longer than its ``labelLimit`` (in pixels) with "…"; these are its defaults.
+LABEL_LIMITS = {"axis": 180, "legend": 160, "header": 0}
+CHAR_WIDTH = 0.6  # a generous average width of one character of Arial, in ems
+
+
+def _text_width(text: str, font_size: float) -> float:
+    return len(text) * CHAR_WIDTH * font_size
+
+
+def label_problems(spec: dict, where: str = "chart") -> list[str]:
+    """Labels a reader would see cut off (empty if none): every label of a discrete axis, a
+    legend or a facet header must fit its ``labelLimit`` (0 is no limit), line by line where
+    the labels are split into lines (:func:`wrapped_axis`). Widths are estimated generously
+    (:data:`CHAR_WIDTH`), so a label near its limit is reported too."""
+    datasets = spec.get("datasets", {})
+    problems: list[str] = []
+
+    def values(field: str, rows: list[dict]) -> list[str]:
+        return [str(r[field]) for r in rows if r.get(field) is not None]
+
+    def check(kind: str, what: str, props: dict, labels: list[str], size: float) -> None:
+        limit = props.get("labelLimit", LABEL_LIMITS[kind])
+        if not limit or not labels:
+            return
+        split = "split(" in str(props.get("labelExpr", ""))
+        lines = [line for lab in labels for line in (lab.split("\n") if split else [lab])]
+        longest = max(lines, key=len)
+        if _text_width(longest, props.get("labelFontSize", size)) > limit:
+            problems.append(f"{where}: {kind} label {longest!r} is cut off at {limit}px ({what})")
+
+    def walk(s: dict, rows: list[dict]) -> None:
+        rows = _rows(s, datasets, rows)
+        for ch, e in (s.get("encoding") or {}).items():
+            if not isinstance(e, dict) or "field" not in e or e.get("type") not in ("nominal", "ordinal"):
+                continue
+            if ch in ("x", "y") and e.get("axis", {}) is not None:
+                check("axis", ch, e.get("axis") or {}, values(e["field"], rows), 12)
+            elif ch in ("color", "shape") and e.get("legend", {}) is not None:
+                check("legend", ch, e.get("legend") or {}, values(e["field"], rows), 12)
+            elif ch in ("facet", "row", "column"):
+                check("header", ch, e.get("header") or {}, values(e["field"], rows), 11)
+        facet = s.get("facet")
+        if isinstance(facet, dict):
+            for f in [facet] if "field" in facet else [facet[k] for k in ("row", "column") if k in facet]:
+                check("header", "facet", f.get("header") or {}, values(f["field"], rows), 11)
+        for part in ("layer", "hconcat", "vconcat", "concat"):
+            for child in s.get(part, []) or []:
+                walk(child, rows)
+        if isinstance(s.get("spec"), dict):
+            walk(s["spec"], rows)
+
+    walk(spec, [])
+    return problems
+
+
 # ---------------------------------------------------------------------------- colour
 def spec_colours(spec: dict) -> list[str]:
     """Every colour a spec can give a mark: scale ranges, fixed mark and value colours, and the

@@ -421,6 +421,7 @@ def small_multiples(
             .properties(width=WIDTH, height=260)
         )
         return described(with_axes(chart, y=axis), description)
+    df = df.with_columns(pl.col(panel).map_elements(lambda t: wrap_label(t, 22), return_dtype=pl.String))
     base = alt.Chart(df).mark_bar(color=PALETTE[0])
     enc: dict = dict(
         x=alt.X(f"{x}:N", sort=x_order, title=None, axis=alt.Axis(labelAngle=-90, labelFontSize=10)),
@@ -435,7 +436,11 @@ def small_multiples(
         base.encode(**enc)
         .properties(width=130, height=90)
         .facet(
-            facet=alt.Facet(f"{panel}:N", title=None, header=alt.Header(labelFontSize=11, labelLimit=170)),
+            facet=alt.Facet(
+                f"{panel}:N",
+                title=None,
+                header=alt.Header(labelFontSize=11, labelLimit=0, labelExpr="split(datum.label, '\\n')"),
+            ),
             columns=columns,
         )
     )

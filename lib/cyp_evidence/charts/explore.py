@@ -12,7 +12,19 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from . import PALETTE, TEXT, Axis, MixedAxisError, colour_scale, described, one_axis, with_axes
+from . import (
+    PALETTE,
+    TEXT,
+    Axis,
+    MixedAxisError,
+    colour_scale,
+    described,
+    one_axis,
+    with_axes,
+    wrap_label,
+    wrapped_axis,
+    wrapped_step,
+)
 
 WIDTH = 560
 MUTED = 0.25
@@ -33,6 +45,12 @@ def empty(message: str) -> alt.TopLevelMixin:
         .properties(width=WIDTH, height=60)
     )
     return described(chart, message)
+
+
+def wrapped(df: pl.DataFrame, field: str, width: int) -> pl.DataFrame:
+    """``df`` with the labels in ``field`` split into lines of at most ``width`` characters
+    (:func:`charts.wrap_label`), drawn by :func:`charts.wrapped_axis`: never cut off."""
+    return df.with_columns(pl.col(field).map_elements(lambda t: wrap_label(t, width), return_dtype=pl.String))
 
 
 def _legend_pick(field: str, name: str = "pick") -> alt.Parameter:
@@ -65,7 +83,7 @@ def bars(
     tooltip: list | None = None,
     description: str,
     sort: str | list = "-x",
-    label_limit: int = 460,
+    label_chars: int = 56,
     color_domain: list[str] | None = None,
 ) -> alt.TopLevelMixin:
     """Horizontal bars, one per category; colour (optional) picked out through the legend, each
@@ -74,8 +92,9 @@ def bars(
     if df.height == 0:
         return empty("No figures match the current choices.")
     axis = one_axis(df, "bars")
+    df = wrapped(df, category, label_chars)
     enc = dict(
-        y=alt.Y(f"{category}:N", sort=sort, title=None, axis=alt.Axis(labelLimit=label_limit)),
+        y=alt.Y(f"{category}:N", sort=sort, title=None, axis=wrapped_axis()),
         x=alt.X(f"{value}:Q", title=value_title),
         tooltip=tooltip or [alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", format=",.4~g")],
     )
@@ -86,11 +105,11 @@ def bars(
             f"{color}:N",
             title=color_title or color,
             scale=colour_scale(color_domain or df[color].unique(maintain_order=True).to_list()),
-            legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
+            legend=alt.Legend(orient="bottom", columns=2, labelLimit=0),
         )
         enc["opacity"] = _highlight(pick)
         chart = chart.add_params(pick)
-    chart = chart.encode(**enc).properties(width=WIDTH - 200, height=alt.Step(22))
+    chart = chart.encode(**enc).properties(width=WIDTH - 200, height=wrapped_step(df[category]))
     return described(with_axes(chart, x=axis), description)
 
 
@@ -126,7 +145,7 @@ def stacked_with_totals(
         title=category_title,
         sort=category_order,
         scale=colour_scale(category_order),
-        legend=alt.Legend(orient="bottom", columns=2, labelLimit=320),
+        legend=alt.Legend(orient="bottom", columns=2, labelLimit=0),
     )
     opacity = _highlight(alt.Parameter(name="pick"))
     left = alt.Chart(
@@ -145,7 +164,7 @@ def stacked_with_totals(
     right = alt.Chart(
         mark=alt.MarkDef(type="bar"),
         encoding=alt.FacetedEncoding(
-            y=alt.Y(f"{category}:N", sort=category_order, title=None, axis=alt.Axis(labelLimit=220)),
+            y=alt.Y(f"{category}:N", sort=category_order, title=None, axis=alt.Axis(labelLimit=0)),
             x=alt.X(f"sum({total}):Q", title=total_title),
             color=colour,
             opacity=opacity,
@@ -193,7 +212,7 @@ def grouped_bars(
         alt.Chart(df)
         .mark_bar()
         .encode(
-            y=alt.Y(f"{category}:N", sort=category_order, title=None, axis=alt.Axis(labelLimit=300)),
+            y=alt.Y(f"{category}:N", sort=category_order, title=None, axis=alt.Axis(labelLimit=0)),
             yOffset=alt.YOffset(f"{group}:N"),
             x=alt.X(f"{value}:Q", title=value_title),
             color=alt.Color(
@@ -228,15 +247,16 @@ def timeline(
     if df.height == 0:
         return empty("Nothing with a date matches the current choices.")
     pick = _legend_pick(color)
+    df = wrapped(df, row, 44)
     enc = dict(
         x=alt.X(f"{date}:T", title="Date"),
-        y=alt.Y(f"{row}:N", title=row_title or None, axis=alt.Axis(labelLimit=340)),
+        y=alt.Y(f"{row}:N", title=row_title or None, axis=wrapped_axis()),
         color=alt.Color(
             f"{color}:N",
             title=color_title,
             sort=color_order,
             scale=colour_scale(color_order),
-            legend=alt.Legend(orient="bottom", columns=2, labelLimit=360),
+            legend=alt.Legend(orient="bottom", columns=2, labelLimit=0),
         ),
         opacity=_highlight(pick),
         tooltip=tooltip,
@@ -249,12 +269,13 @@ def timeline(
         .mark_rule(color=TEXT, strokeDash=[6, 3], size=2)
         .encode(x="at:T", tooltip=alt.Tooltip("label:N", title=""))
     )
-    chart = alt.layer(points, rule).properties(width=WIDTH - 120, height=alt.Step(24))
+    chart = alt.layer(points, rule).properties(width=WIDTH - 120, height=wrapped_step(df[row]))
     return described(chart, description)
 
 
 __all__ = [
     "alt_items",
+    "wrapped",
     "bars",
     "empty",
     "grouped_bars",

@@ -40,7 +40,7 @@ from ..htmltable import INLINE, frame_table
 from ..ids import slugify
 from ..paths import OUTPUTS_DIR
 from ..thirdparty import jupyterchart
-from . import definitions, download
+from . import definitions, download, tables
 
 EXPLORE_OUTPUTS = OUTPUTS_DIR / "explore"
 ALL = "All"
@@ -220,6 +220,16 @@ class Explorer:
         """The figures behind the chart (default: the chart data)."""
         return self._data
 
+    # readers' headers and words for this explorer's table, where they differ from tables.HEADERS
+    reader_headers: dict[str, str] = {}
+    reader_values: dict = {}
+
+    @property
+    def reader_table(self) -> pl.DataFrame:
+        """``table`` as a reader sees it, under the chart and in the CSV: readers' headers,
+        coded values in words, ids only in the reference columns (:mod:`.tables`)."""
+        return tables.for_readers(self.pkg, self.table, self.reader_headers, self.reader_values)
+
     def notes(self) -> str:
         """HTML shown under the citation (caveats, formulas); empty by default."""
         return ""
@@ -305,11 +315,11 @@ class Explorer:
         return self.outdir / f"{stem}.csv"
 
     def save_csv(self, path: Path | str | None = None) -> Path:
-        """Write ``table`` as CSV (UTF-8 with a byte-order mark, for Excel) and return the path.
-        In JupyterLab the download buttons send the same bytes to the browser instead."""
+        """Write ``reader_table`` as CSV (UTF-8 with a byte-order mark, for Excel) and return the
+        path. In JupyterLab the download buttons send the same bytes to the browser instead."""
         path = Path(path) if path else self.csv_path()
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(download.csv_bytes(self.table))
+        path.write_bytes(download.csv_bytes(self.reader_table))
         return path
 
     def download(self, what: str) -> tuple[str, bytes, str]:
@@ -317,7 +327,7 @@ class Explorer:
         ``what`` = ``csv`` (the figures behind the chart), ``svg`` or ``png`` (the chart)."""
         stem = self.csv_path().stem
         if what == "csv":
-            table = self.table
+            table = self.reader_table
             data = download.csv_bytes(table)
             detail = f"{table.height} row{'s' if table.height != 1 else ''} with their sources"
         elif what == "svg":
@@ -399,7 +409,7 @@ class Explorer:
         )
 
     def _table_block(self) -> str:
-        return html_table(self.table, f"Figures behind the chart: {self.title}")
+        return html_table(self.reader_table, f"Figures behind the chart: {self.title}")
 
     def _ipython_display_(self):
         from IPython.display import display

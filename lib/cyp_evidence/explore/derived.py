@@ -39,6 +39,7 @@ class DemandGrowthExplorer(Explorer):
 
     name = "growth"
     title = "Growth in need and demand against growth in workforce and access"
+    reader_headers = {"label": "Change in", "value": "Change (%)"}
 
     def __init__(self, pkg=None, outdir=None):
         from ..evidence import load
@@ -174,6 +175,7 @@ class CommitmentExplorer(Explorer):
 
     name = "commitments"
     title = "Long Term Plan commitments: target, reported and dates"
+    reader_headers = {"title": "Commitment"}
     show_table_at_start = True
 
     def _controls(self):
@@ -312,6 +314,7 @@ class FundingExplorer(Explorer):
 
     name = "money"
     title = "Money per child or per area"
+    reader_headers = {"label": "Money per unit", "value": "£ per unit (indicative)"}
 
     BASES = (("Per child or young person", "child"), ("Per area or organisation", "area"))
 

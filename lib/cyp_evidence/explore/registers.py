@@ -22,6 +22,7 @@ class RecommendationExplorer(Explorer):
 
     name = "recommendations"
     title = "Recommendations and commitments: status at a chosen date"
+    reader_headers = {"title": "Recommendation or commitment"}
     show_table_at_start = True
 
     def _controls(self):
@@ -63,7 +64,6 @@ class RecommendationExplorer(Explorer):
         ).with_columns(
             pl.concat_str([pl.col("number").fill_null(""), pl.lit(" "), pl.col("title")])
             .str.strip_chars()
-            .str.slice(0, 70)
             .alias("item")
         )
 
@@ -163,6 +163,8 @@ class SourceIssueExplorer(Explorer):
 
     name = "source-issues"
     title = "Issues in the sources as printed"
+    reader_headers = {"kind": "Kind of issue"}
+    reader_values = {"kind": measures.issue_kind}
 
     def __init__(self, pkg=None, report=None, outdir=None):
         self.report = report

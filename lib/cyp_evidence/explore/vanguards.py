@@ -347,6 +347,18 @@ class VanguardExplorer(Explorer):
         return [cite_table(self.pkg, self.table_id)] if self.table_id else []
 
     @property
+    def reader_headers(self) -> dict[str, str]:  # type: ignore[override]  # per table: its dimensions
+        t = self.tables.filter(pl.col("table_id") == self.table_id)
+        column = t["column_dimension"][0].split(",")[0].split("(")[0].strip() if t.height else "Column"
+        row = self.controls["breakdown"].value.split(" (")[0]
+        return {
+            row.lower() or "row": row[:1].upper() + row[1:],
+            "column": column[:1].upper() + column[1:],
+            "printed": "Accepted referrals (as printed)",
+            "value": "Accepted referrals",
+        }
+
+    @property
     def table(self) -> pl.DataFrame:
         return self._shown_cells().select(
             pl.col("row").alias(self.controls["breakdown"].value.split(" (")[0].lower() or "row"),
