@@ -15,6 +15,7 @@ import pytest
 from test_explore_support import make_package
 
 from cyp_evidence import explore as ex
+from cyp_evidence import measures
 from cyp_evidence.paths import NOTEBOOKS_DIR
 
 ALL_EXPLORERS = [
@@ -187,8 +188,11 @@ def test_commitment_explorer_date_and_view(sample):
     d0, d1, s0, s1 = changes(c, at=dt.date(2024, 6, 1))
     assert not any(s.startswith("Not yet due") for s in c.table["status"]) and s0 != s1
     assert "Due date passed: progress reported" in set(c.table["status"])
-    c.set(at=dt.date(2023, 1, 1))  # before the 2024 papers: none of their commitments is known yet
-    assert c.table.height == 0
+    # before the 2024 papers none of their commitments is known yet: such a date would show
+    # nothing, so the date goes back no further than the first paper with commitments
+    assert measures.commitments(sample, dt.date(2023, 1, 1)).height == 0
+    c.set(at=dt.date(2023, 1, 1))
+    assert c.controls["at"].value == c.controls["at"].min == dt.date(2024, 1, 23) and c.table.height > 0
     c.set(at=dt.date(2024, 6, 1))
     c.set(view=ex.derived.SHARE)
     assert c.chart_data["title"].to_list() == ["MHSTs covering 20-25% of the country"]

@@ -162,20 +162,80 @@ def test_a_title_with_programmers_words_is_caught():
     assert charts.ChartText("A title", "Number", "", "2024").problems() != []  # no area
 
 
+def _choices(c) -> list:
+    return [o[1] if isinstance(o, tuple) else o for o in getattr(c, "options", [])]
+
+
+def _empty(spec: dict) -> bool:
+    rows = [r for rs in spec.get("datasets", {}).values() for r in rs]
+    return not rows or any("message" in r for r in rows)  # charts.explore.empty: a message, no marks
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
 @pytest.mark.parametrize("which", ["real", "sample"])
-def test_every_money_choice_gives_a_chart(which, real):
-    """Item 9 of issue 14: the money view offers only choices that give bars (31 of its 52
-    combinations used to draw an empty chart), and hides a control left with one choice."""
-    e = ex.FundingExplorer(real if which == "real" else make_package())
-    empty, seen = [], 0
+def test_every_choice_of_every_explorer_draws_a_chart(name, which, real):
+    """Item 9 of issue 14: every combination of every explorer's controls draws something (the
+    money view's 31 of 52, the tracker's lists of findings, a status at a date before any item
+    was made, a source with no figure of the kind chosen used to draw an empty chart), and no
+    control a reader can see offers a single choice."""
+    e = EXPLORERS[name](real if which == "real" else make_package())
+    empty, single, seen = [], [], 0
     for state in combinations(e, list(e.controls)):
         seen += 1
-        if state["money"] is not None and e.chart_data.height == 0:
+        if _empty(e.chart().to_dict(validate=False)):
             empty.append(state)
         for key, c in e.controls.items():
-            if c.layout.display != "none" and hasattr(c, "options"):
-                assert len(c.options) >= 2, f"{key} shown with {c.options} at {state}"
-    assert seen >= 2 and empty == [], empty[:5]
+            if c.layout.display == "none" or not hasattr(c, "options"):
+                continue
+            real_choices = [v for v in _choices(c) if v not in (ex.base.ALL, None)]
+            if len(real_choices) < 2 and not (isinstance(c, widgets.SelectMultiple) and len(real_choices) == 1):
+                single.append((key, _choices(c), state))
+    assert seen >= 1 and empty == [] and single == [], (empty[:3], single[:3])
+
+
+@pytest.mark.parametrize("name", list(EXPLORERS))
+def test_back_to_all_resets_every_control_that_depended_on_it(name, real):
+    """Choose something, then something in a control after it, then go back to "All": every
+    control after it is as it was at the start (no choice sticks from the old selection)."""
+    e = EXPLORERS[name](real)
+    keys, start, tried = list(e.controls), e.state(), 0
+    for i, key in enumerate(keys):
+        c = e.controls[key]
+        if ex.base.ALL not in _choices(c):
+            continue
+        for v in [v for v in _choices(c) if v != ex.base.ALL]:
+            c.value = v
+            for later in keys[i + 1 :]:
+                d = e.controls[later]
+                if d.layout.display != "none" and isinstance(d, (widgets.Dropdown, widgets.ToggleButtons)):
+                    d.value = _choices(d)[-1]
+            c.value = ex.base.ALL
+            after = e.state()
+            assert {k: after[k] for k in keys[i + 1 :]} == {k: start[k] for k in keys[i + 1 :]}, (key, v)
+            tried += 1
+    has_all = any(ex.base.ALL in _choices(c) for c in e.controls.values())
+    assert tried > 0 or not has_all
+
+
+def test_include_not_recorded_changes_the_chart_wherever_it_is_shown(real):
+    """Item 9: the vanguards' "Show answers not recorded" box works, and is gone where the table
+    records no such answers."""
+    v = ex.VanguardExplorer(real)
+    shown = 0
+    for label in v.labels:
+        v.set(breakdown=label)
+        box = v.controls["unknown"]
+        has = v._has_missing(v.table_id)
+        assert (box.layout.display != "none") == has and box.disabled == (not has), label
+        if has:
+            box.value = True
+            with_missing = v.chart_data
+            box.value = False
+            assert charts.NOT_RECORDED in set(with_missing["category"]), label
+            assert charts.NOT_RECORDED not in set(v.chart_data["category"]), label
+            box.value = True
+            shown += 1
+    assert shown >= 1
 
 
 def test_changing_the_money_resets_what_no_longer_applies(real):

@@ -23,6 +23,7 @@ the inline rows, the text alternative and titles); the spec then goes straight t
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -160,6 +161,31 @@ def description_html(text: charts.ChartText) -> str:
     return f"<details style='font-size:12px'><summary>Description of the chart</summary><p>{esc(text.description)}</p></details>"
 
 
+def offer(control, options: list, reset: bool = False) -> None:
+    """Give ``control`` the choices that draw something (``options``: values or (label, value)
+    pairs, "All" first where there is one): its value kept if still offered (unless ``reset``),
+    else the first; hidden when it is left with one choice or none (no choice to make)."""
+    values = [o[1] if isinstance(o, tuple) else o for o in options]
+    if list(control.options) != list(options):  # unchanged options: nothing to send to the browser
+        control.options = options
+    value = values[0] if values and (reset or control.value not in values) else control.value
+    if values and control.value != value:
+        control.value = value
+    choices = [v for v in values if v not in (ALL, None)]
+    display = "none" if len(choices) <= 1 else None
+    if control.layout.display != display:
+        control.layout.display = display
+
+
+def earliest_date(pkg: EvidencePackage, draws) -> dt.date | None:
+    """The first source publication date at which ``draws(date)`` is true (a status at a date
+    before it would have nothing to show), None if there is none."""
+    for d in sorted(set(pkg.sources["published"].to_list())):
+        if draws(d):
+            return d
+    return None
+
+
 class ExplorerWidget(widgets.VBox):
     """The explorer's UI. Its plain-text form is short and fixed (it is what a notebook stores
     as the cell's text output, and what nbval compares), whatever the evidence holds."""
@@ -187,6 +213,8 @@ class Explorer:
         self._widget: ExplorerWidget | None = None
         self._updating = False
         self.controls: dict[str, widgets.ValueWidget] = self._controls()
+        if self.controls:  # the controls offer, from the start, only what draws something
+            self._sync_options(next(iter(self.controls)))
         for c in self.controls.values():
             c.observe(self._changed, names="value")
             if isinstance(c, widgets.ToggleButtons):

@@ -13,7 +13,7 @@ import polars as pl
 from .. import charts, measures
 from ..charts import explore as ch
 from ..charts.builders import change_dots
-from .base import Explorer, esc
+from .base import Explorer, earliest_date, esc, offer
 
 TOTAL, PER_YEAR = "Total change (%)", "Change a year (%)"
 TIMELINE, SHARE = "Dates: due and reported", "Share of target reached (%)"
@@ -70,6 +70,14 @@ class DemandGrowthExplorer(Explorer):
                 ],
             ),
         }
+
+    def _sync_options(self, changed: str) -> None:
+        """'Change a year' only where a group chosen has a change with dated periods (otherwise
+        it would draw nothing); a single choice is hidden."""
+        c = self.controls
+        groups = list(c["groups"].value) or list(c["groups"].options)
+        yearly = self.all.filter(pl.col("group").is_in(groups) & pl.col("annual")).height > 0
+        offer(c["basis"], [TOTAL, PER_YEAR] if yearly else [TOTAL])
 
     def compute(self) -> pl.DataFrame:
         c = self.state()
@@ -183,6 +191,17 @@ class CommitmentExplorer(Explorer):
             "at": widgets.DatePicker(value=latest_publication(self.pkg), description="Status at"),
             "view": widgets.ToggleButtons(options=[TIMELINE, SHARE], value=TIMELINE, description="View"),
         }
+
+    def _sync_options(self, changed: str) -> None:
+        """The date goes back no further than the first commitment; 'Share of target reached'
+        only where a share can be worked out at the date chosen."""
+        c = self.controls
+        if changed == "at" and c["at"].min is None:
+            c["at"].min = earliest_date(self.pkg, lambda d: measures.commitments(self.pkg, d).height > 0)
+        if changed == "at":
+            at = c["at"].value or latest_publication(self.pkg)
+            shares = measures.commitments(self.pkg, at)["share_of_target"].drop_nulls().len() > 0
+            offer(c["view"], [TIMELINE, SHARE] if shares else [TIMELINE])
 
     def progress(self) -> pl.DataFrame:
         at = self.controls["at"].value or latest_publication(self.pkg)

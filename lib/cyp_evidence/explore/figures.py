@@ -11,7 +11,7 @@ from ..charts import explore as ch
 from ..charts.builders import change_dots, measure_panels
 from ..evidence import vocab
 from ..evidence.cite import cite_figure, cite_many, source_label
-from .base import ALL, Explorer, esc
+from .base import ALL, Explorer, esc, offer
 from .definitions import kind_label, kind_options, kind_tooltips
 
 UNIT_TITLES = vocab.unit_titles()  # evidence/units.csv
@@ -144,16 +144,37 @@ class OverviewExplorer(Explorer):
             ),
         }
 
-    def matches(self) -> pl.DataFrame:
-        c = self.state()
+    def _sync_options(self, changed: str) -> None:
+        """Theme, source and kind offer only what the choices before them leave (no choice
+        draws an empty chart); going back to "All" resets the ones after it."""
+        order = list(self.controls)
+        if changed not in order:
+            return
+        reset = self.controls[changed].value == ALL
+        names = source_short(self.pkg)
+        for key in order[order.index(changed) + 1 :]:
+            left = self.matches(upto=key)
+            if key == "theme":
+                opts = [(ALL, ALL)] + [(pretty(t), t) for t in sorted(set(left["theme"]))]
+            elif key == "source":
+                ids = [s for s in self.pkg.sources["source_id"].to_list() if s in set(left["source_id"])]
+                opts = [(ALL, ALL)] + [(names[s], s) for s in ids]
+            else:
+                opts = kind_options([k for k in self.pkg.enum("figures", "kind") if k in set(left["kind"])], ALL, ALL)
+            offer(self.controls[key], opts, reset)
+
+    def matches(self, upto: str | None = None) -> pl.DataFrame:
+        """The figures the controls before ``upto`` (all of them if None) leave."""
+        keys = list(self.controls)
+        c = {k: v for k, v in self.state().items() if upto is None or keys.index(k) < keys.index(upto)}
         figs = self.pkg.figures
-        if c["theme"] != ALL:
+        if c.get("theme", ALL) != ALL:
             figs = figs.filter(pl.col("theme") == c["theme"])
-        if c["source"] != ALL:
+        if c.get("source", ALL) != ALL:
             figs = figs.filter(pl.col("source_id") == c["source"])
-        if c["kind"] != ALL:
+        if c.get("kind", ALL) != ALL:
             figs = figs.filter(pl.col("kind") == c["kind"])
-        q = c["search"].strip().lower()
+        q = c.get("search", "").strip().lower()
         if q:
             hay = pl.concat_str(
                 [pl.col(k).fill_null("") for k in ("measure", "label", "quote", "printed", "id", "caveats")],
@@ -322,7 +343,7 @@ class ThemeExplorer(Explorer):
                 c[key].value = value
             # "All" and one other choice, or a single choice, is no choice: hide the control
             choices = [v for v in values if v not in (ALL, None)]
-            display = "none" if len(choices) <= 1 and key != "axis" else None
+            display = "none" if len(choices) <= 1 else None
             if c[key].layout.display != display:
                 c[key].layout.display = display
             if key == "kind":  # each choice says what it means

@@ -12,7 +12,7 @@ from ..charts import explore as ch
 from ..charts.builders import status_bars
 from ..evidence.cite import cite_figure, cite_recommendation, cite_table, source_label
 from . import definitions
-from .base import ALL, Explorer, esc
+from .base import ALL, Explorer, earliest_date, esc, offer
 from .derived import latest_publication
 from .figures import source_short
 
@@ -40,9 +40,29 @@ class RecommendationExplorer(Explorer):
             ),
         }
 
-    def tracker(self) -> pl.DataFrame:
+    def _sync_options(self, changed: str) -> None:
+        """The date goes back no further than the first recommendation or commitment; the lists
+        are those with recommendations or commitments made by the date (lists of findings or
+        duties in law have no status: their items are in the table under "All"); the statuses
+        are those the list has at that date."""
+        c = self.controls
+        if changed == "at" and c["at"].min is None:
+            c["at"].min = earliest_date(self.pkg, lambda d: self._tracked(d, ALL, ALL).height > 0)
+        if changed in ("at",):
+            sets = self._tracked(c["at"].value, ALL, ALL)["set"].unique().sort().to_list()
+            offer(c["set"], [(ALL, ALL)] + [(measures.LIST_NAMES.get(s, s), s) for s in sets])
+        if changed in ("at", "set"):
+            have = set(self._tracked(c["at"].value, c["set"].value, ALL)["status"])
+            offer(c["status"], [ALL] + [s for s in measures.STATUSES if s in have], reset=c[changed].value == ALL)
+
+    def _tracked(self, at, list_: str, status: str) -> pl.DataFrame:
+        """The recommendations and commitments (items that get a status) of ``list_`` made by ``at``."""
+        t = self.tracker(dict(at=at, set=list_, status=status))
+        return t.filter(pl.col("kind_of_item").is_in(list(measures.TRACKED_KINDS)))
+
+    def tracker(self, c: dict | None = None) -> pl.DataFrame:
         """The items made by the chosen date, with their status and the progress reported by then."""
-        c = self.state()
+        c = c or self.state()
         at = c["at"] or latest_publication(self.pkg)
         recs = self.pkg.recommendations
         if c["set"] != ALL:
@@ -157,6 +177,12 @@ class RecommendationExplorer(Explorer):
         )
 
 
+class _All:
+    """A control left at "All" (to filter on the controls before one)."""
+
+    value = ALL
+
+
 class SourceIssueExplorer(Explorer):
     """Discrepancies in the sources (totals that do not add up, percentages that do not follow,
     figures that disagree), as recorded in the register and as found by the validator."""
@@ -200,18 +226,27 @@ class SourceIssueExplorer(Explorer):
             i = i.filter(pl.col("source_id") == c["source"].value)
         return i
 
-    def _fill(self, c) -> None:
+    def _fill(self, c, changed: str = "kind") -> None:
+        """Kinds recorded in the register; the sources with issues of the kind chosen; the
+        issues those leave (the chosen issue's detail is shown under the chart)."""
+        if changed == "kind":
+            kinds = set(self.pkg.source_issues["kind"])
+            offer(
+                c["kind"],
+                [(ALL, ALL)]
+                + [(measures.issue_kind(k), k) for k in self.pkg.enum("source_issues", "kind") if k in kinds],
+            )
+            names = source_short(self.pkg)
+            left = self.issues({"kind": c["kind"], "source": _All()})
+            srcs = sorted(set(left["source_id"]))
+            offer(c["source"], [(ALL, ALL)] + [(names.get(s, s), s) for s in srcs], reset=c["kind"].value == ALL)
         i = self.issues(c)
-        opts = [
-            (f"{measures.issue_kind(r['kind'])}: {r['description'][:90]}", r["id"]) for r in i.iter_rows(named=True)
-        ] or [("(none)", None)]
-        old = c["issue"].value
-        c["issue"].options = opts
-        c["issue"].value = old if old in [o[1] for o in opts] else opts[0][1]
+        opts = [(f"{measures.issue_kind(r['kind'])}: {r['description']}", r["id"]) for r in i.iter_rows(named=True)]
+        offer(c["issue"], opts or [("(none)", None)], reset=changed in c and c[changed].value == ALL)
 
     def _sync_options(self, changed: str) -> None:
         if changed != "issue":
-            self._fill(self.controls)
+            self._fill(self.controls, changed)
 
     def compute(self) -> pl.DataFrame:
         names = source_short(self.pkg)
