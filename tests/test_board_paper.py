@@ -1,5 +1,6 @@
 """The default annex read as a board paper, in Chromium: length, citation share, readers' words,
-reflow at 320 CSS px and at 200% zoom (nothing unreachable), print (nothing clipped)."""
+reflow at 320 CSS px and at 200% zoom (nothing unreachable), charts at every width and after a
+resize (fit, text at least 11 px, no overlapping or cut labels), print (nothing clipped)."""
 
 from __future__ import annotations
 
@@ -142,6 +143,108 @@ def test_nothing_is_clipped_in_print(annex, chromium):  # noqa: F811
         page.emulate_media(media="print")
         found = page.evaluate(UNREACHABLE_JS.replace("o === 'auto' || o === 'scroll'", "false"))
         assert found["share"] == 0, found
+    finally:
+        context.close()
+
+
+# Every chart of the page, as drawn: whether it fits its column and the viewport, its smallest
+# text as rendered (font size times the svg's scale), labels whose boxes overlap, labels cut
+# short with an ellipsis, and how many drawings it holds. Text Vega hides (opacity 0, e.g. axis
+# labels it thins out) is not counted.
+CHARTS_JS = r"""
+() => {
+  const vw = document.documentElement.clientWidth;
+  const shown = (el) => {
+    for (let a = el; a && a.nodeType === 1; a = a.parentElement) {
+      const cs = getComputedStyle(a);
+      if (cs.display === 'none' || cs.visibility === 'hidden' || parseFloat(cs.opacity) === 0) return false;
+    }
+    return true;
+  };
+  return [...document.querySelectorAll('.annex-chart')].map((el) => {
+    const fig = (el.closest('figure') || {}).id || el.id;
+    const svgs = el.querySelectorAll('svg');
+    const svg = svgs[0];
+    if (!svg) return { fig, svgs: 0 };
+    const box = svg.getBoundingClientRect(), col = el.getBoundingClientRect();
+    const scale = box.width / parseFloat(svg.getAttribute('width'));
+    const texts = [...svg.querySelectorAll('text')].filter((t) => t.textContent.trim() && shown(t));
+    const sizes = texts.map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+    const rects = texts.map((t) => t.getBoundingClientRect());
+    const overlaps = [];
+    for (let a = 0; a < rects.length; a++) for (let b = a + 1; b < rects.length; b++) {
+      const A = rects[a], B = rects[b];
+      const w = Math.min(A.right, B.right) - Math.max(A.left, B.left);
+      const h = Math.min(A.bottom, B.bottom) - Math.max(A.top, B.top);
+      if (w > 1 && h > 1) overlaps.push([texts[a].textContent.slice(0, 40), texts[b].textContent.slice(0, 40)]);
+    }
+    return {
+      fig, svgs: svgs.length, scale,
+      fits: box.left >= col.left - 1 && box.right <= col.right + 1 && box.right <= vw + 1,
+      minText: sizes.length ? Math.min(...sizes) : 99,
+      overlaps, cut: texts.filter((t) => t.textContent.includes('\u2026')).map((t) => t.textContent),
+    };
+  });
+}
+"""
+# every chart is laid out for the width its element has now (see briefing/pipeline/chart_loader.js)
+LAID_OUT_JS = """() => [...document.querySelectorAll('.annex-chart')].every(e =>
+  e.getAttribute('data-laid-out-for') === String(Math.floor(e.getBoundingClientRect().width)))"""
+MIN_CHART_TEXT_PX = 11
+
+
+def _chart_problems(page, where: str) -> list[str]:
+    page.wait_for_function(LAID_OUT_JS, timeout=30_000)
+    charts = page.evaluate(CHARTS_JS)
+    assert len(charts) >= 10, f"{where}: only {len(charts)} charts"
+    problems = []
+    for c in charts:
+        if c["svgs"] != 1:
+            problems.append(f"{where} {c['fig']}: {c['svgs']} drawings")
+            continue
+        if not c["fits"]:
+            problems.append(f"{where} {c['fig']}: wider than its column")
+        if c["scale"] < 0.99:
+            problems.append(f"{where} {c['fig']}: scaled down to {c['scale']:.2f}")
+        if c["minText"] < MIN_CHART_TEXT_PX - 0.05:
+            problems.append(f"{where} {c['fig']}: text of {c['minText']:.1f} px")
+        problems += [f"{where} {c['fig']}: labels overlap: {o}" for o in c["overlaps"]]
+        problems += [f"{where} {c['fig']}: label cut short: {t!r}" for t in c["cut"]]
+    # nothing left from measuring charts off screen
+    assert page.evaluate("() => document.querySelectorAll('body > div[aria-hidden=\"true\"]').length") == 0
+    return problems
+
+
+@pytest.mark.parametrize(
+    "start, scale, end",
+    [(320, 1, 640), (640, 2, 320), (1280, 1, 320)],  # a phone; 1280 px at 200%, then 400%; a desktop
+    ids=["320-to-640px", "zoom200-to-400", "1280-to-320px"],
+)
+def test_charts_fit_keep_their_text_size_and_lay_out_again_on_resize(annex, chromium, start, scale, end):  # noqa: F811
+    context = chromium.new_context(viewport={"width": start, "height": 800}, device_scale_factor=scale)
+    try:
+        page = context.new_page()
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        page.goto(annex.resolve().as_uri())
+        problems = _chart_problems(page, f"at {start} px")
+        page.set_viewport_size({"width": end, "height": 800})  # a window resized, zoomed or turned
+        problems += _chart_problems(page, f"at {end} px after {start} px")
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_charts_are_laid_out_for_the_printed_page(annex, chromium):  # noqa: F811
+    # as pdf.py prints: the page loaded at the printed column's width with print media
+    from cyp_evidence.briefing.pipeline.pdf import PRINT_WIDTH_PX
+
+    context = chromium.new_context(viewport={"width": PRINT_WIDTH_PX, "height": 1000})
+    try:
+        page = context.new_page()
+        page.emulate_media(media="print")
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort())
+        page.goto(annex.resolve().as_uri())
+        assert _chart_problems(page, "in print") == []
     finally:
         context.close()
 

@@ -362,46 +362,78 @@
     return Math.floor(el.getBoundingClientRect().width);
   }
 
+  // One chart: laid out and drawn for the width of its element, and again whenever that width
+  // changes so that the drawing no longer fits, or was narrowed and may now be wider. Draws run
+  // one after another; a draw superseded by a newer width before it touches the page is
+  // skipped. ``data-laid-out-for`` holds the width the drawing is right for ("" while one is due).
   function chart(el, raw) {
     var opts = Object.assign({}, raw.embed, { ast: true }); // the policy refuses eval
     var base = readable(JSON.parse(JSON.stringify(raw.spec)));
-    var drawn = null, laidFor = 0, fits = 0, narrowed = false, gen = 0;
+    var drawn = null, laidFor = 0, fits = 0, narrowed = false, gen = 0, pending = false, timer = 0;
+    var slack = 0, retried = false; // px the drawing came out wider than measured (text metrics)
+    var queue = Promise.resolve();
     function fail(err) {
+      pending = false;
       var d = document.createElement("div");
       d.className = "error";
       d.textContent = "This chart could not be drawn: " + ((err && err.message) || String(err));
       el.appendChild(d);
     }
-    function draw(room) {
+    function due() {
+      pending = true;
+      el.setAttribute("data-laid-out-for", "");
+    }
+    function draw() {
       var mine = ++gen;
-      laidFor = room;
-      return layout(base, opts, room).then(function (laid) {
-        if (mine !== gen) return null; // a newer width came in meanwhile
-        var keep = el.getBoundingClientRect().height;
-        if (drawn) { el.style.minHeight = keep + "px"; drawn.finalize(); drawn = null; }
-        return window.vegaEmbed(el, laid.spec, opts).then(function (res) {
-          if (mine !== gen) { res.finalize(); return null; }
-          drawn = res;
-          fits = laid.width;
-          narrowed = laid.narrowed;
-          el.style.minHeight = "";
-          el.setAttribute("data-laid-out-for", String(room));
-          if (Math.abs(roomOf(el) - room) >= 1) resized(); // the width moved while it was laid out
-          return res;
+      due();
+      queue = queue.then(function () {
+        if (mine !== gen) return null; // a newer width is waiting
+        var room = roomOf(el);
+        return layout(base, opts, room - slack).then(function (laid) {
+          if (mine !== gen) return null;
+          if (drawn) {
+            el.style.minHeight = el.getBoundingClientRect().height + "px"; // no jump while redrawn
+            drawn.finalize();
+            drawn = null;
+            while (el.firstChild) el.removeChild(el.firstChild);
+          }
+          return window.vegaEmbed(el, laid.spec, opts).then(function (res) {
+            drawn = res;
+            var svg = el.querySelector("svg");
+            var real = svg ? parseFloat(svg.getAttribute("width")) || 0 : 0;
+            fits = Math.max(laid.width, real);
+            if (real > room + 0.5 && !retried) {
+              // drawn a little wider than measured: once more, that much narrower
+              retried = true;
+              slack += Math.ceil(real - room);
+              if (mine === gen) draw();
+              return;
+            }
+            retried = false;
+            narrowed = laid.narrowed;
+            laidFor = room;
+            el.style.minHeight = "";
+            if (mine !== gen) return;
+            pending = false;
+            el.setAttribute("data-laid-out-for", String(room));
+            if (Math.abs(roomOf(el) - room) >= 1) resized(); // the width moved meanwhile
+          });
         });
       }).catch(fail);
     }
-    var timer = 0;
     function resized() {
       var room = roomOf(el);
-      if (!room || Math.abs(room - laidFor) < 1) return;
-      // lay out again where the chart no longer fits, or was narrowed and may now widen
+      if (!room || pending || Math.abs(room - laidFor) < 1) return;
       if (fits > room || (narrowed && room > laidFor)) {
+        due();
         clearTimeout(timer);
-        timer = setTimeout(function () { draw(roomOf(el)); }, SETTLE_MS);
+        timer = setTimeout(draw, SETTLE_MS);
+      } else {
+        laidFor = room; // the drawing is right for this width too
+        el.setAttribute("data-laid-out-for", String(room));
       }
     }
-    draw(roomOf(el));
+    draw();
     if (typeof ResizeObserver === "function") new ResizeObserver(resized).observe(el);
     else window.addEventListener("resize", resized);
   }

@@ -7,8 +7,10 @@
   ``renderer: "svg"``. Nothing in the annex file changes.
 - We wait until every chart has drawn (an ``svg``/``canvas`` inside each altair output), and
   fail with a clear message if one shows an error or never draws.
-- Print media is emulated, so the annex's ``@media print`` rules apply (no figure or table split
-  across pages where avoidable, headings kept with what follows).
+- The page is loaded at the printed column's width (:data:`PRINT_WIDTH_PX`) with print media
+  emulated, so the annex's ``@media print`` rules apply (no figure or table split across pages
+  where avoidable, headings kept with what follows) and its chart loader lays every chart out
+  for the printed page, text at its own size.
 - Every page has a header naming the board, meeting and version and a footer "Page N of M".
 - The PDF is tagged, with an outline from the headings, the document language and title.
 
@@ -53,6 +55,10 @@ CHROMIUM_ARGS = [
 ALLOWED_SCHEMES = ("file:", "data:")
 # top / bottom leave room for the header and footer Chromium draws in the page margin
 MARGIN: PdfMargins = {"top": "18mm", "bottom": "18mm", "left": "14mm", "right": "14mm"}
+# the width of the printed page inside its margins (A4, 210 mm), in CSS px: the page is loaded
+# at this width with print media, so the annex's loader lays every chart out for the printed
+# column (text at its own size) instead of the PDF scaling a screen-wide chart down
+PRINT_WIDTH_PX = round((210 - 14 - 14) / 25.4 * 96)
 
 # Runs before any script of the page: whatever assigns window.vegaEmbed (the inlined bundle)
 # gets a wrapper that forces the SVG renderer.
@@ -65,7 +71,9 @@ FORCE_SVG = """
     set(fn) {
       if (typeof fn !== "function") { wrapped = fn; return; }
       const svg = function (el, spec, opts) {
-        return fn.call(this, el, spec, Object.assign({}, opts || {}, { renderer: "svg" }));
+        // (the annex's loader measures charts with a view that draws nothing: kept so)
+        const renderer = opts && opts.renderer === "none" ? "none" : "svg";
+        return fn.call(this, el, spec, Object.assign({}, opts || {}, { renderer }));
       };
       Object.assign(svg, fn);
       wrapped = svg;
@@ -157,10 +165,13 @@ def _print(html_path: Path, pdf_path: Path, board: str, meeting: str, timeout_s:
         with atomic_path(pdf_path) as tmp, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS, headless=True)
             try:
-                context = browser.new_context(offline=False, java_script_enabled=True)
+                context = browser.new_context(
+                    offline=False, java_script_enabled=True, viewport={"width": PRINT_WIDTH_PX, "height": 1000}
+                )
                 context.route("**/*", route)
                 page = context.new_page()
                 page.add_init_script(FORCE_SVG)
+                page.emulate_media(media="print")
                 page.goto(html_path.resolve().as_uri(), wait_until="load", timeout=timeout_s * 1000)
                 try:
                     page.wait_for_function(
@@ -177,7 +188,6 @@ def _print(html_path: Path, pdf_path: Path, board: str, meeting: str, timeout_s:
                     )
                     extra = f" (blocked requests: {', '.join(blocked[:5])})" if blocked else ""
                     raise PdfError(f"{html_path}: chart(s) did not render: {detail}{extra}")
-                page.emulate_media(media="print")
                 page.pdf(
                     path=tmp,
                     format="A4",
