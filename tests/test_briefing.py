@@ -428,3 +428,46 @@ def test_notebook_checksum_ignores_stored_outputs_but_not_sources(tmp_path):
     nb.cells[-1].source += "\n# changed"
     nbformat.write(nb, cleared)
     assert render_mod.notebook_checksum(cleared) != base
+
+
+LEAN_PROBE = """
+import json, re, sys
+from cyp_evidence.briefing.pipeline import kernel
+{setup}
+from cyp_evidence.briefing.content.annex import Briefing
+b = Briefing.from_parameters(board="lga-cyp-board", meeting="2024-03-12")
+blocks = re.sub(r"altair-viz-[0-9a-f]{{32}}", "ID", json.dumps(b.blocks, sort_keys=True))
+print(json.dumps({{
+    "loaded": sorted(m for m in ("anywidget", "ipywidgets", "rfc3986_validator", "isoduration", "arrow", "webcolors") if m in sys.modules),
+    "blocked_left": sorted(n for n, v in sys.modules.items() if v is None and n.split(".")[0] in ("anywidget", "rfc3986_validator", "isoduration")),
+    "blocks": blocks,
+}}))
+"""
+
+
+def _probe(setup: str) -> dict:
+    code = LEAN_PROBE.format(setup=setup)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_render_kernel_imports_altair_without_the_widget_or_format_checkers_and_builds_the_same_annex():
+    """The render's kernel (kernel.WARM_CODE) imports altair without anywidget/ipywidgets and
+    jsonschema's optional format checkers (thirdparty/lean_altair), lifts the block afterwards,
+    and builds exactly the annex an ordinary import builds."""
+    lean = _probe("exec(kernel.WARM_CODE)")
+    usual = _probe("import altair")
+    assert lean["loaded"] == [] and lean["blocked_left"] == []
+    assert {"anywidget", "ipywidgets"} <= set(usual["loaded"])  # what the lean import leaves out
+    assert lean["blocks"] == usual["blocks"]
+
+
+def test_after_the_lean_altair_import_the_left_out_modules_import_as_usual():
+    code = (
+        "from cyp_evidence.thirdparty import lean_altair\n"
+        "lean_altair.import_altair()\n"
+        "import anywidget, rfc3986_validator, altair\n"
+        "print(altair.JupyterChart.__module__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "altair.jupyter"  # altair's own stand-in for JupyterChart

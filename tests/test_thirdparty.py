@@ -11,9 +11,9 @@ import pytest
 
 from cyp_evidence import thirdparty
 from cyp_evidence.paths import PACKAGE_DIR
-from cyp_evidence.thirdparty import early_kernel, jupyterchart, nbconvert_export, papermill_engine
+from cyp_evidence.thirdparty import early_kernel, jupyterchart, lean_altair, nbconvert_export, papermill_engine
 
-ADAPTERS = [papermill_engine, nbconvert_export, jupyterchart, early_kernel]
+ADAPTERS = [papermill_engine, nbconvert_export, jupyterchart, early_kernel, lean_altair]
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda m: m.__name__.rsplit(".", 1)[1])

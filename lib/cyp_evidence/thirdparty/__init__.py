@@ -46,10 +46,10 @@ def require(distribution: str, tested: str, adapter: str) -> None:
 
 
 def resolve(dotted: str) -> object:
-    """The object at ``package.module:Qualified.name``."""
+    """The object at ``package.module:Qualified.name`` (the module itself for ``package.module``)."""
     module, _, qualname = dotted.partition(":")
     obj: object = importlib.import_module(module)
-    for part in qualname.split("."):
+    for part in qualname.split(".") if qualname else ():
         obj = getattr(obj, part)
     return obj
 

@@ -35,6 +35,12 @@ KERNEL_NAME = "python3"
 KERNEL_TIMEOUT = 60.0  # seconds to wait for the kernel to start / answer (papermill's start_timeout)
 # imported in the kernel while the parent validates; __import__ binds no name in the notebook's namespace
 WARM_MODULES = ("cyp_evidence.briefing.content.annex",)
+# what the kernel runs at start: altair first, without the parts an annex never uses
+# (thirdparty/lean_altair: no JupyterChart widget, no optional jsonschema format checkers), then
+# the annex code
+WARM_CODE = "__import__('cyp_evidence.thirdparty.lean_altair', fromlist=['_']).import_altair()\n" + "".join(
+    f"__import__({m!r})\n" for m in WARM_MODULES
+)
 # what papermill's own kernel gets from nbclient: no IPython history file is written
 KERNEL_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 
@@ -47,7 +53,7 @@ class Kernel:
     executes the briefing notebook in (``km=``); nbclient does not shut down a kernel manager it
     was given, so the owner calls :meth:`shutdown`.
 
-    Started, it imports :data:`WARM_MODULES` with a silent execute (no execution count, no
+    Started, it runs :data:`WARM_CODE` (imports altair and :data:`WARM_MODULES`) with a silent execute (no execution count, no
     history, nothing bound in the namespace). :meth:`begin` is called once validation has
     passed, before each notebook: it resets the namespace and the execution count (a kernel can
     run several notebooks one after another, see ``batch.py``) and moves the kernel into the
@@ -96,7 +102,7 @@ class Kernel:
             self._kc = BlockingKernelClient(**info)
             self._kc.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
             if warm:
-                self._send("".join(f"__import__({m!r})\n" for m in WARM_MODULES))
+                self._send(WARM_CODE)
         except BaseException:
             if launched is not None:
                 launched.stop()  # not handed over (the manager stops what it adopted)
