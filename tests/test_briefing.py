@@ -438,7 +438,8 @@ from cyp_evidence.briefing.content.annex import Briefing
 b = Briefing.from_parameters(board="lga-cyp-board", meeting="2024-03-12")
 blocks = re.sub(r"altair-viz-[0-9a-f]{{32}}", "ID", json.dumps(b.blocks, sort_keys=True))
 print(json.dumps({{
-    "loaded": sorted(m for m in ("anywidget", "ipywidgets", "rfc3986_validator", "isoduration", "arrow", "webcolors") if m in sys.modules),
+    "loaded": sorted(m for m in ("anywidget", "ipywidgets", "rfc3986_validator", "isoduration", "arrow", "webcolors",
+                                  "cyp_evidence.evidence.coverage", "cyp_evidence.explore") if m in sys.modules),
     "blocked_left": sorted(n for n, v in sys.modules.items() if v is None and n.split(".")[0] in ("anywidget", "rfc3986_validator", "isoduration")),
     "blocks": blocks,
 }}))
@@ -454,7 +455,8 @@ def _probe(setup: str) -> dict:
 def test_render_kernel_imports_altair_without_the_widget_or_format_checkers_and_builds_the_same_annex():
     """The render's kernel (kernel.WARM_CODE) imports altair without anywidget/ipywidgets and
     jsonschema's optional format checkers (thirdparty/lean_altair), lifts the block afterwards,
-    and builds exactly the annex an ordinary import builds."""
+    and builds exactly the annex an ordinary import builds; building it imports neither the
+    validator's source-coverage check nor the explorers."""
     lean = _probe("exec(kernel.WARM_CODE)")
     usual = _probe("import altair")
     assert lean["loaded"] == [] and lean["blocked_left"] == []

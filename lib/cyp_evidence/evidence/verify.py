@@ -17,16 +17,18 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from ..ids import slugify
 from ..paths import EVIDENCE_DIR, default_sources_dir
-from .coverage import SourceCoverage, check_exclusions, coverage
 from .package import EvidencePackage, Problem, read_package
 from .quantity import CARDINALS, Parsed, parse_in_context
 from .texts import PAGE_BREAK, TextIndex, locator_pages, source_path
+
+if TYPE_CHECKING:  # .coverage (its patterns compiled at import) is imported by validate(), which runs it
+    from .coverage import SourceCoverage
 
 # Number words a table cell or a count may be printed in. Word fractions ('a third') are shares:
 # they are read by quantity.parse_printed, never rounded to a percentage here.
@@ -522,6 +524,8 @@ def validate(evidence_dir: Path | str = EVIDENCE_DIR, sources_dir: Path | str | 
     report.detections, stale = register(pkg, reconcile_tables(pkg) + arith + compare_measures(pkg))
     report.errors.extend(stale)
     if "exclusions" in pkg.frames:
+        from .coverage import check_exclusions, coverage
+
         report.coverage = coverage(pkg, texts)
         report.errors.extend(check_exclusions(pkg, texts, report.coverage))
     return report
