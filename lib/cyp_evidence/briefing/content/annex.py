@@ -103,6 +103,8 @@ class Briefing:
     _tabled: dict = field(default_factory=dict)
     _where: str = "key messages"
     _recs_shown: dict = field(default_factory=dict)
+    # source_id -> the source's key (its first row), read once for the quotes appendix
+    _source_keys: dict | None = None
 
     @classmethod
     def from_parameters(
@@ -1227,8 +1229,11 @@ class Briefing:
         return self._ids_re
 
     def _full_key(self, source_id: str) -> str:
-        row = self.pkg.sources.filter(pl.col("source_id") == source_id)
-        return row["key"][0] if row.height else ""
+        if self._source_keys is None:
+            self._source_keys = {}
+            for sid, key in zip(self.pkg.sources["source_id"], self.pkg.sources["key"], strict=True):
+                self._source_keys.setdefault(sid, key)
+        return self._source_keys.get(source_id, "")
 
     def source_issues_html(self) -> str:
         shown = set(self._shown_figures) | self._shown_tables
