@@ -384,8 +384,11 @@ def build(
     }
     with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-side") as side:
         # While the kernel runs the notebook (another process, another core), this process
-        # prepares the export (nbconvert templates, chart bundle).
+        # prepares the export (nbconvert templates, chart bundle) and reads what the manifest
+        # records of the code (git commit, package versions): none of it depends on the notebook.
         side.submit(_warm_export)
+        commit_future = side.submit(_git_commit)
+        versions_future = side.submit(_versions)
         shown_future = side.submit(_shown, nb_params) if kernel is None else None
         executed = tmp / "briefing.ipynb"
         # with our kernel, papermill must not chdir this process: the kernel is moved into tmp instead
@@ -437,8 +440,8 @@ def build(
             "source_checksums": checks["sources"],
             "notebook_checksum": checks["notebook"],
             "code_checksum": checks["code"],
-            "git_commit": _git_commit(),
-            "package_versions": _versions(),
+            "git_commit": commit_future.result(),
+            "package_versions": versions_future.result(),
             "previous_manifest": previous_name,
             "started": started.isoformat(timespec="seconds"),
             "shown": shown,
