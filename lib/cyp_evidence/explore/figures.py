@@ -413,6 +413,7 @@ class ThemeExplorer(Explorer):
             "unit",
             "kind",
             "period",
+            "period_start",
             "period_end",
             "as_at",
             "geography",
@@ -486,14 +487,17 @@ class ThemeExplorer(Explorer):
         drawn = data.filter(pl.col("drawn").is_not_null()).sort("period_end", nulls_last=True)
         area = charts.area_phrase(drawn["geography"])
         period = charts.period_phrase(drawn["period"])
-        if drawn["period"].n_unique() > 3:  # many periods: the years they span
+        stated = [p for p in drawn["period"].unique(maintain_order=True).to_list() if p and p != "not stated"]
+        if len(stated) > 3:  # many periods: the years they span
             years = sorted(
                 d.year
                 for col in ("period_start", "period_end")
                 if col in drawn.columns
                 for d in drawn[col].drop_nulls()
             )
-            period = f"{drawn['period'].n_unique()} periods" + (f", {years[0]} to {years[-1]}" if years else "")
+            period = f"{len(stated)} periods" + (f", {years[0]} to {years[-1]}" if years else "")
+            if len(stated) < drawn["period"].n_unique():
+                period += ", some not stated"
         measure = axis_title(key) if key else "Figures"
         if drawn.height == 0:
             return "No figures with a single value match these choices", measure, area, period
@@ -536,7 +540,7 @@ class ThemeExplorer(Explorer):
         if self.controls["axis"].value and len(self.controls["axis"].options) > 1:
             out.append(
                 f"<p style='font-size:12px'>Only figures of one kind, in one unit, share an axis: {len(self.controls['axis'].options) - 1} "
-                "other kind(s) are in the 'Kind of figure' list. Bars are figures as reported; black ticks are targets.</p>"
+                "other kind(s) are in the 'Kind of figure' list. Each measure has its own chart and axis; columns are figures as reported, black ticks are targets.</p>"
             )
         marked = d.filter(
             pl.col("as_at").str.contains("dated|global|all ages|England and Wales|integrated care boards")
