@@ -186,6 +186,14 @@ def earliest_date(pkg: EvidencePackage, draws) -> dt.date | None:
     return None
 
 
+# A slider's readout ("2022/23 Q1-2023/24 Q2") is cut at a fixed width by the widgets' own
+# stylesheet; in an explorer it is shown whole.
+WIDGET_STYLE = (
+    "<style>.cyp-explorer .jupyter-widget-readout, .cyp-explorer .widget-readout"
+    "{max-width:none;overflow:visible;margin-right:16px}</style>"
+)
+
+
 class ExplorerWidget(widgets.VBox):
     """The explorer's UI. Its plain-text form is short and fixed (it is what a notebook stores
     as the cell's text output, and what nbval compares), whatever the evidence holds."""
@@ -193,6 +201,7 @@ class ExplorerWidget(widgets.VBox):
     def __init__(self, explorer: Explorer, **kwargs):
         self._label = f"{explorer.title}: to show this explorer, choose Run, then Run All Cells"
         super().__init__(**kwargs)
+        self.add_class("cyp-explorer")
 
     def __repr__(self) -> str:
         # what JupyterLab shows in place of the explorer until the notebook is run
@@ -419,7 +428,7 @@ class Explorer:
         return ExplorerWidget(
             self,
             children=[
-                widgets.HTML(f"<h3 style='margin:4px 0'>{esc(self.title)}</h3>"),
+                widgets.HTML(f"{WIDGET_STYLE}<h3 style='margin:4px 0'>{esc(self.title)}</h3>"),
                 controls,
                 self._heading,
                 widgets.HBox(
