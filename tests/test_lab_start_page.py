@@ -128,7 +128,9 @@ def test_start_page_explorer_downloads_and_search_offline(offline_chromium, tmp_
             data = open(csv.path(), "rb").read()
             assert csv.suggested_filename.endswith(".csv") and data.startswith(b"\xef\xbb\xbf")
             text = data.decode("utf-8-sig")
-            assert "1 in 6" in text and "1 in 9" in text and "citation" in text.splitlines()[0]
+            assert (
+                "1 in 6" in text and "1 in 9" in text and "Source" in text.splitlines()[0].split(",")
+            )  # readers' headers
             status = page.locator(f"{PANEL} .cyp-download-status").first
             wait_for(lambda: csv.suggested_filename in status.inner_text(), 10, "the download message")
             assert "/" not in status.inner_text()  # names the file, not a server path
