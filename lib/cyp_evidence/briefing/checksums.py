@@ -18,6 +18,10 @@ def sha256_file(path: Path) -> str:
 
 
 EVIDENCE_FILES = ("*.csv", "*.json")  # what the evidence checksum covers (everything read_package reads)
+# what the code checksum covers: every kind of file in the package that a render reads (the annex's
+# Python, templates, stylesheet, settings and the chart loader script), so changing any of them makes
+# a new version ("the annex's code changed") instead of "up to date"
+CODE_FILES = ("*.py", "*.tpl", "*.j2", "*.css", "*.json", "*.js")
 
 
 def evidence_checksum(directory: Path | str) -> str:

@@ -24,7 +24,7 @@ from ...evidence import EvidenceError, Report, validate
 from ...evidence.cut import evidence_as_of, vanguard_names
 from ...evidence.texts import source_path
 from ...paths import BRIEFING_NOTEBOOK, EVIDENCE_DIR, PACKAGE_DIR, ROOT, SCHEDULE_FILE, default_sources_dir
-from ..checksums import EVIDENCE_FILES, sha256_file, sha256_tree
+from ..checksums import CODE_FILES, EVIDENCE_FILES, sha256_file, sha256_tree
 from ..content.marks import VERSION_PLACEHOLDER
 from ..content.params import BriefingParameters, validate_parameters
 from ..content.schedule import load_schedule
@@ -176,7 +176,7 @@ def prepare(
             for r in cut.sources.iter_rows(named=True)
         },
         "notebook": notebook_checksum(BRIEFING_NOTEBOOK),
-        "code": sha256_tree(PACKAGE_DIR, ("*.py", "*.tpl", "*.j2", "*.css", "*.json")),
+        "code": sha256_tree(PACKAGE_DIR, CODE_FILES),
         "messages": sha256_file(mpath) if mpath.is_file() else None,
     }
     return params, checks
