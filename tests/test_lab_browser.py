@@ -174,7 +174,7 @@ def test_vanguard_notebook_runs_and_redraws_offline_in_lab(lab, offline_chromium
         page.wait_for_selector(".jp-Notebook .jp-Cell", state="visible")
         # Lab reads "idle" before the kernel is connected: wait for the server to see a connection
         wait_for(lambda: kernel_ready(base, token), 90, "the kernel to be idle and connected", 0.5)
-        page.click(".jp-Notebook")
+        page.click("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current")  # not a cell: see lab_driver.run_all
         page.click('.lm-MenuBar-itemLabel:text-is("Run")')
         page.click('.lm-Menu-itemLabel:text-is("Run All Cells")')
         page.wait_for_selector(CHART, state="visible", timeout=120_000)

@@ -15,7 +15,17 @@ from urllib.parse import urlparse
 
 import pytest
 from browser import CHROMIUM_ARGS, chromium, chromium_executable  # noqa: F401  (chromium: the session's Playwright browser)
-from lab_driver import CHART, OFFLINE_ARGS, PANEL, lab_server, open_and_run, run_all, timed_change, wait_for
+from lab_driver import (
+    CHART,
+    OFFLINE_ARGS,
+    PANEL,
+    code_shown,
+    lab_server,
+    open_and_run,
+    run_all,
+    timed_change,
+    wait_for,
+)
 
 from cyp_evidence.paths import NOTEBOOKS_DIR
 
@@ -103,6 +113,7 @@ def test_start_page_explorer_downloads_and_search_offline(offline_chromium, tmp_
             link.first.click()
             page.locator(f"{PANEL} .jp-MarkdownOutput h1", has_text="Prevalence and demand").wait_for(state="visible")
             timings = open_and_run(page, lab, start, kernels=2)
+            assert code_shown(page) == 0  # after Run All the code is still folded away
             back_link = page.locator(f"{PANEL} .jp-MarkdownOutput a", has_text="Start page")
             assert START in (back_link.first.get_attribute("href") or "")  # links back
             assert page.locator(f"{PANEL} .cyp-definition").first.is_visible()
@@ -180,3 +191,45 @@ def test_briefing_notebook_draws_every_chart_offline_in_lab(offline_chromium, tm
             context.close()
     assert outside == [], f"requests that tried to leave 127.0.0.1: {outside}"
     assert not [e for e in errors if "vega" in e.lower()], errors
+
+
+def _widget_cells(notebook) -> int:
+    """How many of a notebook's code cells show a widget (as stored by ``make notebooks``)."""
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return sum(
+        any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in c.get("outputs", []))
+        for c in cells
+        if c["cell_type"] == "code"
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_no_explorer_shows_its_code_after_run_all(offline_chromium, tmp_path):
+    """Every explorer and the start page, opened and run as an adviser does (Run All from the
+    menu): each widget drawn, and not one code cell showing its code."""
+    notebooks = [NOTEBOOKS_DIR / START, *sorted(NOTEBOOKS_DIR.glob("explore_*.ipynb"))]
+    outside: list[str] = []
+    shown: dict[str, int] = {}
+    with lab_server(tmp_path, notebooks) as lab:
+        for nb in notebooks:
+            context, page = _page(offline_chromium, outside)
+            try:
+                page.goto(lab.url(nb.name))
+                page.wait_for_selector(f"{PANEL} .jp-Notebook .jp-Cell", state="visible")
+                wait_for(lambda: lab.kernel_ready(1), 90, f"{nb.name}'s kernel", 0.1)
+                assert code_shown(page) == 0, f"{nb.name} shows code before Run All"
+                run_all(page)
+                views = page.locator(f"{PANEL} .jp-OutputArea-output > .jupyter-widgets")
+                expected = _widget_cells(nb)
+                assert expected >= 1, nb.name
+                wait_for(lambda v=views, n=expected: v.count() >= n, 120, f"{nb.name}'s {expected} widgets")
+                page.wait_for_timeout(300)  # let the last outputs settle
+                shown[nb.name] = code_shown(page)
+                if shown[nb.name]:
+                    page.screenshot(path=str(tmp_path / f"{nb.stem}-code-shown.png"))
+            finally:
+                context.close()
+                lab.shut_down_kernels()
+    assert shown == dict.fromkeys(shown, 0), f"code cells showing their code after Run All: {shown}"
+    assert len(shown) == len(notebooks) and outside == [], outside
