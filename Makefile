@@ -73,10 +73,11 @@ bench: env chromium ## Run the benchmarks (prints ratios against a floor measure
 # JupyterLab serves the project folder (so the published annexes under outputs/ can be opened)
 # and opens on the start page; it listens on 127.0.0.1 only, with a fresh token. Running as root
 # (containers, CI machines) needs --allow-root, given only then. lab/ adds the project's Lab
-# settings to the user's own (JUPYTER_CONFIG_PATH): no news or update pop-up, no build check.
+# settings to the user's own (JUPYTER_CONFIG_PATH) and its kernel (JUPYTER_PATH): see lab/README.md.
 LAB_START := notebooks/00_start_here.ipynb
 lab: env ## Open JupyterLab on the start page (127.0.0.1 only, with a token)
 	JUPYTER_CONFIG_PATH="$(CURDIR)/lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	JUPYTER_PATH="$(CURDIR)/lab$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 --ServerApp.root_dir="$(CURDIR)" \
 	  --LabApp.default_url=/lab/tree/$(LAB_START) --LabApp.news_url= \
 	  $$(test "$$(id -u)" = 0 && echo --allow-root)

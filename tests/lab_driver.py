@@ -107,7 +107,9 @@ class Lab:
             urllib.request.urlopen(req, timeout=30).close()  # noqa: S310
 
     def kernel_ready(self, at_least: int = 1) -> bool:
-        ks = self.kernels()
+        """At least ``at_least`` notebooks have a kernel, and every notebook's kernel is idle
+        and connected (a kernel the server started ahead, with no notebook, is not counted)."""
+        ks = [s["kernel"] for s in get_json(f"{self.base}/api/sessions?token={self.token}") if s.get("kernel")]
         return len(ks) >= at_least and all(k["execution_state"] == "idle" and k.get("connections", 0) >= 1 for k in ks)
 
 
@@ -125,8 +127,9 @@ def lab_server(tmp_path: Path, notebooks: list[Path]):
         {
             "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
             "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-            # the project's Lab settings, as `make lab` uses them (lab/: no news, no build check)
+            # the project's Lab settings and kernel, as `make lab` uses them (lab/README.md)
             "JUPYTER_CONFIG_PATH": str(LAB_CONFIG),
+            "JUPYTER_PATH": str(LAB_CONFIG),
             "JUPYTER_DATA_DIR_UNUSED": "",
             "IPYTHONDIR": str(tmp_path / "ipython"),
         }
