@@ -278,6 +278,32 @@ def test_widget_redraws_in_place(sample, tmp_path):
     assert "JupyterChart" in type(jc).__name__ and type(jc)._is_offline  # Vega bundled, no CDN
 
 
+def test_a_change_sends_the_chart_first_and_each_other_control_once(pkg, monkeypatch):
+    """In JupyterLab the redraw the adviser waits for is the chart: it is the first message a
+    control change sends; the other controls' new options and displays follow, one message
+    each (the Measure list changes the Kind and Kind of figure lists)."""
+    import ipywidgets.widgets.widget as w
+
+    e = ex.ThemeExplorer(pkg, themes=("prevalence", "demand", "outcomes"))
+    e.widget  # noqa: B018 (built: its widgets send their changes)
+    sent: list[tuple[str, tuple[str, ...]]] = []
+    monkeypatch.setattr(
+        w.Widget,
+        "_send",
+        lambda self, msg, buffers=None: sent.append((self.model_id, tuple(sorted(msg.get("state", {}))))),
+    )
+    measure = e.controls["measure"]
+    kinds_before = e.controls["kind"].options
+    measure.index = 1  # one measure: the Kind list keeps only its kinds
+    assert e.controls["kind"].options != kinds_before
+    order = [m for m, _ in sent if m != measure.model_id]  # (the list itself: the page set it)
+    assert order[0] == e._jchart.model_id and sent[[m for m, _ in sent].index(order[0])][1] == ("spec",)
+    others = {c.model_id for c in e.controls.values() if c is not measure}
+    others |= {c.layout.model_id for c in e.controls.values() if c is not measure}
+    updated = [m for m in order if m in others]
+    assert updated and len(updated) == len(set(updated))  # one message each, after the chart
+
+
 # ---------------------------------------------------------------- the real evidence base
 @pytest.mark.parametrize("make", ALL_EXPLORERS, ids=lambda m: getattr(m, "__name__", "ThemeExplorer"))
 def test_every_explorer_on_the_real_evidence(pkg, make, tmp_path):

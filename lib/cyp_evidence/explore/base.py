@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from contextlib import ExitStack
 from pathlib import Path
 
 import altair as alt
@@ -309,13 +310,21 @@ class Explorer:
     def _changed(self, change) -> None:
         if self._updating:
             return
-        self._updating = True
-        try:
-            owner = next((k for k, c in self.controls.items() if c is change["owner"]), "")
-            self._sync_options(owner)
-        finally:
-            self._updating = False
-        self.refresh()
+        with ExitStack() as held:
+            if self._widget is not None:
+                # the other controls' new options, values and displays go to the page in one
+                # message each, after the chart: the redraw the adviser waits for comes first
+                for c in self.controls.values():
+                    if c is not change["owner"]:
+                        held.enter_context(c.hold_sync())
+                        held.enter_context(c.layout.hold_sync())
+            self._updating = True
+            try:
+                owner = next((k for k, c in self.controls.items() if c is change["owner"]), "")
+                self._sync_options(owner)
+            finally:
+                self._updating = False
+            self.refresh()
 
     def set(self, **values) -> Explorer:
         """Set several controls at once (one recomputation per control)."""
