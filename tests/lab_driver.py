@@ -43,19 +43,26 @@ TARGET_REDRAW_MEDIAN_MS = 100.0
 # page after it is armed; the arming time if none is seen) to the first animation frame in which
 # the visible chart's SVG differs from what it was when armed. Timing from the event itself
 # leaves out Playwright's own command round trip (Python -> browser, actionability checks),
-# which an adviser's click does not have.
+# which an adviser's click does not have. The SVG is compared only in a frame after something
+# in the page changed (a MutationObserver sets a flag): serialising it on every frame took the
+# page's main thread from the redraw it measures.
 WATCH_JS = """(sel) => new Promise((resolve) => {
   const svg = () => { const s = document.querySelector(sel); return s ? s.outerHTML : ''; };
   const before = svg(); const armed = performance.now();
   const w = window.__cypWatch = {t0: armed, before, event: false};
   const seen = (e) => { if (!w.event) { w.event = true; w.t0 = e.timeStamp || performance.now(); } };
   for (const type of ['input', 'change']) document.addEventListener(type, seen, {capture: true, once: true});
+  let dirty = false;
+  const mo = new MutationObserver(() => { dirty = true; });
+  mo.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+  const done = (ms) => {
+    mo.disconnect();
+    for (const type of ['input', 'change']) document.removeEventListener(type, seen, {capture: true});
+    resolve(ms);
+  };
   const tick = () => {
-    if (svg() !== before) {
-      for (const type of ['input', 'change']) document.removeEventListener(type, seen, {capture: true});
-      resolve(performance.now() - w.t0); return;
-    }
-    if (performance.now() - armed > 30000) { resolve(-1); return; }
+    if (dirty) { dirty = false; if (svg() !== before) { done(performance.now() - w.t0); return; } }
+    if (performance.now() - armed > 30000) { done(-1); return; }
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
