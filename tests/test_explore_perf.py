@@ -168,3 +168,31 @@ def test_selections_and_params_follow_the_chart(sample):
     v.controls["vanguards"].value = ("Surrey",)  # back: altair sets the selection up again
     assert set(jc._selection_types) == {"pick"} and [p["name"] for p in jc.spec["params"]] == ["pick"]
     _check_widget(v)
+
+
+def test_a_new_shape_is_sent_first_then_validated(pkg, monkeypatch):
+    """The redraw the adviser waits for does not wait for the schema check: a spec of a shape
+    not seen before goes to the widget, and is validated straight after (still every time a
+    shape is new, and an invalid one still raises)."""
+    v = ex.ThemeExplorer(pkg, themes=("prevalence", "demand", "outcomes"))
+    v.widget  # noqa: B018
+    monkeypatch.setattr(base, "_VALID_SHAPES", set())
+    events: list[str] = []
+    real_send, real_check = base.jupyterchart.set_spec, base.check_shape
+    monkeypatch.setattr(base.jupyterchart, "set_spec", lambda *a: events.append("sent") or real_send(*a))
+    monkeypatch.setattr(base, "check_shape", lambda *a: events.append("validated") or real_check(*a))
+    v.controls["measure"].index = 1
+    assert events == ["sent", "validated"] and len(base._VALID_SHAPES) == 1
+    events.clear()
+    v.controls["measure"].index = 0
+    v.controls["measure"].index = 1  # a shape seen before: sent, not validated again
+    assert events == ["sent", "validated", "sent"]  # "All measures" was new, the measure was not
+    import polars as pl
+
+    text = v.chart_text()
+    with schemapi.debug_mode(False):
+        bad = alt.Chart(pl.DataFrame({"a": [1]})).mark_bar().encode(x=alt.X("a:Q", stack="sideways"))
+    monkeypatch.setattr(v, "figure", lambda: (bad, text))
+    with pytest.raises(schemapi.SchemaValidationError):
+        v.refresh()
+    assert events[-2:] == ["sent", "validated"]

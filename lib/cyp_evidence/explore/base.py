@@ -113,13 +113,27 @@ def spec_shape(spec: dict) -> str:
 def checked_spec(chart: alt.TopLevelMixin) -> dict:
     """``chart``'s Vega-Lite spec, validated against the schema the first time a spec of its
     shape is seen (altair's ``to_dict()``), built without validation after that."""
+    spec, shape = unchecked_spec(chart)
+    if shape is not None:
+        spec = check_shape(chart, shape)
+    return spec
+
+
+def unchecked_spec(chart: alt.TopLevelMixin) -> tuple[dict, str | None]:
+    """``chart``'s spec built without validation, and its shape if no spec of that shape has
+    been validated yet (then :func:`check_shape` must follow)."""
     spec = chart.to_dict(validate=False)
     shape = spec_shape(spec)
-    if shape not in _VALID_SHAPES:
-        spec = chart.to_dict()  # raises altair's SchemaValidationError if the spec is invalid
-        if len(_VALID_SHAPES) >= _MAX_SHAPES:
-            _VALID_SHAPES.clear()
-        _VALID_SHAPES.add(shape)
+    return spec, (None if shape in _VALID_SHAPES else shape)
+
+
+def check_shape(chart: alt.TopLevelMixin, shape: str) -> dict:
+    """Validate ``chart`` (altair's ``to_dict()``: raises its SchemaValidationError if the spec is
+    invalid) and remember its shape as valid; returns the validated spec."""
+    spec = chart.to_dict()
+    if len(_VALID_SHAPES) >= _MAX_SHAPES:
+        _VALID_SHAPES.clear()
+    _VALID_SHAPES.add(shape)
     return spec
 
 
@@ -344,12 +358,17 @@ class Explorer:
                 self._table_html.value = self._table_block()
 
     def _redraw(self) -> None:
-        """Send the current chart to the widget (see the module docstring)."""
+        """Send the current chart to the widget (see the module docstring). A spec of a shape
+        not seen before is validated just after it is sent, so the check is not on the path of
+        the redraw; an invalid one still raises (the tests draw every combination of every
+        control, so none is expected), and the next redraw validates its shape again."""
         with debug_mode(False):  # no validation of each altair object as it is built
             chart, text = self.figure()
-            spec = checked_spec(chart)
+            spec, new_shape = unchecked_spec(chart)
         jupyterchart.set_spec(self._jchart, chart, spec)
         self._heading.value, self._described.value = heading_html(text), description_html(text)
+        if new_shape is not None:
+            check_shape(chart, new_shape)
 
     def csv_path(self) -> Path:
         """outputs/explore/<explorer>--<control values>.csv (one file per set of choices)."""
