@@ -5,6 +5,7 @@ started ahead and hands it to the next notebook's session (``cyp_evidence.labker
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -126,4 +127,6 @@ def test_a_notebooks_session_takes_the_kernel_started_ahead_in_its_folder(tmp_pa
         finally:
             await km.shutdown_all(now=True)
 
-    asyncio.run(scenario())
+    # in a thread of its own: the session's Playwright may already run an event loop in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=300)
