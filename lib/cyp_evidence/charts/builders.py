@@ -173,22 +173,44 @@ def measure_panels(
     # shares: every panel from 0 to 100%, so a panel's height reads as the share it shows
     scale = alt.Scale(domain=[0, 1]) if axis.unit == "proportion" and axis.quantity == "share" else alt.Undefined
     y = alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=_fmt(axis.unit)), scale=scale, stack=None)
-    base = alt.Chart().encode(x=x, y=y, tooltip=tooltip)
-    reported = base.transform_filter("datum.kind !== 'target'")
-    targets = base.transform_filter("datum.kind === 'target'")
     lines = max(str(t).count("\n") + 1 for t in heads.values())
-    layer = alt.layer(
-        reported.mark_bar(color=PALETTE[0], width={"band": 0.6}),
-        reported.mark_text(baseline="bottom", dy=-4, color=TEXT, fontSize=12).encode(text=alt.Text(f"{label}:N")),
-        targets.mark_tick(color=TEXT, thickness=3, size=40),
-        targets.mark_text(baseline="bottom", dy=-6, color=TEXT, fontSize=12).encode(text=alt.Text(f"{label}:N")),
+
+    # Built from schema objects (one unit per layer, the data and the facet at the top) rather
+    # than by chaining ``encode().transform_filter().mark_bar()`` and ``facet()``: each step
+    # copies the chart, and this chart is redrawn on every change of a theme explorer's controls.
+    kinds = set(data["kind"].eq("target").to_list())
+
+    def unit(mark: alt.MarkDef, targets: bool, text: bool = False) -> alt.Chart:
+        enc = alt.FacetedEncoding(x=x, y=y, tooltip=tooltip, **({"text": alt.Text(f"{label}:N")} if text else {}))
+        test = "datum.kind === 'target'" if targets else "datum.kind !== 'target'"
+        # (a filter only where both kinds are drawn: each layer and transform costs Vega time on
+        # every redraw, times the number of panels)
+        return alt.Chart(
+            mark=mark, encoding=enc, transform=[alt.FilterTransform(filter=test)] if len(kinds) > 1 else []
+        )
+
+    layers = []
+    if False in kinds:  # figures as reported: columns, labelled as printed
+        layers += [
+            unit(alt.MarkDef(type="bar", color=PALETTE[0], width={"band": 0.6}), targets=False),
+            unit(alt.MarkDef(type="text", baseline="bottom", dy=-4, color=TEXT, fontSize=12), False, text=True),
+        ]
+    if True in kinds:  # targets: black ticks, labelled as printed
+        layers += [
+            unit(alt.MarkDef(type="tick", color=TEXT, thickness=3, size=40), targets=True),
+            unit(alt.MarkDef(type="text", baseline="bottom", dy=-6, color=TEXT, fontSize=12), True, text=True),
+        ]
+    if len(panels) == 1:  # one measure: its columns, no heading (the chart's title names it)
+        width = min(WIDTH, 120 * max(len(set(data[column])), 2))
+        one = alt.LayerChart(layer=layers, data=data, width=width, height=260)
+        return described(with_axes(one, y=axis), description)
+    layer = alt.LayerChart(layer=layers, width=170, height=150)
+    chart = alt.FacetChart(
         data=data,
-        width=170,
-        height=150,
-    )
-    chart = layer.facet(
-        facet=alt.Facet(
-            f"{panel}:N",
+        spec=layer,
+        facet=alt.FacetFieldDef(
+            field=panel,
+            type="nominal",
             sort=[heads[p] for p in panels],
             title=None,
             header=alt.Header(
@@ -205,44 +227,9 @@ def measure_panels(
         ),
         columns=min(columns, len(panels)),
         spacing={"row": 12 + 15 * (lines - 1), "column": 24},
-    ).resolve_scale(x="independent", y="independent")
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(x="independent", y="independent")),
+    )
     return described(with_axes(chart, y=axis), description)
-
-
-def level_bars(
-    df: pl.DataFrame,
-    *,
-    category: str,
-    value: str,
-    label: str,
-    value_title: str,
-    tooltip: list,
-    description: str,
-) -> alt.TopLevelMixin:
-    """Figures of one kind and unit side by side, largest first, each labelled as printed;
-    targets (``kind`` target) as black ticks on the same axis, never bars."""
-    axis = _axis(df, "level bars", value)
-    is_target = pl.col("kind").eq("target") if "kind" in df.columns else pl.lit(False)
-    data = df.with_columns(pl.col(category).map_elements(lambda t: wrap_label(t, 56), return_dtype=pl.String))
-    order = data.sort(value, descending=True)[category].to_list()
-    reported, targets = data.filter(~is_target), data.filter(is_target)
-    y = alt.Y(f"{category}:N", sort=order, scale=alt.Scale(domain=order), title=None, axis=wrapped_axis())
-    x = alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=_fmt(axis.unit)), stack=None)
-    layers = []
-    if reported.height:
-        base = alt.Chart(reported).encode(y=y, x=x, tooltip=tooltip)
-        layers += [
-            base.mark_bar(color=PALETTE[0]),
-            base.mark_text(align="left", dx=4, color=TEXT).encode(text=alt.Text(f"{label}:N")),
-        ]
-    if targets.height:
-        tb = alt.Chart(targets).encode(y=y, x=x, tooltip=tooltip)
-        layers += [
-            tb.mark_tick(color=TEXT, thickness=3),
-            tb.mark_text(align="left", dx=6, color=TEXT).encode(text=alt.Text(f"{label}:N")),
-        ]
-    chart = alt.layer(*layers, width=WIDTH - 200, height=wrapped_step(order))
-    return described(with_axes(chart, x=axis), description)
 
 
 def change_dots(
@@ -450,7 +437,6 @@ def small_multiples(
 __all__ = [
     "against_targets",
     "measure_panels",
-    "level_bars",
     "category_bars",
     "change_dots",
     "period_columns",
