@@ -147,7 +147,7 @@ def test_theme_explorer_measure_unit_and_time(sample):
     _, d1, _, _ = changes(t, measure="cyp_admissions")
     assert set(d1["id"]) == {"admissions-2020-21", "admissions-2022-23", "admissions-2021-22"}
     # a dated series is drawn as columns, periods left to right in time order
-    x = t.chart().to_dict()["spec"]["layer"][0]["encoding"]["x"]
+    x = t.chart().to_dict()["layer"][0]["encoding"]["x"]
     assert x["field"] == "column" and x["sort"] == ["2020/21", "2021/22", "2022/23"]
     t.set(measure="average_length_of_stay_ld_autism")
     assert t.controls["axis"].value.startswith("duration|months")
