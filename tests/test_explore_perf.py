@@ -185,8 +185,8 @@ def test_a_new_shape_is_sent_first_then_validated(pkg, monkeypatch):
     assert events == ["sent", "validated"] and len(base._VALID_SHAPES) == 1
     events.clear()
     v.controls["measure"].index = 0
-    v.controls["measure"].index = 1  # a shape seen before: sent, not validated again
-    assert events == ["sent", "validated", "sent"]  # "All measures" was new, the measure was not
+    v.controls["measure"].index = 1  # choices drawn before: what was sent then is sent again, unchecked
+    assert events == ["sent", "sent"]
     import polars as pl
 
     text = v.chart_text()
@@ -194,5 +194,52 @@ def test_a_new_shape_is_sent_first_then_validated(pkg, monkeypatch):
         bad = alt.Chart(pl.DataFrame({"a": [1]})).mark_bar().encode(x=alt.X("a:Q", stack="sideways"))
     monkeypatch.setattr(v, "figure", lambda: (bad, text))
     with pytest.raises(schemapi.SchemaValidationError):
-        v.refresh()
+        v.refresh()  # refresh builds anew, even for a choice drawn before
     assert events[-2:] == ["sent", "validated"]
+
+
+def _shown(v) -> tuple:
+    return (
+        json.dumps(v._jchart.spec, sort_keys=True, default=str),
+        v._heading.value,
+        v._described.value,
+        v._cite.value,
+        v._notes.value,
+        v._definition.value,
+        v._definition.layout.display,
+        v.chart_data.to_dicts(),
+    )
+
+
+def test_a_choice_drawn_before_is_shown_as_built_then_without_building_again(pkg, monkeypatch):
+    v = ex.ThemeExplorer(pkg, themes=("prevalence", "demand", "outcomes"))
+    v.widget  # noqa: B018
+    first = _shown(v)
+    v.controls["measure"].index = 1
+    second = _shown(v)
+    assert second != first
+    fresh = ex.ThemeExplorer(pkg, themes=("prevalence", "demand", "outcomes"))
+    fresh.widget  # noqa: B018
+    fresh.controls["measure"].index = 1
+    assert _shown(fresh) == second  # what is kept is what a fresh build shows
+
+    def no_build(*a):
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(v, "compute", no_build)
+    monkeypatch.setattr(v, "figure", no_build)
+    v.controls["measure"].index = 0
+    assert _shown(v) == first
+    v.controls["measure"].index = 1
+    assert _shown(v) == second
+    with pytest.raises(AssertionError, match="built again"):
+        v.refresh()  # refresh always builds
+
+
+def test_an_explorer_keeps_at_most_views_kept_choices(pkg, monkeypatch):
+    monkeypatch.setattr(base, "VIEWS_KEPT", 2)
+    v = ex.ThemeExplorer(pkg, themes=("prevalence", "demand", "outcomes"))
+    v.widget  # noqa: B018
+    for i in (1, 2, 3):
+        v.controls["measure"].index = i
+    assert len(v._views) == 2 and v._state_key() in v._views

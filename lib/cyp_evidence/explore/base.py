@@ -19,6 +19,10 @@ object as it is made, and its Vega-Lite spec is validated against the schema onl
 a spec of its shape is drawn (``spec_shape``: the spec less what cannot make it invalid, such as
 the inline rows, the text alternative and titles); the spec then goes straight to the
 ``alt.JupyterChart`` rather than through its ``chart`` setter, which would validate it again.
+What a choice of the controls shows (the chart's data, its spec and text, the citations, notes
+and definitions) is kept, up to ``VIEWS_KEPT`` choices an explorer: the evidence does not
+change while a notebook runs, so going back to a choice seen before sends what was built then.
+``refresh()`` always builds anew (and keeps the result).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import datetime as dt
 import json
 import re
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
@@ -47,6 +52,7 @@ from . import definitions, download, tables
 EXPLORE_OUTPUTS = OUTPUTS_DIR / "explore"
 ALL = "All"
 MAX_TABLE_ROWS = 300
+VIEWS_KEPT = 64  # choices of the controls whose view an explorer keeps (see the module docstring)
 _offline = False
 
 
@@ -223,6 +229,19 @@ class ExplorerWidget(widgets.VBox):
         return self._label
 
 
+@dataclass(frozen=True)
+class _View:
+    """What one choice of an explorer's controls shows in its widget."""
+
+    data: pl.DataFrame
+    chart: alt.TopLevelMixin
+    text: charts.ChartText
+    spec: dict
+    cite: str
+    notes: str
+    definition: str
+
+
 class Explorer:
     """Base class: subclasses set ``name`` and ``title`` and define ``_controls``, ``compute``,
     ``build_chart`` and ``citations``; optionally ``table`` and ``notes``."""
@@ -236,6 +255,7 @@ class Explorer:
         self.outdir = Path(outdir) if outdir else EXPLORE_OUTPUTS
         self._widget: ExplorerWidget | None = None
         self._updating = False
+        self._views: dict[str, _View] = {}
         self.controls: dict[str, widgets.ValueWidget] = self._controls()
         if self.controls:  # the controls offer, from the start, only what draws something
             self._sync_options(next(iter(self.controls)))
@@ -338,7 +358,11 @@ class Explorer:
                 self._sync_options(owner)
             finally:
                 self._updating = False
-            self.refresh()
+            view = self._views.get(self._state_key()) if self._widget is not None else None
+            if view is None:
+                self.refresh()
+            else:
+                self._show_view(view)
 
     def set(self, **values) -> Explorer:
         """Set several controls at once (one recomputation per control)."""
@@ -347,17 +371,37 @@ class Explorer:
         return self
 
     def refresh(self) -> None:
+        """Recompute the chart data and, when the widget is shown, redraw it (see ``_redraw``)
+        and keep what it shows for this choice of the controls."""
         self._data = self.compute()
         if self._widget is not None:
-            self._redraw()
-            self._cite.value = self._citation_html()
-            self._notes.value = self.notes()
-            self._definition.value = self.definition()
-            self._definition.layout.display = None if self._definition.value else "none"
-            if self._show.value:
-                self._table_html.value = self._table_block()
+            chart, text, spec = self._redraw()
+            view = _View(self._data, chart, text, spec, self._citation_html(), self.notes(), self.definition())
+            self._show_view(view, drawn=True)
+            self._keep(view)
 
-    def _redraw(self) -> None:
+    def _state_key(self) -> str:
+        return repr(tuple(self.state().items()))
+
+    def _keep(self, view: _View) -> None:
+        if len(self._views) >= VIEWS_KEPT:
+            del self._views[next(iter(self._views))]  # the oldest choice kept
+        self._views[self._state_key()] = view
+
+    def _show_view(self, view: _View, drawn: bool = False) -> None:
+        """Show ``view`` in the widget: the chart first (unless ``drawn``), then the rest."""
+        self._data = view.data
+        if not drawn:
+            jupyterchart.set_spec(self._jchart, view.chart, view.spec)
+            self._heading.value, self._described.value = heading_html(view.text), description_html(view.text)
+        self._cite.value = view.cite
+        self._notes.value = view.notes
+        self._definition.value = view.definition
+        self._definition.layout.display = None if view.definition else "none"
+        if self._show.value:
+            self._table_html.value = self._table_block()
+
+    def _redraw(self) -> tuple[alt.TopLevelMixin, charts.ChartText, dict]:
         """Send the current chart to the widget (see the module docstring). A spec of a shape
         not seen before is validated just after it is sent, so the check is not on the path of
         the redraw; an invalid one still raises (the tests draw every combination of every
@@ -369,6 +413,7 @@ class Explorer:
         self._heading.value, self._described.value = heading_html(text), description_html(text)
         if new_shape is not None:
             check_shape(chart, new_shape)
+        return chart, text, spec
 
     def csv_path(self) -> Path:
         """outputs/explore/<explorer>--<control values>.csv (one file per set of choices)."""
@@ -452,6 +497,11 @@ class Explorer:
             self._show.description = "Hide the figures" if change["new"] else "Show the figures behind the chart"
 
         self._show.observe(toggle, names="value")
+        self._keep(
+            _View(
+                self._data, chart, text, self._jchart.spec, self._cite.value, self._notes.value, self._definition.value
+            )
+        )
         controls = widgets.HBox(list(self.controls.values()), layout=widgets.Layout(flex_flow="row wrap"))
         return ExplorerWidget(
             self,
