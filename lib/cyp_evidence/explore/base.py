@@ -4,7 +4,7 @@ An explorer is driven without a browser::
 
     ex = VanguardExplorer(pkg)
     ex.controls["measure"].value = "Share (%)"
-    ex.chart_data          # the polars frame the chart draws (recomputed on every change)
+    ex.chart_data          # the polars frame the chart draws (for the current choices)
     ex.chart()             # the altair chart for the current choices
     ex.table               # the figures behind the chart, each row with its citation
     ex.save_csv()          # writes ``table`` under outputs/explore/ and returns the path
