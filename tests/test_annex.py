@@ -158,3 +158,20 @@ def test_dated_figures_and_ccgs_are_marked(briefing):
     section = text(briefing.section_html("demand-workforce"))
     assert "dated: more than 5 years before the meeting" in section
     assert "CCGs were replaced by integrated care boards (ICBs) on 1 July 2022" in section
+
+
+def test_targets_figure_draws_only_commitments_with_a_reported_share(briefing):
+    """A target with no reported share is not coverage: it is named in the figure's description
+    and left in the table, never drawn alone as a tick on the coverage axis (the eating-disorder
+    waiting standard, 95% of urgent cases within 1 week, is not a share of a population)."""
+    section = briefing.section_html("access-commitments")
+    fig = next(f for f in re.findall(r"<figure.*?</figure>", section, re.S) if "with a share target" in f)
+    rows = re.findall(r"<tr>(.*?)</tr>", fig.split('class="figure-data"')[1], re.S)
+    kinds: dict[str, set[str]] = {}
+    for r in rows[1:]:
+        cells = [text(c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", r, re.S)]
+        kinds.setdefault(cells[0], set()).add(cells[-1])
+    assert kinds and all("observed" in k for k in kinds.values()), kinds
+    assert not any("eating disorder" in c for c in kinds)
+    description = text(fig.split('class="alt-text"')[1].split("</p>")[0])
+    assert "Not drawn" in description and "eating disorder" in description

@@ -486,7 +486,7 @@ class Briefing:
         """Figure 2: each commitment with a target that is a share, its reported share as a bar
         and its target as a tick (a range as a band between its ends), on one share axis. Figures
         of other kinds (counts, changes) are in the table, never on this axis."""
-        rows = []
+        rows, unreported = [], []
         for c in commitments.iter_rows(named=True):
             tids, pids = c["target_ids"].split(), c["reported_ids"].split()
             figs = self.pkg.figures.filter(pl.col("id").is_in(tids + pids))
@@ -495,9 +495,12 @@ class Briefing:
             reported = shares.filter(pl.col("kind") != "target")
             if targets.height == 0:
                 continue
-            title = wrap_label(c["title"], 44)
             if reported.height == 0:
-                title += "\n(no share reported)"
+                # a target alone is not coverage: it stays in the table above, named in the
+                # description, never drawn as a tick on the coverage axis
+                unreported.append(c["title"])
+                continue
+            title = wrap_label(c["title"], 44)
             for printed, g in targets.group_by("printed", maintain_order=True):
                 low, high = _bounds(g)
                 rows.append(
@@ -537,6 +540,11 @@ class Briefing:
         alt_text = "Bullet chart of reported coverage against each target: " + "; ".join(
             f"{r['row'].replace(chr(10), ' ')}: {r['label']}" for r in data.iter_rows(named=True)
         )
+        if unreported:
+            alt_text += (
+                ". Not drawn, because these sources report no share for them (see the table above): "
+                + "; ".join(unreported)
+            )
         chart = against_targets(
             data,
             row="row",
