@@ -24,7 +24,10 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
+# where Debian puts Chromium: the same places the PDF step looks (the tests' wrapper returns None
+# rather than raising, so a missing browser is reported by the fixture that needs it)
+from cyp_evidence.briefing.pipeline.pdf import CHROMIUM_CANDIDATES
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
