@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+import altair as alt
 import polars as pl
 import pytest
 from test_explore_support import make_package
@@ -17,6 +18,7 @@ from test_explore_support import make_package
 from cyp_evidence import explore as ex
 from cyp_evidence import measures
 from cyp_evidence.paths import NOTEBOOKS_DIR
+from cyp_evidence.thirdparty import jupyterchart
 
 ALL_EXPLORERS = [
     ex.OverviewExplorer,
@@ -275,7 +277,9 @@ def test_widget_redraws_in_place(sample, tmp_path):
     assert name.endswith(".csv") and data.startswith(b"\xef\xbb\xbf") and name in message
     assert str(tmp_path) not in message and "/" not in message.split(name)[0]  # no server path
     assert not list(tmp_path.iterdir())  # nothing written on the server
-    assert "JupyterChart" in type(jc).__name__ and type(jc)._is_offline  # Vega bundled, no CDN
+    # altair's widget, drawn by the project's front end with Vega bundled in (no CDN)
+    assert isinstance(jc, alt.JupyterChart) and type(jc)._is_offline
+    assert jc._esm == jupyterchart.explorer_module() and "esm.sh" not in jc._esm
 
 
 def test_a_change_sends_the_chart_first_and_each_other_control_once(pkg, monkeypatch):

@@ -186,6 +186,8 @@ def test_vanguard_notebook_runs_and_redraws_offline_in_lab(lab, offline_chromium
         # change a control: the breakdown dropdown (ipywidgets <select>) to the religion table
         select = page.locator(".widget-dropdown", has=page.locator("label", has_text="Breakdown")).locator("select")
         labels = select.locator("option").all_inner_texts()
+        first = select.evaluate("s => s.options[s.selectedIndex].text")
+        page.evaluate(f"() => {{ document.querySelector({json.dumps(CHART)}).__cypFirst = true; }}")
         target = next(t for t in labels if t.startswith("Religion") or t.startswith("Referral source"))
         select.select_option(label=target)
         after = wait_for(
@@ -201,6 +203,31 @@ def test_vanguard_notebook_runs_and_redraws_offline_in_lab(lab, offline_chromium
         )
         # still one chart: it was redrawn in place, not appended
         assert page.locator(CHART).count() == 1
+
+        # back to the first choice: the chart drawn then is shown again (the front end keeps
+        # what it drew: thirdparty/explorer_chart.js), the very same SVG, still one chart
+        select.select_option(label=first)
+        wait_for(
+            lambda: (lambda s: s if s and s["labels"] == before["labels"] else None)(page.evaluate(MARKS_JS)),
+            60,
+            "the first chart to come back",
+        )
+        assert page.evaluate(f"() => document.querySelector({json.dumps(CHART)}).__cypFirst === true")
+        assert page.locator(CHART).count() == 1
+        # two changes in quick succession: the last one asked for is the one left showing, even
+        # though the first is still being drawn when the second is asked for
+        others = [t for t in labels if t not in (first, target)]
+        select.select_option(label=others[0])
+        select.select_option(label=target)
+        wait_for(
+            lambda: (lambda s: s if s and s["labels"] == after["labels"] else None)(page.evaluate(MARKS_JS)),
+            60,
+            "the last choice's chart",
+        )
+        page.wait_for_timeout(1500)  # time for the first change's chart to arrive and be drawn
+        assert page.evaluate(MARKS_JS)["labels"] == after["labels"] and page.locator(CHART).count() == 1
+        select.select_option(label=first)
+        wait_for(lambda: (page.evaluate(MARKS_JS) or {}).get("labels") == before["labels"], 60, "the first chart")
 
         # count vs share: the y axis title changes
         page.get_by_role("button", name="Share (%)").click()

@@ -107,3 +107,32 @@ def test_jupyterchart_offline_module_is_cached_on_disk_and_rebuilt_when_damaged(
         assert jc._esm == built
     finally:
         jc._esm, jc._is_offline = saved
+
+
+def test_explorer_chart_follows_the_installed_altair_front_end():
+    """explorer_chart.js is altair's JupyterChart module changed to keep its views: a new altair
+    module is reviewed against it (then ALTAIR_JS is recorded anew)."""
+    assert jupyterchart.altair_js_sha256() == jupyterchart.ALTAIR_JS
+
+
+def test_explorer_chart_module_is_bundled_cached_and_rebuilt_when_damaged(monkeypatch, tmp_path):
+    monkeypatch.setenv("CYP_EVIDENCE_CACHE", str(tmp_path))
+    built = jupyterchart.explorer_module()
+    path = jupyterchart.explorer_cache_path()
+    assert path.parent == tmp_path and path.exists()
+    # bundled: vega-embed inside, no import left, our render function exported
+    assert "esm.sh" not in built and not re.search(r"^\s*import\s", built, re.M)
+    assert "VIEWS_KEPT" in jupyterchart.SOURCE.read_text() and "export{__default as default}" in built
+    assert jupyterchart.explorer_module() == built  # read back from the cache
+    path.write_text(path.read_text(encoding="utf-8")[:-100], encoding="utf-8")  # damaged
+    assert jupyterchart.explorer_module() == built
+
+
+def test_explorer_chart_is_altairs_widget_with_the_bundled_front_end():
+    import altair as alt
+
+    jupyterchart.enable_offline()
+    cls = jupyterchart.chart_class()
+    assert issubclass(cls, alt.JupyterChart) and cls._is_offline
+    w = cls(alt.Chart({"values": [{"a": 1}]}).mark_bar().encode(x="a:Q"))
+    assert w._esm == jupyterchart.explorer_module() and w.spec["mark"]["type"] == "bar"

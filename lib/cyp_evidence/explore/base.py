@@ -469,7 +469,8 @@ class Explorer:
     def _build_widget(self) -> ExplorerWidget:
         enable_offline()
         chart, text = self.figure()
-        self._jchart = alt.JupyterChart(chart, embed_options={"renderer": "svg", "actions": False})  # type: ignore[arg-type]  # any top-level chart (altair's hint names one class)
+        # alt.JupyterChart with a front end that keeps what it has drawn (thirdparty/jupyterchart)
+        self._jchart = jupyterchart.chart_class()(chart, embed_options={"renderer": "svg", "actions": False})
         self._heading = widgets.HTML(heading_html(text))
         self._described = widgets.HTML(description_html(text))
         _VALID_SHAPES.add(spec_shape(self._jchart.spec))  # altair has just validated it

@@ -12,10 +12,17 @@ module cached on disk: vl-convert takes about 1.5 s to bundle it, in every kerne
 an explorer, before the first chart. The cached module is the same text altair would build
 (keyed by the altair and vl-convert builds, the Vega-Lite version and altair's own JavaScript;
 checked by its sha256), set as altair does (the private ``_esm`` and ``_is_offline``).
+
+:func:`chart_class` is the widget the explorers draw with: ``alt.JupyterChart`` with its front
+end replaced by ``explorer_chart.js`` (altair's module changed to keep each drawn view, so going
+back to a chart seen before shows it at once, and to draw a new one off the page), bundled
+offline by vl-convert as altair bundles its own and cached the same way. ``ALTAIR_JS`` is the
+sha256 of altair's module it follows: a new altair is reviewed against it.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -35,6 +42,19 @@ MIRRORS = {
 }
 
 
+ALTAIR_JS = (
+    "d4cdddb5b1c0344c79315e9fb03d1dff6f260f287e1b3c242f0319a36fa4c4fb"  # altair 6.3.0 altair/jupyter/js/index.js
+)
+SOURCE = Path(__file__).with_name("explorer_chart.js")
+
+
+def altair_js_sha256() -> str:
+    """sha256 of altair's own JupyterChart front end (what ``explorer_chart.js`` follows)."""
+    from altair.jupyter.jupyter_chart import load_js_src
+
+    return hashlib.sha256(load_js_src().encode("utf-8")).hexdigest()
+
+
 def check_versions() -> None:
     for dist, version in TESTED.items():
         require(dist, version, "lib/cyp_evidence/thirdparty/jupyterchart.py")
@@ -52,21 +72,65 @@ def esm_cache_path() -> Path:
 
 def enable_offline() -> None:
     """``alt.JupyterChart.enable_offline(True)``, reading the bundled module from the cache
-    when it is there and intact (else bundling it as altair does, and caching it)."""
+    when it is there and intact (else bundling it as altair does, and caching it); and the
+    explorers' own chart module (:func:`chart_class`) bundled the same way."""
     import altair as alt
 
     jc = alt.JupyterChart
-    if jc._is_offline:
-        return
-    path = esm_cache_path()
+    if not jc._is_offline:
+        path = esm_cache_path()
+        cached = read_checked(path)
+        if cached is None:
+            jc.enable_offline(True)
+            write_checked(path, jc._esm)
+        else:
+            # what enable_offline(True) ends with (MIRRORS)
+            jc._esm = cached
+            jc._is_offline = True
+    ours = chart_class()
+    if not ours._is_offline:
+        ours._esm = explorer_module()
+        ours._is_offline = True
+
+
+def explorer_cache_path() -> Path:
+    """Where the bundled ``explorer_chart.js`` is cached (keyed by vl-convert's build, the
+    Vega-Lite version and the module's own text)."""
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    source = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
+    key = f"{metadata.version('vl-convert-python')}-{vl_version_for_vl_convert()}-{source}"
+    return cache_dir() / f"explorer-chart-{re.sub(r'[^A-Za-z0-9.+-]', '_', key)}.js"
+
+
+def explorer_module() -> str:
+    """``explorer_chart.js`` with vega-embed and lodash's debounce bundled in (vl-convert's
+    ``javascript_bundle``, as ``enable_offline`` bundles altair's module), cached on disk."""
+    path = explorer_cache_path()
     cached = read_checked(path)
-    if cached is None:
-        jc.enable_offline(True)
-        write_checked(path, jc._esm)
-        return
-    # what enable_offline(True) ends with (MIRRORS)
-    jc._esm = cached
-    jc._is_offline = True
+    if cached is not None:
+        return cached
+    import vl_convert as vlc
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    # the snippet has no imports: vegaEmbed and lodashDebounce are the names the bundle provides
+    code = vlc.javascript_bundle(SOURCE.read_text(encoding="utf-8"), vl_version=vl_version_for_vl_convert())
+    write_checked(path, code)
+    return code
+
+
+@functools.cache
+def chart_class() -> Any:
+    """``alt.JupyterChart`` drawn by ``explorer_chart.js`` (set by :func:`enable_offline`)."""
+    import altair as alt
+
+    class ExplorerChart(alt.JupyterChart):
+        """An ``alt.JupyterChart`` whose front end keeps every chart it has drawn."""
+
+        _esm = SOURCE.read_text(encoding="utf-8")  # bundled before first use (enable_offline)
+        _is_offline = False
+
+    return ExplorerChart
 
 
 def params_signature(spec: dict | None) -> str:
