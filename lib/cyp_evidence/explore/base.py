@@ -10,7 +10,8 @@ An explorer is driven without a browser::
     ex.save_csv()          # writes ``table`` under outputs/explore/ and returns the path
 
 ``ex.widget`` is the ipywidgets UI for JupyterLab: the controls, the chart (an
-``alt.JupyterChart`` drawn with the JavaScript bundled offline, so no CDN is needed), the
+``alt.JupyterChart`` whose front end keeps every chart it has drawn, with the JavaScript bundled
+offline, so no CDN is needed: ``thirdparty/jupyterchart.chart_class``), the
 source citation under it, a toggle that shows the figures behind the chart, and a button that
 saves them as CSV. Changing a control redraws the chart in place.
 
