@@ -219,3 +219,25 @@ def test_the_vocabulary_registers_are_checked_and_every_word_used_is_in_them(evi
         in got
     )
     assert "units.csv:13 (id=count) field 'unit': duplicate key" in got
+
+
+def test_a_caveat_in_programmers_words_is_an_error_with_file_line_and_field(evidence_copy, sources_dir, capsys):
+    """Caveats reach readers (the explorers' definition panels and tables): a field name or an id
+    in one is reported where it is, and a caveat in words passes."""
+    field_name = {**GOOD, "id": "t-field-name", "caveats": "approximate (value_max 0.75: the true share is below it)"}
+    an_id = {**GOOD, "id": "t-an-id", "caveats": "see si-lga-mhst-coverage-denominator"}
+    in_words = {
+        **GOOD,
+        "id": "t-in-words",
+        "caveats": "approximate (the true share is a little below it); see the source issues",
+    }
+    first = _append(evidence_copy, [field_name, an_id, in_words])
+    text = "\n".join(str(p) for p in validate(evidence_copy, sources_dir).errors)
+    assert (
+        f"{FILE}:{first} (id=t-field-name) field 'caveats': caveats use words meant for programmers, "
+        "not readers: 'value_max'" in text
+    )
+    assert f"{FILE}:{first + 1} (id=t-an-id) field 'caveats'" in text and "'si-lga-mhst-coverage-denominator'" in text
+    assert "t-in-words" not in text
+    assert main(["validate", "--evidence", str(evidence_copy), "--sources", str(sources_dir)]) == 1
+    assert "t-field-name" in capsys.readouterr().err

@@ -18,3 +18,16 @@ def bad_character(value: str, *, single_line: bool = False) -> str | None:
     if found is None:
         return None
     return f"the control character U+{ord(found.group()):04X} at character {found.start() + 1}"
+
+
+# what a reader should never see (checked in chart text, the annex and the evidence's caveats):
+# snake_case names ("value_max", "rate_per") ...
+_SNAKE = re.compile(r"\b[A-Za-z0-9]+_[A-Za-z0-9_]+\b")
+# ... and ids and slugs: lowercase words joined by hyphens with a digit in them ("nhse19-ccgs",
+# "cfa-2014") or three or more parts ("si-ffic-4111-children")
+_SLUG = re.compile(r"(?<![\w-])(?:[a-z]+\d+[a-z0-9]*(?:-[a-z0-9]+)+|[a-z]+-\d{4}|[a-z0-9]+(?:-[a-z0-9]+){3,})(?![\w-])")
+
+
+def programmers_words(text: str) -> list[str]:
+    """snake_case names and ids or slugs in ``text`` (none belong in what a reader sees)."""
+    return [m.group(0) for m in _SNAKE.finditer(text)] + [m.group(0) for m in _SLUG.finditer(text)]

@@ -29,6 +29,8 @@ from typing import Any
 import altair as alt
 import polars as pl
 
+from ..text import programmers_words  # noqa: F401  (part of this module's API: titles and chart text are checked with it)
+
 # Government Analysis Function categorical palette:
 # https://analysisfunction.civilservice.gov.uk/policy-store/data-visualisation-colours-in-charts/
 # (dark blue, turquoise, dark pink, orange, dark grey, light purple). Under simulated
@@ -487,10 +489,6 @@ def described(chart: alt.TopLevelMixin, alt_text: str) -> alt.TopLevelMixin:
 
 # ---------------------------------------------------------------------------- titles
 MAX_TITLE_WORDS = 15
-_SNAKE = re.compile(r"\b[A-Za-z0-9]+_[A-Za-z0-9_]+\b")
-# ids and slugs: lowercase words joined by hyphens with a digit in them ("nhse19-ccgs",
-# "cfa-2014") or three or more parts ("si-ffic-4111-children")
-_SLUG = re.compile(r"(?<![\w-])(?:[a-z]+\d+[a-z0-9]*(?:-[a-z0-9]+)+|[a-z]+-\d{4}|[a-z0-9]+(?:-[a-z0-9]+){3,})(?![\w-])")
 
 
 def title_words(title: str) -> int:
@@ -504,11 +502,6 @@ def fit_title(*candidates: str) -> str:
         if 0 < title_words(c) <= MAX_TITLE_WORDS:
             return c
     return " ".join(candidates[-1].split()[:MAX_TITLE_WORDS])
-
-
-def programmers_words(text: str) -> list[str]:
-    """snake_case names and ids or slugs in ``text`` (none belong in what a reader sees)."""
-    return [m.group(0) for m in _SNAKE.finditer(text)] + [m.group(0) for m in _SLUG.finditer(text)]
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import polars as pl
 
 from ..ids import slugify
 from ..paths import EVIDENCE_DIR, default_sources_dir
+from ..text import programmers_words
 from .package import EvidencePackage, Problem, read_package
 from .quantity import CARDINALS, Parsed, parse_in_context
 from .texts import PAGE_BREAK, TextIndex, locator_pages, source_path
@@ -110,6 +111,31 @@ def load_sources(pkg: EvidencePackage, sources_dir: Path) -> tuple[dict[str, str
             )
         texts[r["source_id"]] = data.decode("utf-8")
     return texts, problems
+
+
+def check_reader_words(pkg: EvidencePackage) -> list[Problem]:
+    """Caveats are shown to readers (the explorers' definition panels and tables): no field
+    names ("value_max", "rate_per") and no ids ("si-lga-..."), which mean nothing to them. A
+    caveat says in words what a field records, and a source issue that touches a record is
+    listed beside it (its ``refs``), so "see the source issues" is enough."""
+    out = []
+    for frame in pkg.frames.values():
+        if "caveats" not in frame.columns or "_file" not in frame.columns:
+            continue
+        for r in frame.select("caveats", "_file", "_line", "id").iter_rows(named=True):
+            words = programmers_words(r["caveats"] or "")
+            if words:
+                shown = ", ".join(repr(w) for w in dict.fromkeys(words))
+                out.append(
+                    Problem(
+                        r["_file"],
+                        f"caveats use words meant for programmers, not readers: {shown} (say it in words)",
+                        r["_line"],
+                        r["id"],
+                        "caveats",
+                    )
+                )
+    return out
 
 
 def check_progress_dates(pkg: EvidencePackage) -> list[Problem]:
@@ -518,6 +544,7 @@ def validate(evidence_dir: Path | str = EVIDENCE_DIR, sources_dir: Path | str | 
     report.errors.extend(check_quotes(pkg, texts))
     report.errors.extend(check_values(pkg))
     report.errors.extend(check_progress_dates(pkg))
+    report.errors.extend(check_reader_words(pkg))
     report.errors.extend(check_table_cells(pkg, texts))
     arith_problems, arith = check_arithmetic(pkg)
     report.errors.extend(arith_problems)
