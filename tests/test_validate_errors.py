@@ -241,3 +241,25 @@ def test_a_caveat_in_programmers_words_is_an_error_with_file_line_and_field(evid
     assert "t-in-words" not in text
     assert main(["validate", "--evidence", str(evidence_copy), "--sources", str(sources_dir)]) == 1
     assert "t-field-name" in capsys.readouterr().err
+
+
+def test_a_source_issue_explanation_in_programmers_words_is_an_error(evidence_copy, sources_dir):
+    path = evidence_copy / "source_issues" / "nhse-2019-send-evidence.csv"
+    text = path.read_text(encoding="utf-8")
+    assert "The figure for the board's three sub-groups is unaffected." in text
+    path.write_text(
+        text.replace("The figure for the board's three sub-groups", "nhse19-send-board-sub-groups"), encoding="utf-8"
+    )
+    found = [p for p in validate(evidence_copy, sources_dir).errors if p.field == "explanation"]
+    assert len(found) == 1 and "'nhse19-send-board-sub-groups'" in str(found[0])
+    assert found[0].file.endswith("source_issues/nhse-2019-send-evidence.csv") and found[0].line == 8
+    assert found[0].id == "si-nhse19-item-4-1-1-runs-into-4-1-2"
+
+
+def test_a_table_note_in_programmers_words_is_an_error_naming_the_table(evidence_copy, sources_dir):
+    path = evidence_copy / "tables.csv"
+    text = path.read_text(encoding="utf-8")
+    assert "(280 as a cell, 4111 as the grand total)" in text
+    path.write_text(text.replace("4111 as the grand total", "4111 as grand_total"), encoding="utf-8")
+    found = [p for p in validate(evidence_copy, sources_dir).errors if p.field == "notes"]
+    assert len(found) == 1 and found[0].id == "lga24-ffic-age-gender" and "'grand_total'" in str(found[0])

@@ -113,28 +113,43 @@ def load_sources(pkg: EvidencePackage, sources_dir: Path) -> tuple[dict[str, str
     return texts, problems
 
 
+# fields written by us (not quoted from a source) that readers see: the caveats of figures,
+# recommendations and statements (the explorers' definition panels and tables), a source
+# issue's explanation ("Our reading", in the source issues explorer) and a table's notes
+READER_TEXT_FIELDS = {
+    "figures": ("caveats",),
+    "recommendations": ("caveats",),
+    "statements": ("caveats",),
+    "source_issues": ("explanation",),
+    "tables": ("notes",),
+}
+
+
 def check_reader_words(pkg: EvidencePackage) -> list[Problem]:
-    """Caveats are shown to readers (the explorers' definition panels and tables): no field
-    names ("value_max", "rate_per") and no ids ("si-lga-..."), which mean nothing to them. A
-    caveat says in words what a field records, and a source issue that touches a record is
-    listed beside it (its ``refs``), so "see the source issues" is enough."""
+    """Caveats and explanations are shown to readers: no field names ("value_max",
+    "rate_per") and no ids ("si-lga-..."), which mean nothing to them. They say in words what a
+    field records, and a source issue that touches a record is listed beside it (its ``refs``),
+    so "see the source issues" is enough."""
     out = []
-    for frame in pkg.frames.values():
-        if "caveats" not in frame.columns or "_file" not in frame.columns:
+    for table, fields in READER_TEXT_FIELDS.items():
+        frame = pkg.frames.get(table)
+        if frame is None:
             continue
-        for r in frame.select("caveats", "_file", "_line", "id").iter_rows(named=True):
-            words = programmers_words(r["caveats"] or "")
-            if words:
-                shown = ", ".join(repr(w) for w in dict.fromkeys(words))
-                out.append(
-                    Problem(
-                        r["_file"],
-                        f"caveats use words meant for programmers, not readers: {shown} (say it in words)",
-                        r["_line"],
-                        r["id"],
-                        "caveats",
+        key = "table_id" if table == "tables" else "id"
+        for col in fields:
+            for r in frame.select(col, "_file", "_line", pl.col(key).alias("id")).iter_rows(named=True):
+                words = programmers_words(r[col] or "")
+                if words:
+                    shown = ", ".join(repr(w) for w in dict.fromkeys(words))
+                    out.append(
+                        Problem(
+                            r["_file"],
+                            f"{col} use words meant for programmers, not readers: {shown} (say it in words)",
+                            r["_line"],
+                            r["id"],
+                            col,
+                        )
                     )
-                )
     return out
 
 
