@@ -17,6 +17,7 @@ from test_explore_support import make_package
 
 from cyp_evidence import explore as ex
 from cyp_evidence import measures
+from cyp_evidence.evidence import load
 from cyp_evidence.paths import NOTEBOOKS_DIR
 from cyp_evidence.thirdparty import jupyterchart
 
@@ -466,3 +467,32 @@ def test_vanguard_notes_say_how_much_is_not_recorded(pkg):
     assert "Not recorded:" in v.notes() and "%" in v.notes()
     v.set(breakdown="Vanguard")
     assert "Not recorded:" not in v.notes()
+
+
+def test_full_citations_give_pages_not_the_source_texts_page_markers():
+    from cyp_evidence.evidence.cite import cite_figure, reader_locator
+
+    assert (
+        reader_locator("Annex 1 slides (NHS England), between the 'Page 20' and 'Page 22' markers, achievements slide")
+        == "Annex 1 slides (NHS England), pp. 20-22, achievements slide"
+    )
+    assert reader_locator("slide 'X' (between the 'Page 15' and 'Page 20' markers)") == "slide 'X' (pp. 15-20)"
+    assert reader_locator("slide 'Y' (after the 'Page 22' marker)") == "slide 'Y' (from p. 22)"
+    assert reader_locator("para 8") == "para 8"
+    pkg = load()
+    long = cite_figure(pkg, "lga24-a1-access-730000-0-17")
+    assert "pp. 20-22" in long and "marker" not in long
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda p: ex.ThemeExplorer(p, themes=("prevalence", "demand", "outcomes")),
+        ex.RecommendationExplorer,
+        ex.FundingExplorer,
+    ],
+)
+def test_what_an_explorer_shows_names_pages_not_page_markers(make):
+    e = make(load())
+    shown = e.definition() + " ".join(" ".join(map(str, e.reader_table[c].to_list())) for c in e.reader_table.columns)
+    assert "' marker" not in shown and "pp. " in shown

@@ -10,7 +10,7 @@ from .. import charts, measures
 from ..charts import explore as ch
 from ..charts.builders import change_dots, measure_panels
 from ..evidence import vocab
-from ..evidence.cite import cite_figure, cite_many, source_label
+from ..evidence.cite import cite_figure, cite_many, reader_locator, source_label
 from .base import ALL, Explorer, esc, offer
 from .definitions import kind_label, kind_options, kind_tooltips
 
@@ -369,7 +369,15 @@ class ThemeExplorer(Explorer):
         dup = figs["bar"].is_duplicated()
         figs = figs.with_columns(
             pl.when(dup)
-            .then(pl.concat_str([pl.col("bar"), pl.lit(", "), pl.col("locator")]))
+            .then(
+                pl.concat_str(
+                    [
+                        pl.col("bar"),
+                        pl.lit(", "),
+                        pl.col("locator").map_elements(reader_locator, return_dtype=pl.String),
+                    ]
+                )
+            )
             .otherwise(pl.col("bar"))
             .alias("bar")
         )

@@ -22,7 +22,7 @@ import polars as pl
 
 from ..escape import html_text as esc
 from ..evidence import EvidencePackage
-from ..evidence.cite import row_by, source_label
+from ..evidence.cite import reader_locator, row_by, source_label
 from ..measures import issue_kind
 from . import catalogue
 
@@ -66,7 +66,7 @@ class _Record:
 def _short(pkg: EvidencePackage, source_id: str, locator: str) -> tuple[str, str]:
     row = row_by(pkg.sources, "source_id", source_id)
     key = row["key"] if row and row.get("key") else source_id
-    return (f"{key}, {locator}" if locator else key), source_label(pkg, source_id)
+    return (f"{key}, {reader_locator(locator)}" if locator else key), source_label(pkg, source_id)
 
 
 def _period(start, end, printed: str | None = None) -> str:
