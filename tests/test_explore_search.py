@@ -96,6 +96,10 @@ def test_definition_panel_says_what_is_counted_and_its_issues(pkg):
         assert words in html, words
     assert "England" in html and "2022" in html and "B24" in html
     assert "1 in 9" in html  # the other figure of the measure, compared
+    # the unit says it is a share: said once, with the kind of figure
+    assert "<b>Unit and kind:</b> a share (shown as a percentage); reported (observed)</p>" in html
+    growth = definitions.definition_html(pkg, ["lga24-a1-workforce-increase-since-2016"])
+    assert "a change" in growth  # a kind of quantity the unit does not say
     assert definitions.definition_html(pkg, []) == ""
 
 
@@ -182,4 +186,4 @@ def test_explorer_controls_use_readers_words_and_whole_labels(pkg):
     assert ("Targets", "target") in list(OverviewExplorer(pkg).controls["kind"].options)
     # the definition panel's unit and kind in words: no internal names, shares as percentages
     html = definitions.definition_html(pkg, ["lga24-cp-prevalence-2022"])
-    assert "a share (shown as a percentage); reported (observed); a share" in html and "0.2 is 20" not in html
+    assert "a share (shown as a percentage); reported (observed)</p>" in html and "0.2 is 20" not in html

@@ -150,9 +150,14 @@ def _period(r: dict) -> str:
 
 
 def _kind(r: dict) -> str:
+    """The kind of figure, and the kind of quantity where the unit does not already say it
+    ("a share (shown as a percentage)" is a share; a count is a level; a change is said)."""
     words = KIND_WORDS.get(r["kind"], r["kind"])
     q = r.get("quantity")
-    return f"{words}; {QUANTITY_WORDS.get(q, q.replace('_', ' '))}" if q else words
+    said = QUANTITY_WORDS.get(q, str(q or "").replace("_", " "))
+    if not q or q == "level" or said in _unit(r):
+        return words
+    return f"{words}; {said}"
 
 
 UNIT_WORDS = vocab.unit_definitions()  # evidence/units.csv
