@@ -154,7 +154,7 @@ def _kind(r: dict) -> str:
     ("a share (shown as a percentage)" is a share; a count is a level; a change is said)."""
     words = KIND_WORDS.get(r["kind"], r["kind"])
     q = r.get("quantity")
-    said = QUANTITY_WORDS.get(q, str(q or "").replace("_", " "))
+    said = QUANTITY_WORDS.get(str(q), str(q or "").replace("_", " "))
     if not q or q == "level" or said in _unit(r):
         return words
     return f"{words}; {said}"
