@@ -68,6 +68,13 @@ def enable_offline() -> None:
         _offline = True
 
 
+def grow_layout() -> widgets.Layout:
+    """A list whose options are long (a measure's whole label): as wide as the row leaves it,
+    from 520 px, so a closed list shows as much of the choice as fits; narrower when the
+    notebook is (it never forces the row wider than the page)."""
+    return widgets.Layout(width="auto", flex="1 1 520px", max_width="100%")
+
+
 # the project's one HTML text escaper (never rounds a figure)
 esc = html_text
 

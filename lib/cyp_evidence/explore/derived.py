@@ -13,7 +13,7 @@ import polars as pl
 from .. import charts, measures
 from ..charts import explore as ch
 from ..charts.builders import change_dots
-from .base import Explorer, earliest_date, esc, offer
+from .base import Explorer, earliest_date, esc, grow_layout, offer
 
 TOTAL, PER_YEAR = "Total change (%)", "Change a year (%)"
 TIMELINE, SHARE = "Dates: due and reported", "Share of target reached (%)"
@@ -366,9 +366,7 @@ class FundingExplorer(Explorer):
         related = {i: measures.denominator_candidates(self.pkg, i, "child").height for _, i in opts if i is not None}
         start = max(related, key=lambda i: related[i]) if related else None
         c = {
-            "money": widgets.Dropdown(
-                options=opts, value=start, description="Money", layout=widgets.Layout(width="620px")
-            ),
+            "money": widgets.Dropdown(options=opts, value=start, description="Money", layout=grow_layout()),
             "basis": widgets.ToggleButtons(options=list(self.BASES), value="child", description="Divide by"),
             "per_year": widgets.Checkbox(
                 value=False,

@@ -11,7 +11,7 @@ from ..charts import explore as ch
 from ..charts.builders import change_dots, measure_panels
 from ..evidence import vocab
 from ..evidence.cite import cite_figure, cite_many, reader_locator, source_label
-from .base import ALL, Explorer, esc, offer
+from .base import ALL, Explorer, esc, grow_layout, offer
 from .definitions import kind_label, kind_options, kind_tooltips
 
 UNIT_TITLES = vocab.unit_titles()  # evidence/units.csv
@@ -289,7 +289,7 @@ class ThemeExplorer(Explorer):
                 value=ALL,
                 description="Theme",
             ),
-            "measure": widgets.Dropdown(description="Measure", layout=widgets.Layout(width="520px")),
+            "measure": widgets.Dropdown(description="Measure", layout=grow_layout()),
             "kind": widgets.ToggleButtons(
                 options=kind_options([k for k in self.pkg.enum("figures", "kind") if k in set(figs["kind"])], ALL, ALL),
                 value=ALL,

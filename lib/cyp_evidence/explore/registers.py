@@ -12,7 +12,7 @@ from ..charts import explore as ch
 from ..charts.builders import status_bars
 from ..evidence.cite import cite_figure, cite_recommendation, cite_table, source_label
 from . import definitions
-from .base import ALL, Explorer, earliest_date, esc, offer
+from .base import ALL, Explorer, earliest_date, esc, grow_layout, offer
 from .derived import latest_publication
 from .figures import source_short
 
@@ -212,7 +212,7 @@ class SourceIssueExplorer(Explorer):
                 description="Source",
                 layout=widgets.Layout(width="420px"),
             ),
-            "issue": widgets.Dropdown(description="Issue", layout=widgets.Layout(width="720px")),
+            "issue": widgets.Dropdown(description="Issue", layout=grow_layout()),
         }
         self._fill(c)
         return c
