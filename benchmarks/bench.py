@@ -423,23 +423,22 @@ def bench_annex(runs: int, annex: Path | None) -> None:
 
 # ---------------------------------------------------------------------------- JupyterLab, in the browser
 LAB_EXPLORER = "explore_01_prevalence.ipynb"
-# the redraws of lab_samples split by whether the page had drawn that choice before (its front
-# end keeps what it drew, thirdparty/explorer_chart.js: a choice seen before is shown again)
-new: list[float] = []
-seen: list[float] = []
 
 
-def lab_samples(runs: int) -> tuple[list[float], list[float], list[float]]:
+def lab_samples(runs: int) -> tuple[list[float], list[float], list[float], list[float], list[float]]:
     """In JupyterLab (127.0.0.1, a token) driven by headless Chromium with the network refused,
     ``runs`` times on a fresh server: seconds from asking for the explorer's page to its kernel
     ready and to its first chart (after Run All), and milliseconds from each control change to
-    the chart redrawn in the page (tests/lab_driver.py measures both as the browser sees them)."""
+    the chart redrawn in the page (tests/lab_driver.py measures both as the browser sees them),
+    all of them and then split into changes to a choice not drawn before and to one drawn before."""
     import browser as b
     import lab_driver as ld
 
     ready, first, redraws = [], [], []
-    new.clear()
-    seen.clear()
+    # the redraws split by whether the page had drawn that choice before (its front end keeps
+    # what it drew, thirdparty/explorer_chart.js: a choice seen before is shown again)
+    new: list[float] = []
+    seen: list[float] = []
     with b.launch_chromium() as br:
         offline = br.browser_type.launch(
             executable_path=b.chromium_executable(), args=b.CHROMIUM_ARGS + ld.OFFLINE_ARGS, headless=True
@@ -477,12 +476,12 @@ def lab_samples(runs: int) -> tuple[list[float], list[float], list[float]]:
                     shutil.rmtree(tmp, ignore_errors=True)
         finally:
             offline.close()
-    return ready, first, redraws
+    return ready, first, redraws, new, seen
 
 
 def bench_lab(runs: int) -> None:
     log(f"lab: {LAB_EXPLORER} in JupyterLab, headless Chromium, network refused")
-    ready, first, redraws = lab_samples(runs)
+    ready, first, redraws, new, seen = lab_samples(runs)
     record("lab_kernel_ready", ready)
     record("lab_first_chart", first)
     record("lab_redraw", [x / 1000 for x in redraws])

@@ -470,15 +470,20 @@ def test_vanguard_notes_say_how_much_is_not_recorded(pkg):
 
 
 def test_full_citations_give_pages_not_the_source_texts_page_markers():
-    from cyp_evidence.evidence.cite import cite_figure, reader_locator
+    from cyp_evidence.evidence.cite import cite_figure, readable_locator
 
     assert (
-        reader_locator("Annex 1 slides (NHS England), between the 'Page 20' and 'Page 22' markers, achievements slide")
-        == "Annex 1 slides (NHS England), pp. 20-22, achievements slide"
+        readable_locator(
+            "Annex 1 slides (NHS England), between the 'Page 20' and 'Page 22' markers, achievements slide"
+        )
+        == "Annex 1 slides (NHS England), pp. 20-22 of the pack, achievements slide"
     )
-    assert reader_locator("slide 'X' (between the 'Page 15' and 'Page 20' markers)") == "slide 'X' (pp. 15-20)"
-    assert reader_locator("slide 'Y' (after the 'Page 22' marker)") == "slide 'Y' (from p. 22)"
-    assert reader_locator("para 8") == "para 8"
+    assert (
+        readable_locator("slide 'X' (between the 'Page 15' and 'Page 20' markers)")
+        == "slide 'X' (pp. 15-20 of the pack)"
+    )
+    assert readable_locator("slide 'Y' (after the 'Page 22' marker)") == "slide 'Y' (from p. 22 of the pack)"
+    assert readable_locator("para 8") == "para 8"
     pkg = load()
     long = cite_figure(pkg, "lga24-a1-access-730000-0-17")
     assert "pp. 20-22" in long and "marker" not in long

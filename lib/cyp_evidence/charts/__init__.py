@@ -29,7 +29,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from ..text import programmers_words  # noqa: F401  (part of this module's API: titles and chart text are checked with it)
+from ..text import programmers_words
 
 # Government Analysis Function categorical palette:
 # https://analysisfunction.civilservice.gov.uk/policy-store/data-visualisation-colours-in-charts/

@@ -87,7 +87,7 @@ def cite(pkg: EvidencePackage, key: str, what: str, short: bool | None = None) -
     r = record(pkg, what, key)
     if _SHORT.get() if short is None else short:
         return f"{source_key(pkg, r['source_id'])} {short_locator(r['locator'])}".strip()
-    return f"{source_label(pkg, r['source_id'])}, {reader_locator(r['locator'])}"
+    return f"{source_label(pkg, r['source_id'])}, {readable_locator(r['locator'])}"
 
 
 def cite_many(pkg: EvidencePackage, figure_ids: Iterable[str], short: bool | None = None) -> list[str]:
@@ -122,19 +122,6 @@ _PAGE = re.compile(r"\(page (\d+)\)")
 _QUOTED = re.compile(r"(?<![A-Za-z])'(?:[^']|'(?=[A-Za-z]))*?'(?![A-Za-z])")
 
 
-_MARKERS = re.compile(r"(\()?between the 'Page (\d+)' and 'Page (\d+)' markers(\))?")
-_AFTER_MARKER = re.compile(r"after the 'Page (\d+)' marker")
-
-
-def reader_locator(locator: str | None) -> str:
-    """The locator as a reader is shown it in a full citation: the page markers of the source
-    text (the pack's page numbers) as pages, "between the 'Page 20' and 'Page 22' markers" as
-    "pp. 20-22" and "after the 'Page 22' marker" as "from p. 22"; the rest as recorded. The
-    evidence keeps the recorded locator (its page markers are checked against the quote)."""
-    text = _MARKERS.sub(lambda m: f"{m[1] or ''}pp. {m[2]}-{m[3]}{m[4] or ''}", locator or "")
-    return _AFTER_MARKER.sub(r"from p. \1", text)
-
-
 def _drop_parentheses(text: str) -> str:
     out, depth = [], 0
     for ch in text:
@@ -164,6 +151,11 @@ def short_locator(locator: str) -> str:
     return ", ".join(dict.fromkeys(kept))
 
 
-def readable_locator(locator: str) -> str:
-    """The full locator with the agenda pack's page markers as page numbers ("pp. 20-22")."""
-    return re.sub(r"between the 'Page (\d+)' and 'Page (\d+)' markers", r"pp. \1-\2 of the pack", locator or "")
+def readable_locator(locator: str | None) -> str:
+    """The full locator as readers are shown it (the annex's quotes appendix, the explorers):
+    the agenda pack's page markers as page numbers, "between the 'Page 20' and 'Page 22'
+    markers" as "pp. 20-22 of the pack" and "after the 'Page 22' marker" as "from p. 22 of
+    the pack"; the rest as recorded (the evidence keeps the markers: they are checked against
+    where the quote is)."""
+    text = re.sub(r"between the 'Page (\d+)' and 'Page (\d+)' markers", r"pp. \1-\2 of the pack", locator or "")
+    return re.sub(r"after the 'Page (\d+)' marker", r"from p. \1 of the pack", text)

@@ -13,7 +13,7 @@ import polars as pl
 
 from ..escape import html_text as esc
 from ..evidence import EvidencePackage, vocab
-from ..evidence.cite import reader_locator, row_by, source_label
+from ..evidence.cite import readable_locator, row_by, source_label
 from ..measures import issue_kind
 
 MAX_MEASURES = 6
@@ -137,7 +137,7 @@ def short_citation(pkg: EvidencePackage, source_id: str, locator: str | None) ->
     """``("B24, Annex 1, slide 5", "Children & Young People Board agenda pack (LGA, January 2024)")``"""
     row = row_by(pkg.sources, "source_id", source_id)
     key = row["key"] if row and row.get("key") else source_id
-    return (f"{key}, {reader_locator(locator)}" if locator else key), source_label(pkg, source_id)
+    return (f"{key}, {readable_locator(locator)}" if locator else key), source_label(pkg, source_id)
 
 
 def issues_touching(pkg: EvidencePackage, ids: Iterable[str]) -> list[dict]:

@@ -10,7 +10,7 @@ from .. import charts, measures
 from ..charts import explore as ch
 from ..charts.builders import change_dots, measure_panels
 from ..evidence import vocab
-from ..evidence.cite import cite_figure, cite_many, reader_locator, source_label
+from ..evidence.cite import cite_figure, cite_many, readable_locator, source_label
 from .base import ALL, Explorer, esc, grow_layout, offer
 from .definitions import kind_label, kind_options, kind_tooltips
 
@@ -374,7 +374,7 @@ class ThemeExplorer(Explorer):
                     [
                         pl.col("bar"),
                         pl.lit(", "),
-                        pl.col("locator").map_elements(reader_locator, return_dtype=pl.String),
+                        pl.col("locator").map_elements(readable_locator, return_dtype=pl.String),
                     ]
                 )
             )

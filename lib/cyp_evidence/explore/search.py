@@ -22,9 +22,9 @@ import polars as pl
 
 from ..escape import html_text as esc
 from ..evidence import EvidencePackage
-from ..evidence.cite import reader_locator, row_by, source_label
 from ..measures import issue_kind
 from . import catalogue
+from .definitions import short_citation
 
 KINDS = ("Figure", "Table cell", "Recommendation", "Source issue")
 MAX_SHOWN = 40
@@ -61,12 +61,6 @@ class _Record:
     locator: str
     used_in: tuple[catalogue.Entry, ...]
     fields: tuple[tuple[str, str], ...]  # (readers' name, normalised text), most telling first
-
-
-def _short(pkg: EvidencePackage, source_id: str, locator: str) -> tuple[str, str]:
-    row = row_by(pkg.sources, "source_id", source_id)
-    key = row["key"] if row and row.get("key") else source_id
-    return (f"{key}, {reader_locator(locator)}" if locator else key), source_label(pkg, source_id)
 
 
 def _period(start, end, printed: str | None = None) -> str:
@@ -176,7 +170,7 @@ class SearchIndex:
             where = _match(rec.fields, terms)
             if where is None:
                 continue
-            citation, document = _short(self.pkg, rec.source_id, rec.locator) if rec.source_id else ("", "")
+            citation, document = short_citation(self.pkg, rec.source_id, rec.locator) if rec.source_id else ("", "")
             hits.append(
                 Hit(
                     rec.kind,

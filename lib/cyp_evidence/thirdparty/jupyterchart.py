@@ -60,14 +60,17 @@ def check_versions() -> None:
         require(dist, version, "lib/cyp_evidence/thirdparty/jupyterchart.py")
 
 
-def esm_cache_path() -> Path:
-    """Where the offline JupyterChart module for the installed altair and vl-convert is cached."""
-    from altair.jupyter.jupyter_chart import load_js_src
+def _cache_path(prefix: str, *parts: str) -> Path:
+    """A file in the cache folder named by ``parts`` (versions and source hashes)."""
     from altair.utils._importers import vl_version_for_vl_convert
 
-    source = hashlib.sha256(load_js_src().encode("utf-8")).hexdigest()[:16]
-    key = f"{metadata.version('altair')}-{metadata.version('vl-convert-python')}-{vl_version_for_vl_convert()}-{source}"
-    return cache_dir() / f"jupyterchart-esm-{re.sub(r'[^A-Za-z0-9.+-]', '_', key)}.js"
+    key = "-".join([*parts, metadata.version("vl-convert-python"), vl_version_for_vl_convert()])
+    return cache_dir() / f"{prefix}-{re.sub(r'[^A-Za-z0-9.+-]', '_', key)}.js"
+
+
+def esm_cache_path() -> Path:
+    """Where the offline JupyterChart module for the installed altair and vl-convert is cached."""
+    return _cache_path("jupyterchart-esm", metadata.version("altair"), altair_js_sha256()[:16])
 
 
 def enable_offline() -> None:
@@ -87,20 +90,13 @@ def enable_offline() -> None:
             # what enable_offline(True) ends with (MIRRORS)
             jc._esm = cached
             jc._is_offline = True
-    ours = chart_class()
-    if not ours._is_offline:
-        ours._esm = explorer_module()
-        ours._is_offline = True
+    chart_class()  # the explorers' widget, with its module bundled
 
 
 def explorer_cache_path() -> Path:
     """Where the bundled ``explorer_chart.js`` is cached (keyed by vl-convert's build, the
     Vega-Lite version and the module's own text)."""
-    from altair.utils._importers import vl_version_for_vl_convert
-
-    source = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
-    key = f"{metadata.version('vl-convert-python')}-{vl_version_for_vl_convert()}-{source}"
-    return cache_dir() / f"explorer-chart-{re.sub(r'[^A-Za-z0-9.+-]', '_', key)}.js"
+    return _cache_path("explorer-chart", hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16])
 
 
 def explorer_module() -> str:
@@ -121,14 +117,14 @@ def explorer_module() -> str:
 
 @functools.cache
 def chart_class() -> Any:
-    """``alt.JupyterChart`` drawn by ``explorer_chart.js`` (set by :func:`enable_offline`)."""
+    """``alt.JupyterChart`` drawn by ``explorer_chart.js``, bundled offline (no CDN)."""
     import altair as alt
 
     class ExplorerChart(alt.JupyterChart):
         """An ``alt.JupyterChart`` whose front end keeps every chart it has drawn."""
 
-        _esm = SOURCE.read_text(encoding="utf-8")  # bundled before first use (enable_offline)
-        _is_offline = False
+        _esm = explorer_module()
+        _is_offline = True
 
     return ExplorerChart
 

@@ -30,6 +30,7 @@ from ...evidence.cite import (
     readable_locator,
     short_citations,
     short_statement,
+    source_key,
     source_label,
 )
 from ...evidence.cut import evidence_as_of, vanguard_names, vanguard_table_id
@@ -103,8 +104,6 @@ class Briefing:
     _tabled: dict = field(default_factory=dict)
     _where: str = "key messages"
     _recs_shown: dict = field(default_factory=dict)
-    # source_id -> the source's key (its first row), read once for the quotes appendix
-    _source_keys: dict | None = None
 
     @classmethod
     def from_parameters(
@@ -1181,7 +1180,7 @@ class Briefing:
         for where, rows in groups.items():
             body = "".join(
                 f'<tr data-figure="{h.esc(fid)}"><th scope="row">{h.esc(r["label"])}</th><td>{h.esc(r["printed"])}</td>'
-                f"<td>\u201c{h.esc(_plain(r['quote']))}\u201d</td><td>{h.esc(self._full_key(r['source_id']))} {h.esc(readable_locator(locators.get(fid, '')))}</td></tr>"
+                f"<td>\u201c{h.esc(_plain(r['quote']))}\u201d</td><td>{h.esc(source_key(self.pkg, r['source_id']))} {h.esc(readable_locator(locators.get(fid, '')))}</td></tr>"
                 for fid, r in rows
             )
             parts.append(
@@ -1235,13 +1234,6 @@ class Briefing:
             )
             self._ids_re = "|".join(re.escape(i) for i in sorted(known, key=len, reverse=True)) or "(?!)"
         return self._ids_re
-
-    def _full_key(self, source_id: str) -> str:
-        if self._source_keys is None:
-            self._source_keys = {}
-            for sid, key in zip(self.pkg.sources["source_id"], self.pkg.sources["key"], strict=True):
-                self._source_keys.setdefault(sid, key)
-        return self._source_keys.get(source_id, "")
 
     def source_issues_html(self) -> str:
         shown = set(self._shown_figures) | self._shown_tables
